@@ -1,0 +1,98 @@
+/**
+ * A Snapshot is the immutable picture of the world that sources hand to the controller:
+ * every resource waygate reads, already validated and defaulted, grouped by kind.
+ *
+ * Sources (files, Kubernetes) build it; `translate()` reads it and never mutates it.
+ */
+import type {
+  ConfigMap,
+  EndpointSlice,
+  Gateway,
+  GatewayClass,
+  HTTPRoute,
+  KubeObject,
+  ListenerSet,
+  Namespace,
+  ReferenceGrant,
+  Secret,
+  Service,
+} from '../api/types.js';
+
+export interface Snapshot {
+  readonly gatewayClasses: readonly GatewayClass[];
+  readonly gateways: readonly Gateway[];
+  readonly listenerSets: readonly ListenerSet[];
+  readonly httpRoutes: readonly HTTPRoute[];
+  readonly referenceGrants: readonly ReferenceGrant[];
+  readonly namespaces: readonly Namespace[];
+  readonly services: readonly Service[];
+  readonly endpointSlices: readonly EndpointSlice[];
+  readonly secrets: readonly Secret[];
+  readonly configMaps: readonly ConfigMap[];
+}
+
+/** The Snapshot field each kind is stored in. */
+export const SNAPSHOT_FIELD_BY_KIND = {
+  GatewayClass: 'gatewayClasses',
+  Gateway: 'gateways',
+  ListenerSet: 'listenerSets',
+  HTTPRoute: 'httpRoutes',
+  ReferenceGrant: 'referenceGrants',
+  Namespace: 'namespaces',
+  Service: 'services',
+  EndpointSlice: 'endpointSlices',
+  Secret: 'secrets',
+  ConfigMap: 'configMaps',
+} as const satisfies Record<string, keyof Snapshot>;
+
+export type SnapshotKind = keyof typeof SNAPSHOT_FIELD_BY_KIND;
+
+export function isSnapshotKind(kind: string): kind is SnapshotKind {
+  return Object.prototype.hasOwnProperty.call(SNAPSHOT_FIELD_BY_KIND, kind);
+}
+
+export function emptySnapshot(): Snapshot {
+  return {
+    gatewayClasses: [],
+    gateways: [],
+    listenerSets: [],
+    httpRoutes: [],
+    referenceGrants: [],
+    namespaces: [],
+    services: [],
+    endpointSlices: [],
+    secrets: [],
+    configMaps: [],
+  };
+}
+
+/** `namespace/name`, or `name` for cluster-scoped objects. The one key helper. */
+export function objectKey(obj: KubeObject): string {
+  const ns = obj.metadata.namespace;
+  return ns ? `${ns}/${obj.metadata.name}` : obj.metadata.name;
+}
+
+/**
+ * Orders objects as the spec's tie-breaks want them: oldest creationTimestamp first, then
+ * `{namespace}/{name}` alphabetically. Stable sorts later on inherit this order.
+ */
+export function compareByAgeThenKey(a: KubeObject, b: KubeObject): number {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ka = objectKey(a);
+  const kb = objectKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** Builds a Snapshot from a flat list of objects, each kind sorted canonically. */
+export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
+  const groups: Record<string, KubeObject[]> = {};
+  for (const field of Object.values(SNAPSHOT_FIELD_BY_KIND)) groups[field] = [];
+  for (const obj of objects) {
+    if (!isSnapshotKind(obj.kind)) continue;
+    groups[SNAPSHOT_FIELD_BY_KIND[obj.kind]]!.push(obj);
+  }
+  for (const list of Object.values(groups)) list.sort(compareByAgeThenKey);
+  return groups as unknown as Snapshot;
+}
