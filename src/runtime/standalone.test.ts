@@ -1,0 +1,225 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../api/types.js';
+import type { StatusUpdate, TranslateOptions, TranslateResult } from '../controller/translate.js';
+import type { ApplyResult, DataPlane } from '../dataplane/index.js';
+import type * as ir from '../ir/types.js';
+import { StandaloneRuntime, toKubeTime, type TranslateFn } from './standalone.js';
+import type { ConfigSource, RuntimeIssue } from './types.js';
+
+const gw: KubeObject = {
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { name: 'gw', namespace: 'infra', generation: 3, creationTimestamp: '2026-01-01T00:00:00Z' },
+};
+
+function server(address: string): ir.Server {
+  return { name: `infra/gw/${address}:8080`, gateway: 'infra/gw', address, port: 8080, protocol: 'HTTP', listeners: [] };
+}
+
+/** A source whose answers the test scripts. */
+class FakeSource implements ConfigSource {
+  changed = true;
+  issues: RuntimeIssue[] = [];
+  objects: KubeObject[] = [gw];
+  loads = 0;
+  delayMs = 0;
+  async load() {
+    this.loads++;
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const out = { objects: this.objects, issues: this.issues, changed: this.changed };
+    this.changed = false;
+    return out;
+  }
+}
+
+class FakeDataPlane implements DataPlane {
+  applied: ir.Config[] = [];
+  failAddresses = new Set<string>();
+  closed = false;
+  async apply(config: ir.Config): Promise<ApplyResult> {
+    this.applied.push(config);
+    const errors = config.servers
+      .filter((s) => this.failAddresses.has(s.address))
+      .map((s) => ({ server: s.name, address: s.address, port: s.port, code: 'EADDRNOTAVAIL', message: 'cannot bind' }));
+    return { errors };
+  }
+  current(): ir.Config {
+    return this.applied.at(-1) ?? { version: 1, servers: [] };
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** A translate that puts the Gateway on the first usable pool address (or its previous one). */
+function fakeTranslate(calls: TranslateOptions[]): TranslateFn {
+  return (_snapshot, options): TranslateResult => {
+    calls.push(options);
+    const prev = options.addresses.assigned['infra/gw']?.[0];
+    const addr = prev && options.addresses.isUsable(prev) ? prev : options.addresses.pool.find((ip) => options.addresses.isUsable(ip));
+    const programmed = addr !== undefined;
+    const status: StatusUpdate = {
+      kind: 'Gateway',
+      namespace: 'infra',
+      name: 'gw',
+      generation: 3,
+      status: { conditions: [{ type: 'Programmed', status: programmed ? 'True' : 'False', lastTransitionTime: options.now }] },
+    };
+    return {
+      statuses: [status],
+      ir: { version: 1, servers: addr ? [server(addr)] : [] },
+      assigned: addr ? { 'infra/gw': [addr] } : {},
+    };
+  };
+}
+
+function makeRuntime(extra: { source?: FakeSource; dp?: FakeDataPlane; translate?: TranslateFn; clock?: () => Date } = {}) {
+  const calls: TranslateOptions[] = [];
+  const merges: { previous: readonly StatusUpdate[]; next: readonly StatusUpdate[] }[] = [];
+  const source = extra.source ?? new FakeSource();
+  const dp = extra.dp ?? new FakeDataPlane();
+  const rt = new StandaloneRuntime({
+    source,
+    dataPlane: dp,
+    translate: extra.translate ?? fakeTranslate(calls),
+    mergeTransitionTimes: (previous, next) => {
+      merges.push({ previous, next });
+      return next;
+    },
+    controllerName: 'example.com/ctl',
+    addressPool: ['127.0.2.1', '127.0.2.2'],
+    isUsable: (ip) => ip.startsWith('127.'),
+    clock: extra.clock ?? (() => new Date('2026-02-03T04:05:06.789Z')),
+  });
+  return { rt, source, dp, calls, merges };
+}
+
+test('first pass translates with the options and applies the IR; state and readiness follow', async () => {
+  const { rt, dp, calls } = makeRuntime();
+  assert.equal(rt.ready, false);
+  await rt.start();
+  assert.equal(rt.ready, true);
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0]!.controllerName, 'example.com/ctl');
+  assert.equal(calls[0]!.now, '2026-02-03T04:05:06Z');
+  assert.deepEqual(calls[0]!.addresses.pool, ['127.0.2.1', '127.0.2.2']);
+  assert.equal(dp.applied.length, 1);
+  const s = rt.snapshot;
+  assert.equal(s.version, 1);
+  assert.equal(s.ir?.servers[0]?.address, '127.0.2.1');
+  assert.equal(s.statusObjects.length, 1);
+  assert.deepEqual(s.statusObjects[0]!.metadata, { name: 'gw', namespace: 'infra', generation: 3, creationTimestamp: '2026-01-01T00:00:00Z' });
+  assert.equal(s.statusObjects[0]!.apiVersion, 'gateway.networking.k8s.io/v1');
+  assert.ok(s.timings && s.timings.loadMs >= 0 && s.timings.translateMs >= 0 && s.timings.applyMs >= 0);
+});
+
+test('an unchanged load does not translate or apply again, but refreshes issues', async () => {
+  const { rt, source, dp, calls } = makeRuntime();
+  await rt.start();
+  const issue: RuntimeIssue = { file: 'a.yaml', document: 2, kind: null, name: null, namespace: null, path: 'spec', message: 'bad', severity: 'error' };
+  source.issues = [issue];
+  await rt.reload();
+  assert.equal(calls.length, 1);
+  assert.equal(dp.applied.length, 1);
+  assert.deepEqual(rt.snapshot.issues, [issue]);
+  assert.equal(rt.snapshot.passes, 2);
+  assert.equal(rt.snapshot.version, 1);
+});
+
+test('bursts of reloads coalesce into one follow-up pass and passes never overlap', async () => {
+  const source = new FakeSource();
+  source.delayMs = 30;
+  let active = 0;
+  let maxActive = 0;
+  const inner = fakeTranslate([]);
+  const { rt } = makeRuntime({
+    source,
+    translate: (snap, opts) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      try {
+        return inner(snap, opts);
+      } finally {
+        active--;
+      }
+    },
+  });
+  const first = rt.reload();
+  const more = Array.from({ length: 10 }, () => rt.reload());
+  await Promise.all([first, ...more]);
+  assert.equal(source.loads, 2, 'one pass plus exactly one queued follow-up');
+  assert.equal(maxActive, 1);
+});
+
+test('a pass that throws keeps the last good IR and records the error', async () => {
+  let fail = false;
+  const inner = fakeTranslate([]);
+  const { rt, source, dp } = makeRuntime({
+    translate: (snap, opts) => {
+      if (fail) throw new Error('broken invariant');
+      return inner(snap, opts);
+    },
+  });
+  await rt.start();
+  const good = rt.snapshot.ir;
+  fail = true;
+  source.changed = true;
+  await rt.reload();
+  assert.equal(rt.snapshot.ir, good);
+  assert.equal(rt.snapshot.version, 1);
+  assert.equal(rt.snapshot.lastError, 'broken invariant');
+  assert.equal(dp.applied.length, 1);
+  fail = false;
+  source.changed = true;
+  await rt.reload();
+  assert.equal(rt.snapshot.version, 2);
+  assert.equal(rt.snapshot.lastError, null);
+});
+
+test('bind errors are fed back as unusable addresses and translated once more', async () => {
+  const dp = new FakeDataPlane();
+  dp.failAddresses.add('127.0.2.1');
+  const { rt, calls } = makeRuntime({ dp });
+  await rt.start();
+  assert.equal(calls.length, 2);
+  assert.equal(calls[1]!.addresses.isUsable('127.0.2.1'), false);
+  assert.equal(calls[1]!.addresses.isUsable('127.0.2.2'), true);
+  assert.equal(rt.snapshot.ir?.servers[0]?.address, '127.0.2.2');
+  assert.deepEqual(rt.snapshot.applyErrors, []);
+});
+
+test('bind errors that persist are reported as applyErrors, with no further retries', async () => {
+  const dp = new FakeDataPlane();
+  dp.failAddresses.add('127.0.2.1');
+  dp.failAddresses.add('127.0.2.2');
+  const { rt, calls } = makeRuntime({ dp });
+  await rt.start();
+  assert.equal(calls.length, 2);
+  assert.equal(rt.snapshot.applyErrors.length, 1);
+  assert.equal(rt.snapshot.applyErrors[0]!.address, '127.0.2.2');
+});
+
+test('assigned addresses and previous statuses are carried into the next pass', async () => {
+  const { rt, source, calls, merges } = makeRuntime();
+  await rt.start();
+  source.changed = true;
+  await rt.reload();
+  assert.deepEqual(calls[1]!.addresses.assigned, { 'infra/gw': ['127.0.2.1'] });
+  assert.equal(merges.length, 2);
+  assert.deepEqual(merges[1]!.previous, rt.snapshot.statuses.length ? merges[0]!.next : []);
+});
+
+test('stop closes the data plane and further reloads do nothing', async () => {
+  const { rt, dp, source } = makeRuntime();
+  await rt.start();
+  await rt.stop(10);
+  assert.equal(dp.closed, true);
+  const loads = source.loads;
+  await rt.reload();
+  assert.equal(source.loads, loads);
+});
+
+test('toKubeTime drops milliseconds', () => {
+  assert.equal(toKubeTime(new Date('2026-01-01T00:00:00.999Z')), '2026-01-01T00:00:00Z');
+});

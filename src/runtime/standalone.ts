@@ -1,0 +1,282 @@
+/**
+ * The standalone runtime: source → translate → data plane, on every change.
+ *
+ *   watch DIR → source.load() → (changed?) buildSnapshot → translate → dataPlane.apply(ir)
+ *
+ * One pass at a time: a change during a pass queues exactly one follow-up pass (bursts
+ * coalesce). A pass that throws is a bug of ours: it is logged and the last good IR keeps
+ * serving. Used by `waygate serve` and by the conformance runner.
+ */
+import type { KubeObject } from '../api/types.js';
+import type { StatusUpdate, TranslateOptions, TranslateResult } from '../controller/translate.js';
+import type { ApplyResult, DataPlane, ServerError } from '../dataplane/index.js';
+import type * as ir from '../ir/types.js';
+import { buildSnapshot } from '../source/snapshot.js';
+import { errorFields, silentLogger, type Logger } from '../log.js';
+import { toStatusObjects, type StatusObject } from './status-objects.js';
+import type { ConfigSource, MergeTransitionTimes, RuntimeIssue, WatchFn } from './types.js';
+
+/** Durations of one pass, in milliseconds. */
+export interface PassTimings {
+  readonly loadMs: number;
+  readonly translateMs: number;
+  readonly applyMs: number;
+}
+
+/** Everything the runtime currently knows; replaced as a whole after each pass. */
+export interface RuntimeState {
+  /** Number of configs applied so far; 0 until the first one (readiness). */
+  readonly version: number;
+  /** When the current config was applied (RFC 3339), or null. */
+  readonly appliedAt: string | null;
+  /** The objects of the last load. */
+  readonly objects: readonly KubeObject[];
+  /** Load issues of the last load. */
+  readonly issues: readonly RuntimeIssue[];
+  /** Statuses with lastTransitionTime kept stable across passes. */
+  readonly statuses: readonly StatusUpdate[];
+  /** The statuses as Kubernetes objects (what /status serves). */
+  readonly statusObjects: readonly StatusObject[];
+  /** The IR being served, or null before the first apply. */
+  readonly ir: ir.Config | null;
+  /** Servers that could not be bound by the last apply. */
+  readonly applyErrors: readonly ServerError[];
+  /** The error of the last pass if it threw (the previous config keeps serving), else null. */
+  readonly lastError: string | null;
+  readonly timings: PassTimings | null;
+  /** Passes run, including those that found nothing changed. */
+  readonly passes: number;
+}
+
+export type TranslateFn = (snapshot: ReturnType<typeof buildSnapshot>, options: TranslateOptions) => TranslateResult;
+
+export interface StandaloneRuntimeOptions {
+  readonly source: ConfigSource;
+  readonly dataPlane: DataPlane;
+  readonly translate: TranslateFn;
+  readonly mergeTransitionTimes: MergeTransitionTimes;
+  /** Without it only reload() triggers passes. */
+  readonly watch?: WatchFn;
+  readonly controllerName: string;
+  /** IPs Gateways without spec.addresses are given, in order. */
+  readonly addressPool: readonly string[];
+  /** Whether this host can bind an IP (before bind failures are known). */
+  readonly isUsable: (ip: string) => boolean;
+  readonly clock?: () => Date;
+  readonly log?: Logger;
+  /** Formats a load issue for the log (the loader's formatIssue). */
+  readonly formatIssue?: (issue: RuntimeIssue) => string;
+}
+
+/** RFC 3339 at second precision, as Kubernetes serialises metav1.Time. */
+export function toKubeTime(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const INITIAL_STATE: RuntimeState = {
+  version: 0,
+  appliedAt: null,
+  objects: [],
+  issues: [],
+  statuses: [],
+  statusObjects: [],
+  ir: null,
+  applyErrors: [],
+  lastError: null,
+  timings: null,
+  passes: 0,
+};
+
+/** Runs the standalone control loop. See the module comment. */
+export class StandaloneRuntime {
+  readonly #opts: StandaloneRuntimeOptions;
+  readonly #log: Logger;
+  readonly #clock: () => Date;
+  #state: RuntimeState = INITIAL_STATE;
+  #assigned: Readonly<Record<string, readonly string[]>> = {};
+  #running: Promise<void> | null = null;
+  #pending = false;
+  #stopped = false;
+  #watcher: { close(): void } | null = null;
+  #loggedIssues = new Set<string>();
+  #readyWaiters: (() => void)[] = [];
+
+  constructor(options: StandaloneRuntimeOptions) {
+    this.#opts = options;
+    this.#log = options.log ?? silentLogger;
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  /** The current state (immutable; a new object after every pass). */
+  get snapshot(): RuntimeState {
+    return this.#state;
+  }
+
+  /** True once the first config has been applied. */
+  get ready(): boolean {
+    return this.#state.version > 0;
+  }
+
+  /** Starts watching and runs the first pass; resolves when that pass is done. */
+  async start(): Promise<void> {
+    if (this.#opts.watch) {
+      this.#watcher = this.#opts.watch(() => {
+        void this.reload();
+      });
+    }
+    await this.reload();
+  }
+
+  /**
+   * Runs a pass now, or queues one follow-up if a pass is running. Resolves when a pass that
+   * started after this call has finished. Never rejects.
+   */
+  reload(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    if (this.#running) {
+      this.#pending = true;
+      return this.#running;
+    }
+    this.#running = this.#loop();
+    return this.#running;
+  }
+
+  /** Resolves once the first config is applied (or immediately if it already is). */
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  /** Stops watching, waits for a running pass, then drains and closes the data plane. */
+  async stop(graceMs?: number): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#watcher?.close();
+    this.#watcher = null;
+    this.#pending = false;
+    if (this.#running) await this.#running;
+    await this.#opts.dataPlane.close(graceMs);
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      do {
+        this.#pending = false;
+        await this.#passSafely();
+      } while (this.#pending && !this.#stopped);
+    } finally {
+      this.#running = null;
+    }
+  }
+
+  async #passSafely(): Promise<void> {
+    try {
+      await this.#pass();
+    } catch (err) {
+      // Tier 3: a broken invariant of ours. Keep serving the last good IR and say so.
+      this.#state = { ...this.#state, passes: this.#state.passes + 1, lastError: err instanceof Error ? err.message : String(err) };
+      this.#log.error('config pass failed; the previous config keeps serving', errorFields(err));
+    }
+  }
+
+  async #pass(): Promise<void> {
+    const t0 = performance.now();
+    const loaded = await this.#opts.source.load();
+    const loadMs = performance.now() - t0;
+    this.#logNewIssues(loaded.issues);
+    const prev = this.#state;
+    if (!loaded.changed && prev.version > 0) {
+      this.#state = { ...prev, issues: loaded.issues, passes: prev.passes + 1 };
+      this.#log.debug('nothing changed', { loadMs: round(loadMs) });
+      return;
+    }
+
+    const snapshot = buildSnapshot(loaded.objects);
+    const now = toKubeTime(this.#clock());
+    let translateMs = 0;
+    let applyMs = 0;
+    const unusable = new Set<string>();
+    const run = (): TranslateResult => {
+      const t = performance.now();
+      const result = this.#opts.translate(snapshot, {
+        controllerName: this.#opts.controllerName,
+        now,
+        addresses: {
+          pool: this.#opts.addressPool,
+          assigned: this.#assigned,
+          isUsable: (ip) => !unusable.has(ip) && this.#opts.isUsable(ip),
+        },
+      });
+      translateMs += performance.now() - t;
+      return result;
+    };
+    const applyTimed = async (config: ir.Config): Promise<ApplyResult> => {
+      const t = performance.now();
+      try {
+        return await this.#opts.dataPlane.apply(config);
+      } finally {
+        applyMs += performance.now() - t;
+      }
+    };
+
+    let result = run();
+    let applied = await applyTimed(result.ir);
+    // A Gateway whose address cannot be bound must say so in its status
+    // (Programmed=False AddressNotUsable). Status stays a product of translate: feed the failing
+    // addresses back as unusable and translate once more.
+    const failing = applied.errors.map((e) => e.address).filter((a) => !unusable.has(a));
+    if (failing.length > 0) {
+      for (const a of failing) unusable.add(a);
+      this.#log.warn('could not bind some Gateway addresses; marking them unusable', { errors: applied.errors });
+      result = run();
+      applied = await applyTimed(result.ir);
+    }
+
+    this.#assigned = result.assigned;
+    const statuses = this.#opts.mergeTransitionTimes(prev.statuses, result.statuses);
+    const timings: PassTimings = { loadMs: round(loadMs), translateMs: round(translateMs), applyMs: round(applyMs) };
+    this.#state = {
+      version: prev.version + 1,
+      appliedAt: now,
+      objects: loaded.objects,
+      issues: loaded.issues,
+      statuses,
+      statusObjects: toStatusObjects(statuses, loaded.objects),
+      ir: result.ir,
+      applyErrors: applied.errors,
+      lastError: null,
+      timings,
+      passes: prev.passes + 1,
+    };
+    for (const e of applied.errors) this.#log.error('server could not be bound', { ...e });
+    this.#log.info('config applied', {
+      version: this.#state.version,
+      objects: loaded.objects.length,
+      servers: result.ir.servers.length,
+      issues: loaded.issues.length,
+    });
+    this.#log.debug('pass timings', { ...timings });
+    if (this.#state.version === 1) for (const w of this.#readyWaiters.splice(0)) w();
+  }
+
+  #logNewIssues(issues: readonly RuntimeIssue[]): void {
+    const format = this.#opts.formatIssue ?? defaultFormat;
+    const current = new Set<string>();
+    for (const issue of issues) {
+      const text = format(issue);
+      current.add(text);
+      if (this.#loggedIssues.has(text)) continue;
+      this.#log.warn(`load issue: ${text}`, { file: issue.file, document: issue.document, path: issue.path });
+    }
+    for (const text of this.#loggedIssues) if (!current.has(text)) this.#log.info(`load issue resolved: ${text}`);
+    this.#loggedIssues = current;
+  }
+}
+
+function defaultFormat(i: RuntimeIssue): string {
+  return `${i.file}: document ${i.document}: ${i.path ? `${i.path}: ` : ''}${i.message}`;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
