@@ -1,7 +1,9 @@
 /**
  * Renders the controller's status updates as Kubernetes objects, the shape `/status`,
  * `waygate validate -o` and `waygate status -o` print:
- * `{apiVersion, kind, metadata: {name, namespace, generation, creationTimestamp}, status}`.
+ * `{apiVersion, kind, metadata: {name, namespace, generation, creationTimestamp}, spec, status}`.
+ * The spec is included as loaded (defaulted), so readers such as `waygate status` can show a
+ * listener's port and protocol next to its conditions.
  */
 import type { KubeObject } from '../api/types.js';
 import type { StatusUpdate } from '../controller/translate.js';
@@ -17,6 +19,8 @@ export interface StatusObject {
     readonly generation: number;
     readonly creationTimestamp: string | null;
   };
+  /** The object's spec as loaded and defaulted (absent if the kind has none). */
+  readonly spec?: unknown;
   readonly status: Record<string, unknown>;
 }
 
@@ -36,6 +40,7 @@ export function toStatusObjects(updates: readonly StatusUpdate[], objects: reado
   for (const obj of objects) byKey.set(keyOf(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
   return updates.map((u) => {
     const source = byKey.get(keyOf(u.kind, u.namespace, u.name));
+    const spec = source ? (source as KubeObject & { spec?: unknown }).spec : undefined;
     return {
       apiVersion: source?.apiVersion ?? FALLBACK_API_VERSION,
       kind: u.kind,
@@ -45,6 +50,7 @@ export function toStatusObjects(updates: readonly StatusUpdate[], objects: reado
         generation: u.generation,
         creationTimestamp: source?.metadata.creationTimestamp ?? null,
       },
+      ...(spec !== undefined ? { spec } : {}),
       status: u.status,
     };
   });
