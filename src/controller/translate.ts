@@ -1,13 +1,30 @@
 /**
  * translate(): the controller. Pure, synchronous, deterministic — no I/O, clock or randomness.
  *
- *   translate(snapshot, options) → { statuses, ir, issues }
+ *   translate(snapshot, options) → { statuses, ir, assigned }
+ *
+ * Stages, in order (see model.ts for the graph they fill):
+ *   1. index       lookup tables (index.ts)
+ *   2. classes     our GatewayClasses, accepted or not (gateway-class.ts)
+ *   3. gateways    Gateways, merged listener sets with ListenerSets, conflicts, addresses
+ *                  (gateways.ts, listeners.ts, listener-sets.ts, addresses.ts, certificates.ts)
+ *   4. routes      attachment, rules, references (http-routes.ts)
+ *   5. IR          servers and listeners (build-servers.ts, virtual-hosts.ts)
+ *   6. statuses    conditions stamped with generation and `now` (status.ts)
  *
  * Bad user input becomes status conditions and omissions from the IR; it never throws.
- * (Placeholder: the real stages land with the controller.)
+ * The snapshot is already sorted (oldest first, then `ns/name`), which every stage relies on
+ * for the spec's tie-breaks.
  */
 import type { Snapshot } from '../source/snapshot.js';
 import type * as ir from '../ir/types.js';
+import { IR_VERSION } from '../ir/types.js';
+import { buildResourceIndex } from './index.js';
+import { acceptedClassesByName, buildGatewayClassNodes } from './gateway-class.js';
+import { buildGateways } from './gateways.js';
+import { processHTTPRoutes } from './http-routes.js';
+import { buildServers, type VirtualHostBuilder } from './build-servers.js';
+import { renderGatewayClassStatus, renderGatewayStatus, renderListenerSetStatus, renderRouteStatus } from './status.js';
 
 export interface TranslateOptions {
   /** Our GatewayClass controllerName, e.g. `waygate.dev/gateway-controller`. */
@@ -43,6 +60,34 @@ export interface TranslateResult {
   readonly assigned: Readonly<Record<string, readonly string[]>>;
 }
 
-export function translate(_snapshot: Snapshot, _options: TranslateOptions): TranslateResult {
-  return { statuses: [], ir: { version: 1, servers: [] }, assigned: {} };
+/** Runs the controller over one snapshot. See the module comment for the stages. */
+export function translate(snapshot: Snapshot, options: TranslateOptions): TranslateResult {
+  const { controllerName, now } = options;
+  const index = buildResourceIndex(snapshot);
+
+  const classes = buildGatewayClassNodes(snapshot.gatewayClasses, controllerName);
+  const gatewayStage = buildGateways(
+    snapshot.gateways,
+    snapshot.listenerSets,
+    acceptedClassesByName(classes),
+    index,
+    options.addresses,
+  );
+  const { gateways, listenerSets } = gatewayStage;
+
+  const routes = processHTTPRoutes(snapshot.httpRoutes, gateways, index, controllerName);
+
+  const config: ir.Config = { version: IR_VERSION, servers: buildServers(gateways, buildVirtualHosts) };
+
+  const statuses: StatusUpdate[] = [
+    ...classes.map((c) => renderGatewayClassStatus(c, now)),
+    ...gateways.map((g) => renderGatewayStatus(g, now)),
+    ...listenerSets.map((s) => renderListenerSetStatus(s, now)),
+    ...routes.filter((r) => r.parents.length > 0).map((r) => renderRouteStatus(r, controllerName, now)),
+  ];
+  return { statuses, ir: config, assigned: gatewayStage.assigned };
 }
+
+// TEMPORARY stub until the route engineer's virtual-hosts.ts lands; replace with
+// `import { buildVirtualHosts } from './virtual-hosts.js'`.
+const buildVirtualHosts: VirtualHostBuilder = () => ({ rules: [], virtualHosts: [] });

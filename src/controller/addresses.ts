@@ -1,0 +1,192 @@
+/**
+ * Gateway addresses: validating `spec.addresses` and assigning addresses from the pool.
+ *
+ * "The implementation MUST bind all Listeners to every GatewayAddress that it assigns to the
+ * Gateway and add a corresponding entry in GatewayStatus.Addresses." (GatewaySpec.Addresses)
+ * Every Gateway gets its own addresses: one address is never given to two Gateways, so several
+ * Gateways can use the same port.
+ */
+import type * as api from '../api/types.js';
+import type { ConditionSpec } from './model.js';
+import type { AddressOptions } from './translate.js';
+import { gatewayAddressNotAssigned, gatewayAddressNotUsable } from './conditions.js';
+
+/**
+ * Returns why the Gateway's spec.addresses cannot be accepted, or null.
+ *
+ * "UnsupportedAddress: the Gateway could not be accepted because an address that was provided
+ * is a type which is not supported by the implementation." waygate supports IPAddress only
+ * (Hostname, NamedAddress and domain-prefixed types are not); an IPAddress value that is not an
+ * IP is reported the same way (the CRD schema normally rejects it first).
+ */
+export function validateSpecAddresses(gateway: api.Gateway): string | null {
+  const addresses = gateway.spec.addresses ?? [];
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
+    const type = a.type ?? 'IPAddress';
+    if (type !== 'IPAddress') {
+      return `spec.addresses[${i}] has type ${type}; only IPAddress is supported.`;
+    }
+    if (a.value !== undefined && a.value !== '' && !isIPAddress(a.value)) {
+      return `spec.addresses[${i}] value ${JSON.stringify(a.value)} is not an IP address.`;
+    }
+  }
+  return null;
+}
+
+/** The outcome for one Gateway. */
+export interface AddressAssignment {
+  /** Addresses the Gateway is served on (empty when `problem` is set). */
+  readonly addresses: readonly string[];
+  /** Programmed=False AddressNotUsable / AddressNotAssigned, or null. */
+  readonly problem: ConditionSpec | null;
+}
+
+export interface AddressResult {
+  readonly byGateway: ReadonlyMap<string, AddressAssignment>;
+  /** Pool addresses each Gateway holds, to pass back as `options.assigned` next pass. */
+  readonly assigned: Record<string, readonly string[]>;
+}
+
+interface Request {
+  readonly key: string;
+  /** Spec order: a static value, or null for "assign one from the pool". */
+  readonly slots: readonly (string | null)[];
+}
+
+/**
+ * Assigns addresses to Gateways (in precedence order, oldest first). Static values are claimed
+ * first, so a pool address never lands on a Gateway that names it statically elsewhere; then
+ * each Gateway keeps the pool addresses it held in the previous pass while they are still
+ * valid; then the remaining requests draw from the pool in order.
+ *
+ * - a static address that is not usable, or already claimed by an older Gateway →
+ *   Programmed=False AddressNotUsable ("a provided static address can't be used; the address
+ *   is already in use")
+ * - "If an implementation does not support an empty value, they MUST set the "Programmed"
+ *   condition in status to False with a reason of "AddressNotAssigned"": we do support it, and
+ *   use that reason when the pool is exhausted.
+ */
+export function assignAddresses(gateways: readonly { key: string; gateway: api.Gateway }[], options: AddressOptions): AddressResult {
+  const requests: Request[] = gateways.map(({ key, gateway }) => {
+    const spec = gateway.spec.addresses ?? [];
+    const slots = spec.length === 0 ? [null] : spec.map((a) => (a.value ? canonicalIP(a.value) : null));
+    return { key, slots };
+  });
+  const claimed = new Map<string, string>(); // ip → gateway key
+  const problems = new Map<string, ConditionSpec>();
+
+  for (const r of requests) {
+    for (const ip of r.slots) {
+      if (ip === null) continue;
+      const owner = claimed.get(ip);
+      if (!options.isUsable(ip)) {
+        if (!problems.has(r.key)) problems.set(r.key, gatewayAddressNotUsable(`Address ${ip} cannot be used on this host.`));
+      } else if (owner !== undefined && owner !== r.key) {
+        if (!problems.has(r.key)) problems.set(r.key, gatewayAddressNotUsable(`Address ${ip} is already used by Gateway ${owner}.`));
+      } else {
+        claimed.set(ip, r.key);
+      }
+    }
+  }
+
+  const pool = options.pool.map(canonicalIP);
+  const picks = new Map<string, string[]>();
+  const usableFree = (ip: string, key: string): boolean => {
+    const owner = claimed.get(ip);
+    return (owner === undefined || owner === key) && options.isUsable(ip);
+  };
+  // Keep last pass's pool addresses first, so an older Gateway needing a fresh address never
+  // takes one a newer Gateway already holds.
+  for (const r of requests) {
+    if (problems.has(r.key)) continue;
+    const need = r.slots.filter((s) => s === null).length;
+    const kept: string[] = [];
+    for (const ip of (options.assigned[r.key] ?? []).map(canonicalIP)) {
+      if (kept.length >= need) break;
+      if (pool.includes(ip) && !kept.includes(ip) && usableFree(ip, r.key)) {
+        kept.push(ip);
+        claimed.set(ip, r.key);
+      }
+    }
+    picks.set(r.key, kept);
+  }
+  for (const r of requests) {
+    if (problems.has(r.key)) continue;
+    const need = r.slots.filter((s) => s === null).length;
+    const got = picks.get(r.key) ?? [];
+    for (const ip of pool) {
+      if (got.length >= need) break;
+      if (!got.includes(ip) && usableFree(ip, r.key)) {
+        got.push(ip);
+        claimed.set(ip, r.key);
+      }
+    }
+    if (got.length < need) {
+      for (const ip of got) claimed.delete(ip);
+      picks.delete(r.key);
+      problems.set(r.key, gatewayAddressNotAssigned('No address is left in the address pool for this Gateway.'));
+    } else {
+      picks.set(r.key, got);
+    }
+  }
+
+  const byGateway = new Map<string, AddressAssignment>();
+  const assigned: Record<string, readonly string[]> = {};
+  for (const r of requests) {
+    const problem = problems.get(r.key);
+    if (problem) {
+      byGateway.set(r.key, { addresses: [], problem });
+      continue;
+    }
+    const fromPool = [...(picks.get(r.key) ?? [])];
+    if (fromPool.length > 0) assigned[r.key] = [...fromPool];
+    const addresses: string[] = [];
+    for (const slot of r.slots) {
+      const ip = slot ?? fromPool.shift();
+      if (ip !== undefined && !addresses.includes(ip)) addresses.push(ip);
+    }
+    byGateway.set(r.key, { addresses, problem: null });
+  }
+  return { byGateway, assigned };
+}
+
+// ---------------------------------------------------------------- IP syntax (no node:net here)
+
+/** True for a dotted-quad IPv4 address or an RFC 4291 IPv6 address (no zone). */
+export function isIPAddress(value: string): boolean {
+  return isIPv4(value) || isIPv6(value);
+}
+
+export function isIPv4(value: string): boolean {
+  const parts = value.split('.');
+  return parts.length === 4 && parts.every((p) => /^(?:0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
+}
+
+export function isIPv6(value: string): boolean {
+  if (!/^[0-9A-Fa-f:.]+$/.test(value)) return false;
+  const halves = value.split('::');
+  if (halves.length > 2) return false;
+  const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  const all = [...head, ...tail];
+  let count = 0;
+  for (let i = 0; i < all.length; i++) {
+    const g = all[i]!;
+    if (i === all.length - 1 && g.includes('.')) {
+      if (!isIPv4(g)) return false;
+      count += 2;
+    } else if (/^[0-9A-Fa-f]{1,4}$/.test(g)) {
+      count += 1;
+    } else {
+      return false;
+    }
+  }
+  return halves.length === 2 ? count < 8 : count === 8;
+}
+
+/** IPv6 addresses compare lower-cased; IPv4 as written. */
+function canonicalIP(ip: string): string {
+  return ip.includes(':') ? ip.toLowerCase() : ip;
+}

@@ -1,0 +1,29 @@
+/**
+ * The conformance features waygate claims in GatewayClass `status.supportedFeatures`.
+ *
+ * The conformance suite infers what to test from this list, so it names only features that are
+ * implemented end to end and pass their conformance tests. Add a feature here in the same change
+ * that makes its tests pass.
+ */
+
+/** Supported features, sorted alphabetically as the spec asks (GEP-2162). */
+export const SUPPORTED_FEATURES: readonly string[] = [
+  'Gateway',
+  'GatewayHTTPListenerIsolation',
+  'GatewayPort8080',
+  'HTTPRoute',
+  'HTTPRouteHostRewrite',
+  'HTTPRouteMethodMatching',
+  'HTTPRoutePathRedirect',
+  'HTTPRoutePathRewrite',
+  'HTTPRoutePortRedirect',
+  'HTTPRouteQueryParamMatching',
+  'HTTPRouteResponseHeaderModification',
+  'HTTPRouteSchemeRedirect',
+  'ReferenceGrant',
+].slice().sort();
+
+/** `status.supportedFeatures` as the API stores it: a sorted list of `{name}`. */
+export function supportedFeaturesStatus(): { name: string }[] {
+  return SUPPORTED_FEATURES.map((name) => ({ name }));
+}
