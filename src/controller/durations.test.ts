@@ -32,5 +32,5 @@ test('computeTimeout: unset and 0s disable, others in ms, invalid reported with 
   assert.deepEqual(computeTimeout('250ms', 'x'), { ok: true, ms: 250 });
   const bad = computeTimeout('1.5s', 'spec.rules[0].timeouts.request');
   assert.equal(bad.ok, false);
-  assert.match(!bad.ok ? bad.message : '', /^spec\.rules\[0\]\.timeouts\.request: "1\.5s" is not a valid duration\.$/);
+  assert.match(!bad.ok ? bad.message : '', /^Duration "1\.5s" is not valid \(spec\.rules\[0\]\.timeouts\.request\)\.$/);
 });

@@ -37,6 +37,6 @@ export type TimeoutResult =
 export function computeTimeout(value: string | undefined, field: string): TimeoutResult {
   if (value === undefined) return { ok: true, ms: null };
   const ms = parseDuration(value);
-  if (ms === null) return { ok: false, message: `${field}: "${value}" is not a valid duration.` };
+  if (ms === null) return { ok: false, message: `Duration "${value}" is not valid (${field}).` };
   return { ok: true, ms: ms === 0 ? null : ms };
 }

@@ -1,0 +1,208 @@
+/**
+ * Route attachment: parentRefs → listeners (spec digest §d.3).
+ *
+ * ParentReference: group defaults to gateway.networking.k8s.io, kind to Gateway, namespace to
+ * the route's. "SectionName is the name of a section within the target resource. […] When both
+ * Port (experimental) and SectionName are specified, the name and port of the selected listener
+ * must match both specified values." and "When unspecified (empty string), this will reference
+ * the entire resource." A Gateway parentRef reaches only the Gateway's own listeners, a
+ * ListenerSet parentRef only that ListenerSet's (GEP-1713 "Route Attachment").
+ *
+ * Each candidate listener is then checked for allowedRoutes (kinds, namespaces) and hostname
+ * intersection. ListenerStatus.AttachedRoutes: "Successful attachment of a Route to a Listener
+ * is based solely on the combination of the AllowedRoutes field on the corresponding Listener
+ * and the Route's ParentRefs field. […] Listener or Route status does not impact successful
+ * attachment" — so a listener that is not Accepted still takes (and counts) routes; it just
+ * serves no traffic.
+ */
+import { GATEWAY_GROUP } from '../api/types.js';
+import type * as api from '../api/types.js';
+import type { ConditionSpec, GatewayNode, ListenerNode, ListenerSetNode, ResourceIndex } from './model.js';
+import { intersectHostnames } from './hostnames.js';
+import {
+  routeNoMatchingListenerHostname,
+  routeNoMatchingParent,
+  routeNotAllowedByListeners,
+} from './route-conditions.js';
+
+/** Label the API server puts on every Namespace. */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** A parentRef that names one of our parents. */
+export interface ResolvedParent {
+  readonly kind: 'Gateway' | 'ListenerSet';
+  /** `ns/name` of the parent, for messages. */
+  readonly key: string;
+  readonly gateway: GatewayNode;
+  readonly listenerSet: ListenerSetNode | null;
+  /** The parent's own listeners. */
+  readonly listeners: readonly ListenerNode[];
+}
+
+/** The route as attachment sees it. */
+export interface AttachingRoute {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly hostnames: readonly string[] | undefined;
+}
+
+/** One listener a parentRef attached the route to, with the effective hostnames there. */
+export interface ListenerAttachment {
+  readonly listener: ListenerNode;
+  /** `[]` = any host. */
+  readonly hostnames: readonly string[];
+}
+
+export type AttachmentResult =
+  | { readonly ok: true; readonly attachments: readonly ListenerAttachment[] }
+  | { readonly ok: false; readonly condition: ConditionSpec };
+
+/** The parentRef as status echoes it: as written, with the group and kind defaults filled in. */
+export function echoParentRef(ref: api.ParentReference): api.ParentReference {
+  const out: api.ParentReference = { group: ref.group ?? GATEWAY_GROUP, kind: ref.kind ?? 'Gateway', name: ref.name };
+  if (ref.namespace !== undefined) out.namespace = ref.namespace;
+  if (ref.sectionName !== undefined) out.sectionName = ref.sectionName;
+  if (ref.port !== undefined) out.port = ref.port;
+  return out;
+}
+
+/**
+ * Finds the parent a parentRef names among our Gateways (and their ListenerSets), or null when
+ * it is not ours — a kind we do not serve, a missing object, another controller's Gateway.
+ * RouteStatus.Parents: "parent references that cannot be resolved by an implementation of this
+ * API will not be added to this list."
+ */
+export function resolveParentRef(
+  ref: api.ParentReference,
+  routeNamespace: string,
+  gateways: readonly GatewayNode[],
+): ResolvedParent | null {
+  const group = ref.group ?? GATEWAY_GROUP;
+  const kind = ref.kind ?? 'Gateway';
+  const namespace = ref.namespace ?? routeNamespace;
+  if (group !== GATEWAY_GROUP) return null;
+  const key = `${namespace}/${ref.name}`;
+  if (kind === 'Gateway') {
+    const gateway = gateways.find((g) => g.gateway.metadata.namespace === namespace && g.gateway.metadata.name === ref.name);
+    if (!gateway) return null;
+    const listeners = gateway.listeners.filter((l) => l.listenerSet === null);
+    return { kind, key, gateway, listenerSet: null, listeners };
+  }
+  if (kind === 'ListenerSet') {
+    for (const gateway of gateways) {
+      const ls = gateway.listenerSets.find(
+        (s) => s.listenerSet.metadata.namespace === namespace && s.listenerSet.metadata.name === ref.name,
+      );
+      if (ls) return { kind, key, gateway, listenerSet: ls, listeners: ls.listeners };
+    }
+  }
+  return null;
+}
+
+/** Attaches a route to the listeners one parentRef selects. `field` is `spec.parentRefs[i]`. */
+export function attachToParent(
+  route: AttachingRoute,
+  ref: api.ParentReference,
+  parent: ResolvedParent,
+  index: ResourceIndex,
+  field: string,
+): AttachmentResult {
+  const what = `${parent.kind} ${parent.key}`;
+  if (parent.listenerSet && !parent.listenerSet.accepted) {
+    return fail(routeNotAllowedByListeners(`${what} is not accepted by its parent Gateway (${field}).`));
+  }
+  const candidates = parent.listeners.filter(
+    (l) => (ref.sectionName === undefined || l.listener.name === ref.sectionName) && (ref.port === undefined || l.listener.port === ref.port),
+  );
+  if (candidates.length === 0) {
+    const wanted = [
+      ref.sectionName !== undefined ? `named "${ref.sectionName}"` : '',
+      ref.port !== undefined ? `on port ${ref.port}` : '',
+    ].filter(Boolean).join(' ');
+    return fail(routeNoMatchingParent(`${what} has no listener${wanted ? ` ${wanted}` : ''} (${field}).`));
+  }
+  const kindOk = candidates.filter((l) => isKindAllowed(l, route.kind));
+  if (kindOk.length === 0) {
+    return fail(routeNotAllowedByListeners(`No selected listener of ${what} allows ${route.kind} (${field}).`));
+  }
+  const allowed = kindOk.filter((l) => isNamespaceAllowed(l, route.namespace, index));
+  if (allowed.length === 0) {
+    return fail(
+      routeNotAllowedByListeners(`No selected listener of ${what} allows routes from namespace ${route.namespace} (${field}).`),
+    );
+  }
+  const attachments: ListenerAttachment[] = [];
+  for (const listener of allowed) {
+    const hostnames = intersectHostnames(listener.listener.hostname, route.hostnames);
+    if (hostnames !== null) attachments.push({ listener, hostnames });
+  }
+  if (attachments.length === 0) {
+    return fail(
+      routeNoMatchingListenerHostname(`No hostname of the route intersects a listener hostname of ${what} (${field}).`),
+    );
+  }
+  return { ok: true, attachments };
+}
+
+/** Does the listener's supportedKinds include this route kind (group gateway.networking.k8s.io)? */
+export function isKindAllowed(listener: ListenerNode, kind: string): boolean {
+  return listener.supportedKinds.some((k) => (k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && k.kind === kind);
+}
+
+/**
+ * allowedRoutes.namespaces. RouteNamespaces.From: "Same: Only Routes in the same namespace may
+ * be used by this Gateway" (for a ListenerSet listener, the ListenerSet's namespace); "All:
+ * Routes in all namespaces"; "Selector: Routes in namespaces selected by the selector".
+ */
+export function isNamespaceAllowed(listener: ListenerNode, routeNamespace: string, index: ResourceIndex): boolean {
+  const from = listener.listener.allowedRoutes?.namespaces?.from ?? 'Same';
+  if (from === 'All') return true;
+  if (from === 'Same') {
+    const owner = listener.listenerSet ? listener.listenerSet.listenerSet.metadata.namespace : listener.gateway.gateway.metadata.namespace;
+    return owner === routeNamespace;
+  }
+  if (from === 'Selector') {
+    const selector = listener.listener.allowedRoutes?.namespaces?.selector;
+    if (!selector) return false;
+    const ns = index.namespaces.get(routeNamespace);
+    const labels = { ...(ns?.metadata.labels ?? {}), [NAMESPACE_NAME_LABEL]: routeNamespace };
+    return matchesLabelSelector(selector, labels);
+  }
+  return false;
+}
+
+/**
+ * Kubernetes label selector semantics: matchLabels and matchExpressions are ANDed; an empty
+ * selector matches everything; an unknown operator matches nothing.
+ */
+export function matchesLabelSelector(selector: api.LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (labels[key] !== value) return false;
+  }
+  for (const req of selector.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(labels, req.key);
+    const value = labels[req.key];
+    const values = req.values ?? [];
+    switch (req.operator) {
+      case 'In':
+        if (!has || value === undefined || !values.includes(value)) return false;
+        break;
+      case 'NotIn':
+        if (has && value !== undefined && values.includes(value)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+function fail(condition: ConditionSpec): AttachmentResult {
+  return { ok: false, condition };
+}

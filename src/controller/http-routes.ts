@@ -1,0 +1,168 @@
+/**
+ * The route stage for HTTPRoutes: rules → IR, then attachment to listeners and per-parentRef
+ * conditions (spec digest §d.3–§d.9).
+ *
+ * HTTPRouteRule validity: rules the schema cannot fully validate (regular expressions, filter
+ * types and combinations) are checked here. RouteConditionPartiallyInvalid: "Drop Rule(s): With
+ * this approach, implementations will drop the invalid Route Rule(s) until they are fully valid
+ * again." A rule invalid because of its matches is dropped; a rule invalid because of a filter we
+ * cannot apply answers 500 instead of being dropped (see route-filters.ts: fail closed). Either
+ * way it counts as invalid: Accepted=True + PartiallyInvalid=True when some rules are valid,
+ * Accepted=False when none is ("A Route MUST be considered "Accepted" if at least one of the
+ * Route's rules is implemented by the Gateway").
+ */
+import type * as api from '../api/types.js';
+import type * as ir from '../ir/types.js';
+import type { AttachedRule, ConditionSpec, GatewayNode, ListenerNode, ResourceIndex, RouteNode, RouteParentResult } from './model.js';
+import { attachToParent, echoParentRef, resolveParentRef } from './attachment.js';
+import { resolveBackendRef } from './backend-refs.js';
+import { convertMatches } from './route-matches.js';
+import { convertBackendFilters, convertRetry, convertRuleFilters, convertTimeouts } from './route-filters.js';
+import {
+  routeAccepted,
+  routeAllRulesInvalid,
+  routePartiallyInvalid,
+  routeRefsNotResolved,
+  routeResolvedRefs,
+  fieldMessage,
+  type RefReason,
+  type RouteProblem,
+  type RuleInvalidReason,
+} from './route-conditions.js';
+
+const ROUTE_KIND = 'HTTPRoute';
+
+/** One rule after conversion: served (valid or fail-closed) or dropped, with its problems. */
+export interface ConvertedRule {
+  readonly index: number;
+  /** Null when the rule is dropped. */
+  readonly attached: AttachedRule | null;
+  readonly invalid: readonly RouteProblem<RuleInvalidReason>[];
+  readonly refProblems: readonly RouteProblem<RefReason>[];
+}
+
+/**
+ * Attaches every HTTPRoute to the listeners its parentRefs select: pushes a RouteAttachment
+ * into `listener.attachments` and increments `listener.attachedRoutes` where the route is
+ * Accepted. Returns one RouteNode per route, with one result per parentRef that names one of
+ * our Gateways or ListenerSets (others are not reported).
+ */
+export function processHTTPRoutes(
+  routes: readonly api.HTTPRoute[],
+  gateways: readonly GatewayNode[],
+  index: ResourceIndex,
+  controllerName: string,
+): RouteNode[] {
+  void controllerName; // status rendering adds it; kept for the stage signature.
+  return routes.map((route) => processHTTPRoute(route, gateways, index));
+}
+
+function processHTTPRoute(route: api.HTTPRoute, gateways: readonly GatewayNode[], index: ResourceIndex): RouteNode {
+  const namespace = route.metadata.namespace ?? 'default';
+  const rules = convertRules(route, index);
+  const served = rules.flatMap((r) => (r.attached ? [r.attached] : []));
+  const invalidRules = rules.filter((r) => r.invalid.length > 0);
+  const invalidProblems = invalidRules.flatMap((r) => r.invalid);
+  const validCount = rules.length - invalidRules.length;
+  const refProblems = rules.flatMap((r) => r.refProblems);
+  const resolvedRefs = refProblems.length > 0 ? routeRefsNotResolved(refProblems) : routeResolvedRefs();
+
+  const parents: RouteParentResult[] = [];
+  const attachedTo = new Set<ListenerNode>();
+  (route.spec?.parentRefs ?? []).forEach((ref, i) => {
+    const parent = resolveParentRef(ref, namespace, gateways);
+    if (!parent) return;
+    const field = `spec.parentRefs[${i}]`;
+    const result = attachToParent({ kind: ROUTE_KIND, namespace, hostnames: route.spec?.hostnames }, ref, parent, index, field);
+    const conditions: ConditionSpec[] = [];
+    if (!result.ok) conditions.push(result.condition);
+    else if (validCount === 0) conditions.push(routeAllRulesInvalid(invalidProblems));
+    else {
+      conditions.push(routeAccepted());
+      for (const { listener, hostnames } of result.attachments) {
+        if (attachedTo.has(listener)) continue; // two parentRefs selecting the same listener
+        attachedTo.add(listener);
+        listener.attachments.push({ routeKind: ROUTE_KIND, route, hostnames, rules: served });
+        listener.attachedRoutes += 1;
+      }
+    }
+    conditions.push(resolvedRefs);
+    if (result.ok && validCount > 0 && invalidRules.length > 0) {
+      conditions.push(routePartiallyInvalid(invalidRules.map((r) => `spec.rules[${r.index}]`), invalidProblems));
+    }
+    parents.push({ parentRef: echoParentRef(ref), conditions });
+  });
+  return { kind: ROUTE_KIND, route, parents };
+}
+
+/** Converts every rule of the route to IR (see the file comment for validity). */
+export function convertRules(route: api.HTTPRoute, index: ResourceIndex): ConvertedRule[] {
+  // The CRD defaults `rules` to one rule matching every path with no backends.
+  return (route.spec?.rules ?? [{}]).map((rule, i) => convertRule(route, rule, i, index));
+}
+
+function convertRule(route: api.HTTPRoute, rule: api.HTTPRouteRule, i: number, index: ResourceIndex): ConvertedRule {
+  const namespace = route.metadata.namespace ?? 'default';
+  const field = `spec.rules[${i}]`;
+  const from = { kind: ROUTE_KIND, namespace };
+  const ctx = { index, from, matches: rule.matches };
+  const matches = convertMatches(rule.matches, field);
+  const filters = convertRuleFilters(ctx, rule.filters, field);
+  const invalid: RouteProblem<RuleInvalidReason>[] = [...matches.problems, ...filters.invalid];
+  const refProblems: RouteProblem<RefReason>[] = [...filters.refProblems];
+  const timeouts = convertTimeouts(rule.timeouts, field, invalid);
+  const retry = convertRetry(rule.retry, field, invalid);
+
+  const backendRefs = rule.backendRefs ?? [];
+  if (filters.redirect && backendRefs.length > 0) {
+    invalid.push({ reason: 'IncompatibleFilters', message: fieldMessage(field, 'RequestRedirect cannot be combined with backendRefs') });
+  }
+  const backends: ir.Backend[] = [];
+  backendRefs.forEach((ref, j) => {
+    const at = `${field}.backendRefs[${j}]`;
+    const weight = ref.weight ?? 1;
+    const resolved = resolveBackendRef(index, from, ref, weight, at);
+    if (resolved.problem) refProblems.push(resolved.problem);
+    const extra = convertBackendFilters(ctx, ref.filters, at, invalid);
+    if (weight === 0) return; // BackendRef.Weight: "If weight is set to 0, no traffic should be forwarded for this entry."
+    backends.push(resolved.backend.kind === 'service' ? { ...resolved.backend, ...extra } : resolved.backend);
+  });
+
+  const name = `httproute/${namespace}/${route.metadata.name}/rule/${i}`;
+  const base = { name, route: `${namespace}/${route.metadata.name}`, sectionName: rule.name ?? null };
+  if (matches.problems.length > 0 || matches.matches.length === 0) {
+    return { index: i, attached: null, invalid, refProblems };
+  }
+  let irRule: ir.Rule;
+  if (invalid.length > 0 || filters.respond500) {
+    // Fail closed: a filter we cannot apply must not be skipped — answer 500.
+    irRule = { ...base, ...EMPTY_RULE_PARTS, timeouts, action: { kind: 'direct', status: 500 } };
+  } else {
+    irRule = {
+      ...base,
+      requestFilters: filters.requestFilters,
+      responseHeaders: filters.responseHeaders,
+      cors: filters.cors,
+      mirrors: filters.mirrors,
+      action: computeAction(filters.redirect, backendRefs.length, backends),
+      timeouts,
+      retry,
+    };
+  }
+  return { index: i, attached: { rule: irRule, matches: matches.matches, index: i }, invalid, refProblems };
+}
+
+const EMPTY_RULE_PARTS = { requestFilters: [], responseHeaders: null, cors: null, mirrors: [], retry: null } as const;
+
+/**
+ * HTTPRouteRule.BackendRefs: "If *all* entries in BackendRefs are invalid, and there are also
+ * no filters specified in this route rule, *all* traffic which matches this rule MUST receive a
+ * 500 status code." A rule with no backendRefs at all (and no redirect) also answers 500
+ * (conformance HTTPRouteNoBackendRefs), as does one whose backends all have weight 0. Invalid
+ * backends stay in the list with their weight so their share gets 500.
+ */
+function computeAction(redirect: ir.Redirect | null, refCount: number, backends: readonly ir.Backend[]): ir.Action {
+  if (redirect && refCount === 0) return { kind: 'redirect', redirect };
+  if (backends.length === 0) return { kind: 'direct', status: 500 };
+  return { kind: 'forward', backends };
+}
