@@ -1,0 +1,253 @@
+/**
+ * Kubernetes-flavoured CEL for the CRD `x-kubernetes-validations` rules, on top of
+ * @marcbachmann/cel-js.
+ *
+ * What the API server's CEL environment adds and the plain library does not have, and how we
+ * provide it here (small shims, so that every rule of the imported CRDs compiles and runs):
+ * - `isIP(string)` (Kubernetes IP library): a pure IPv4/IPv6 literal check below.
+ * - `matches()` uses RE2 syntax, which allows an inline `(?i)` flag JavaScript cannot parse;
+ *   rules are rewritten to call `k8sMatches()`, which turns `(?i)` into the `i` flag.
+ * - `has(e.f)` where `e` is not a plain identifier chain (e.g. `has(self[0].matches)`) is valid
+ *   CEL the library rejects; such calls are rewritten to `k8sHasField(e, 'f')`.
+ * - Property names are escaped as the API server escapes them: `namespace` is a CEL reserved
+ *   word, so rules say `self.__namespace__`; `toCelValue()` renames object properties the same way.
+ * Transition rules (those that read `oldSelf`) need the stored object and are never evaluated
+ * for files: `isTransitionRule()` tells them apart.
+ */
+import { Environment } from '@marcbachmann/cel-js';
+import type { CelRule, SchemaNode } from './crds/crd-types.js';
+
+/** The outcome of evaluating one rule against one value. */
+export type RuleOutcome =
+  | { readonly status: 'pass' }
+  | { readonly status: 'fail'; readonly message: string }
+  | { readonly status: 'error'; readonly message: string };
+
+/** A rule compiled once and evaluated against many values. */
+export interface CompiledRule {
+  readonly rule: CelRule;
+  /** `self` is the value at the schema node that carries the rule, already `toCelValue()`d. */
+  evaluate(self: unknown): RuleOutcome;
+}
+
+const env = new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false })
+  .registerVariable('self', 'dyn')
+  .registerFunction('isIP(string): bool', (s: string) => isIPv4(s) || isIPv6(s))
+  .registerFunction('string.k8sMatches(string): bool', (s: string, re: string) => compileRegex(re).test(s))
+  .registerFunction('k8sMatches(string, string): bool', (s: string, re: string) => compileRegex(re).test(s))
+  .registerFunction('k8sHasField(dyn, string): bool', (obj: unknown, field: string) => hasField(obj, field));
+
+function hasField(obj: unknown, field: string): boolean {
+  if (obj instanceof Map) return obj.has(field);
+  return obj !== null && typeof obj === 'object' && Object.prototype.hasOwnProperty.call(obj, field);
+}
+
+const regexCache = new Map<string, RegExp>();
+
+/** RE2 → JavaScript: an inline `(?i)` flag group becomes the `i` flag. */
+function compileRegex(source: string): RegExp {
+  let re = regexCache.get(source);
+  if (re) return re;
+  let flags = '';
+  let body = source;
+  if (body.includes('(?i)')) {
+    body = body.split('(?i)').join('');
+    flags = 'i';
+  }
+  re = new RegExp(body, flags);
+  regexCache.set(source, re);
+  return re;
+}
+
+/** True for a rule that compares against the old object (`oldSelf`); files have no old object. */
+export function isTransitionRule(rule: CelRule): boolean {
+  return /\boldSelf\b/.test(rule.rule);
+}
+
+/** Rewrites a rule's source to use our shims (see the module comment). */
+export function rewriteRuleSource(source: string): string {
+  return rewriteHas(source).replace(/(^|[^A-Za-z0-9_.])matches\(/g, '$1k8sMatches(').replace(/\.matches\(/g, '.k8sMatches(');
+}
+
+const IDENT_CHAIN = /^\s*[A-Za-z_][A-Za-z0-9_]*(\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*\s*$/;
+const LAST_FIELD = /^([\s\S]*)\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/;
+
+/** `has(<expr>.f)` with a non-identifier `<expr>` → `k8sHasField(<expr>, 'f')`. */
+function rewriteHas(source: string): string {
+  let out = '';
+  let i = 0;
+  while (i < source.length) {
+    const lit = stringLiteralEnd(source, i);
+    if (lit > i) {
+      out += source.slice(i, lit);
+      i = lit;
+      continue;
+    }
+    const isHas = source.startsWith('has(', i) && (i === 0 || !/[A-Za-z0-9_.]/.test(source[i - 1] ?? ''));
+    if (!isHas) {
+      out += source[i];
+      i += 1;
+      continue;
+    }
+    const close = matchingParen(source, i + 3);
+    const inner = rewriteHas(source.slice(i + 4, close));
+    const m = LAST_FIELD.exec(inner);
+    out += m && !IDENT_CHAIN.test(inner) ? `k8sHasField(${m[1]}, '${m[2]}')` : `has(${inner})`;
+    i = close + 1;
+  }
+  return out;
+}
+
+/** If a CEL string literal starts at `i`, the index just past it; else `i`. */
+function stringLiteralEnd(s: string, i: number): number {
+  let j = i;
+  if ((s[j] === 'r' || s[j] === 'R') && (s[j + 1] === '"' || s[j + 1] === "'") && !/[A-Za-z0-9_]/.test(s[i - 1] ?? '')) j += 1;
+  const q = s[j];
+  if (q !== '"' && q !== "'") return i;
+  const raw = j > i;
+  const triple = s.startsWith(q.repeat(3), j);
+  const end = triple ? q.repeat(3) : q;
+  let k = j + end.length;
+  while (k < s.length) {
+    if (!raw && s[k] === '\\') k += 2;
+    else if (s.startsWith(end, k)) return k + end.length;
+    else k += 1;
+  }
+  return s.length;
+}
+
+/** Index of the `)` matching the `(` at `open`, skipping string literals. */
+function matchingParen(s: string, open: number): number {
+  let depth = 0;
+  let k = open;
+  while (k < s.length) {
+    const lit = stringLiteralEnd(s, k);
+    if (lit > k) {
+      k = lit;
+      continue;
+    }
+    if (s[k] === '(') depth += 1;
+    else if (s[k] === ')' && --depth === 0) return k;
+    k += 1;
+  }
+  throw new Error(`unbalanced parentheses in CEL expression: ${s}`);
+}
+
+const compiled = new Map<string, CompiledRule>();
+
+/**
+ * Compiles a rule (and its messageExpression, if any). Throws if the library cannot parse or
+ * type-check it: the CRD coverage test relies on that.
+ */
+export function compileRule(rule: CelRule): CompiledRule {
+  const cacheKey = `${rule.rule}\u0000${rule.messageExpression ?? ''}\u0000${rule.message ?? ''}`;
+  const hit = compiled.get(cacheKey);
+  if (hit) return hit;
+  const program = env.parse(rewriteRuleSource(rule.rule));
+  const checked = program.check();
+  if (!checked.valid) throw new Error(`CEL rule does not type-check: ${checked.error?.message ?? 'unknown error'}: ${rule.rule}`);
+  const messageProgram = rule.messageExpression ? env.parse(rewriteRuleSource(rule.messageExpression)) : null;
+  const fallback = rule.message ?? `failed rule: ${rule.rule}`;
+  const result: CompiledRule = {
+    rule,
+    evaluate(self: unknown): RuleOutcome {
+      let value: unknown;
+      try {
+        value = program({ self });
+      } catch (err) {
+        return { status: 'error', message: `${fallback} (rule could not be evaluated: ${firstLine(err)})` };
+      }
+      if (value === true) return { status: 'pass' };
+      if (value !== false) return { status: 'error', message: `${fallback} (rule did not return a bool)` };
+      if (messageProgram) {
+        try {
+          const m = messageProgram({ self });
+          if (typeof m === 'string' && m !== '') return { status: 'fail', message: m };
+        } catch {
+          // The API server falls back to `message` when messageExpression fails.
+        }
+      }
+      return { status: 'fail', message: fallback };
+    },
+  };
+  compiled.set(cacheKey, result);
+  return result;
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0] ?? text;
+}
+
+// ---------------------------------------------------------------- values
+
+/** Identifiers the API server escapes as `__<word>__` when they name a property. */
+const CEL_RESERVED = new Set([
+  'true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function',
+  'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while',
+]);
+
+/** The name a property has inside CEL, as the API server escapes it. */
+export function escapePropertyName(name: string): string {
+  if (CEL_RESERVED.has(name)) return `__${name}__`;
+  return name
+    .replace(/__/g, '__underscores__')
+    .replace(/\./g, '__dot__')
+    .replace(/-/g, '__dash__')
+    .replace(/\//g, '__slash__');
+}
+
+/**
+ * Converts a (validated) JSON value to what a rule sees as `self`: objects described by
+ * `properties` get escaped property names; maps (`additionalProperties`) keep their keys.
+ */
+export function toCelValue(value: unknown, schema: SchemaNode | undefined): unknown {
+  if (Array.isArray(value)) return value.map((v) => toCelValue(v, schema?.items));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  const props = schema?.properties;
+  const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (props) out[escapePropertyName(key)] = toCelValue(v, props[key]);
+    else out[key] = toCelValue(v, extra);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- isIP
+
+/** IPv4 dotted quad, no leading zeros (the Kubernetes IP library rejects them too). */
+export function isIPv4(s: string): boolean {
+  const parts = s.split('.');
+  if (parts.length !== 4) return false;
+  return parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
+}
+
+/** IPv6 literal (with optional trailing dotted quad), no zone, no brackets. */
+export function isIPv6(s: string): boolean {
+  if (!s.includes(':') || s.includes('%')) return false;
+  let groups = 8;
+  let text = s;
+  const lastColon = text.lastIndexOf(':');
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes('.')) {
+    if (!isIPv4(tail)) return false;
+    // The IPv4 tail is two groups; replace it by one placeholder group and expect seven.
+    text = text.slice(0, lastColon + 1) + '0';
+    groups = 7;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  const hex = /^[0-9a-fA-F]{1,4}$/;
+  const count = (h: string): number | null => {
+    if (h === '') return 0;
+    const gs = h.split(':');
+    return gs.every((g) => hex.test(g)) ? gs.length : null;
+  };
+  const a = count(halves[0] ?? '');
+  if (a === null) return false;
+  if (halves.length === 1) return a === groups;
+  const b = count(halves[1] ?? '');
+  if (b === null) return false;
+  return a + b < groups;
+}

@@ -1,0 +1,80 @@
+/**
+ * Structural defaulting and pruning, as the API server does them before validation.
+ *
+ * Kubernetes (apiextensions, "Defaulting"): "Defaulting happens on the object ... Default
+ * values for fields are applied when the field is absent and its parent object is present";
+ * arrays' items and map values are defaulted too, and a defaulted value is itself defaulted
+ * (so an HTTPRoute rule without matches gets `[{path: {type: PathPrefix, value: /}}]`).
+ * "Null values for fields that either don't specify nullable or specify nullable: false are
+ * pruned before defaulting." Unknown fields are pruned ("pruning"), unless the schema node says
+ * `x-kubernetes-preserve-unknown-fields`; a file has no API server to warn, so we return a
+ * warning for each pruned field.
+ */
+import type { SchemaNode } from './crds/crd-types.js';
+import type { SchemaIssue } from './schema-core.js';
+import { joinPath } from './schema-errors.js';
+
+type Obj = Record<string, unknown>;
+
+function isObject(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Prunes unknown fields and nulls, then applies every schema `default`, in place.
+ * Returns a warning per pruned unknown field (paths relative to `base`).
+ */
+export function pruneAndDefault(value: unknown, schema: SchemaNode, base = ''): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  walk(value, schema, base, issues, true);
+  return issues;
+}
+
+/** Applies every schema `default` in place (no pruning). Useful on already-pruned data. */
+export function applyDefaults(value: unknown, schema: SchemaNode): void {
+  walk(value, schema, '', [], false);
+}
+
+function walk(value: unknown, schema: SchemaNode, path: string, issues: SchemaIssue[], prune: boolean): void {
+  if (Array.isArray(value)) {
+    const items = schema.items;
+    if (!items) return;
+    for (let i = 0; i < value.length; i++) walk(value[i], items, joinPath(path, i), issues, prune);
+    return;
+  }
+  if (!isObject(value)) return;
+  const props = schema.properties;
+  const extra = isObject(schema.additionalProperties) ? (schema.additionalProperties as SchemaNode) : undefined;
+  for (const key of Object.keys(value)) {
+    const sub = props?.[key] ?? extra;
+    if (value[key] === null && !sub?.nullable) {
+      delete value[key];
+      continue;
+    }
+    if (prune && props && !sub && !schema['x-kubernetes-preserve-unknown-fields']) {
+      delete value[key];
+      issues.push({ path: joinPath(path, key), message: 'unknown field, ignored', severity: 'warning' });
+    }
+  }
+  if (props) {
+    for (const [key, sub] of Object.entries(props)) {
+      if (!(key in value) && sub.default !== undefined) value[key] = structuredClone(sub.default);
+    }
+  }
+  for (const key of Object.keys(value)) {
+    const sub = props?.[key] ?? extra;
+    if (sub) walk(value[key], sub, joinPath(path, key), issues, prune);
+  }
+}
+
+/**
+ * Defaults of core kinds that are not plain schema defaults: a Service port's `targetPort`
+ * defaults to its `port` (core/v1: "If this is not specified, the value of the 'port' field
+ * is used").
+ */
+export function applyCoreDefaults(kind: string, obj: Obj): void {
+  if (kind !== 'Service' || !isObject(obj.spec) || !Array.isArray(obj.spec.ports)) return;
+  for (const port of obj.spec.ports) {
+    if (isObject(port) && port.targetPort === undefined && typeof port.port === 'number') port.targetPort = port.port;
+  }
+}
