@@ -1,0 +1,193 @@
+/**
+ * Loading a directory of Kubernetes manifests: every `.yaml`, `.yml` and `.json` file under it
+ * (recursively, sorted, dot-files and dot-directories skipped), each document validated and
+ * defaulted (./document.ts). A bad document becomes a LoadIssue and is left out; everything
+ * else is still loaded. Stateless; ./file-source.ts adds last-good and API-server metadata.
+ */
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KubeObject } from '../../api/types.js';
+import { normalizeDocument, type ObjectIdentity } from './document.js';
+import { formatIssue, type LoadIssue } from './issues.js';
+import { parseManifests } from './parse.js';
+import { synthesizeStaticEndpoints } from './static-endpoints.js';
+
+export { formatIssue, type LoadIssue } from './issues.js';
+
+/** An object together with where it came from. */
+export interface LoadedObject {
+  readonly object: KubeObject;
+  readonly file: string;
+  readonly document: number;
+}
+
+/** What one file yielded. */
+export interface FileLoad {
+  readonly file: string;
+  readonly objects: LoadedObject[];
+  readonly issues: LoadIssue[];
+  /** The file has a YAML syntax error: none of its documents were used. */
+  readonly syntaxError: boolean;
+  /** Documents that were rejected, by identity (for keeping their last good version). */
+  readonly rejected: ObjectIdentity[];
+}
+
+/** The objects to serve and the issues found. */
+export interface LoadResult {
+  readonly objects: KubeObject[];
+  readonly issues: LoadIssue[];
+}
+
+const MANIFEST_EXT = /\.(ya?ml|json)$/i;
+
+/** Relative paths (with `/`) of every manifest file under `dir`, sorted. */
+export async function listManifestFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const visited = new Set<string>();
+  async function visit(abs: string, rel: string): Promise<void> {
+    let real: string;
+    try {
+      real = await realpath(abs);
+    } catch {
+      return;
+    }
+    if (visited.has(real)) return; // symlink loops
+    visited.add(real);
+    let entries;
+    try {
+      entries = await readdir(abs, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const childAbs = join(abs, e.name);
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        const s = await stat(childAbs).catch(() => null);
+        isDir = s?.isDirectory() ?? false;
+        isFile = s?.isFile() ?? false;
+      }
+      if (isDir) await visit(childAbs, childRel);
+      else if (isFile && MANIFEST_EXT.test(e.name)) out.push(childRel);
+    }
+  }
+  await visit(dir, '');
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Parses, validates and defaults the documents of one file. Pure. */
+export function loadText(file: string, text: string): FileLoad {
+  const parsed = parseManifests(text);
+  const issues: LoadIssue[] = [];
+  const objects: LoadedObject[] = [];
+  const rejected: ObjectIdentity[] = [];
+  const anonymous = { kind: null, name: null, namespace: null };
+  for (const p of parsed.problems) issues.push({ file, document: p.document, ...anonymous, path: '', message: p.message, severity: p.severity });
+  if (parsed.syntaxError) return { file, objects, issues, syntaxError: true, rejected };
+  for (const doc of parsed.documents) {
+    const n = normalizeDocument(doc.value);
+    for (const i of n.issues) {
+      const path = doc.pathPrefix && i.path ? `${doc.pathPrefix}.${i.path}` : doc.pathPrefix || i.path;
+      issues.push({ file, document: doc.document, ...n.identity, path, message: i.message, severity: i.severity });
+    }
+    if (n.object) objects.push({ object: n.object, file, document: doc.document });
+    else if (!n.unsupported) rejected.push(n.identity);
+  }
+  return { file, objects, issues, syntaxError: false, rejected };
+}
+
+/** `Kind/namespace/name`: one object per key, whatever its apiVersion. */
+export function identityKey(kind: string, namespace: string | null | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+/** The identity key of a loaded object. */
+export function objectIdentityKey(o: KubeObject): string {
+  return identityKey(o.kind, o.metadata.namespace, o.metadata.name);
+}
+
+/**
+ * Merges per-file objects: a second object with the same kind/namespace/name is an issue and
+ * left out (the first one is kept). Then synthesizes static EndpointSlices.
+ */
+export function mergeLoaded(objects: readonly LoadedObject[]): { objects: LoadedObject[]; issues: LoadIssue[] } {
+  const issues: LoadIssue[] = [];
+  const kept: LoadedObject[] = [];
+  const first = new Map<string, LoadedObject>();
+  for (const lo of objects) {
+    const key = objectIdentityKey(lo.object);
+    const prev = first.get(key);
+    if (prev) {
+      issues.push({
+        ...issueBase(lo),
+        path: '',
+        message: `duplicate ${lo.object.kind} ${describeName(lo.object)}: already defined in ${prev.file} document ${prev.document}; this one is ignored`,
+        severity: 'error',
+      });
+      continue;
+    }
+    first.set(key, lo);
+    kept.push(lo);
+  }
+  const origin = new Map<KubeObject, LoadedObject>(kept.map((lo) => [lo.object, lo]));
+  const statics = synthesizeStaticEndpoints(kept.map((lo) => lo.object));
+  for (const p of statics.problems) {
+    const lo = origin.get(p.service);
+    if (lo) issues.push({ ...issueBase(lo), path: p.path, message: p.message, severity: p.severity });
+  }
+  for (const slice of statics.slices) {
+    const svc = kept.find((lo) => lo.object.kind === 'Service' && lo.object.metadata.namespace === slice.metadata.namespace && lo.object.metadata.name === slice.metadata.labels?.['kubernetes.io/service-name']);
+    kept.push({ object: slice, file: svc?.file ?? '', document: svc?.document ?? 0 });
+  }
+  return { objects: kept, issues };
+}
+
+function issueBase(lo: LoadedObject): Pick<LoadIssue, 'file' | 'document' | 'kind' | 'name' | 'namespace'> {
+  return { file: lo.file, document: lo.document, kind: lo.object.kind, name: lo.object.metadata.name, namespace: lo.object.metadata.namespace ?? null };
+}
+
+function describeName(o: KubeObject): string {
+  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+}
+
+/** Loads a set of in-memory files (name → text), in the given order. Pure. */
+export function loadTexts(files: readonly { file: string; text: string }[]): LoadResult {
+  const loads = files.map((f) => loadText(f.file, f.text));
+  const merged = mergeLoaded(loads.flatMap((l) => l.objects));
+  return { objects: merged.objects.map((lo) => lo.object), issues: [...loads.flatMap((l) => l.issues), ...merged.issues] };
+}
+
+/** Reads one file; an unreadable file is an issue, not an exception. */
+export async function readManifest(dir: string, file: string): Promise<{ text: string } | { issue: LoadIssue }> {
+  try {
+    return { text: await readFile(join(dir, file), 'utf8') };
+  } catch (err) {
+    const message = `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+    return { issue: { file, document: 0, kind: null, name: null, namespace: null, path: '', message, severity: 'error' } };
+  }
+}
+
+/**
+ * Loads every manifest under `dir` once, statelessly (no last-good, no generated metadata):
+ * what `waygate validate` needs. Throws only if `dir` itself cannot be read.
+ */
+export async function loadDirectory(dir: string): Promise<LoadResult> {
+  await stat(dir);
+  const files: { file: string; text: string }[] = [];
+  const readIssues: LoadIssue[] = [];
+  for (const file of await listManifestFiles(dir)) {
+    const r = await readManifest(dir, file);
+    if ('text' in r) files.push({ file, text: r.text });
+    else readIssues.push(r.issue);
+  }
+  const result = loadTexts(files);
+  return { objects: result.objects, issues: [...readIssues, ...result.issues] };
+}
+
+/** Formats every issue, one per line (for logs and tests). */
+export function formatIssues(issues: readonly LoadIssue[]): string {
+  return issues.map((i) => `${i.severity}: ${formatIssue(i)}`).join('\n');
+}
