@@ -1,0 +1,73 @@
+/**
+ * Configurations of the reference servers, following the method of
+ * /work/shared/docs/performance-notes.md (appendix `mkconf.sh`): one worker/thread each,
+ * upstream keep-alive everywhere, no access logs, nginx's per-connection request cap lifted.
+ */
+
+/** The fixed bodies every backend serves. */
+export const SMALL_PATH = '/';
+export const SMALL_BODY = 'ok\n';
+export const LARGE_PATH = '/64k';
+export const LARGE_BODY_BYTES = 64 * 1024;
+
+/** nginx as the backend: `return 200 "ok\n"` on `/`, a 64 KiB static file on `/64k`. */
+export function nginxBackendConf(o: { listen: readonly string[]; wwwDir: string }): string {
+  const listens = o.listen.map((l) => `    listen ${l} reuseport backlog=4096;`).join('\n');
+  return `worker_processes 1;
+pid nginx.pid;
+error_log stderr warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 65s;
+  server {
+${listens}
+    location = ${LARGE_PATH} { default_type application/octet-stream; alias ${o.wwwDir}/64k.bin; }
+    location / { default_type text/plain; return 200 "ok\\n"; }
+  }
+}
+`;
+}
+
+/** nginx as the reverse proxy under test, pooling upstream connections. */
+export function nginxProxyConf(o: { listen: string; upstream: string }): string {
+  return `worker_processes 1;
+pid nginx.pid;
+error_log stderr warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 65s;
+  upstream be { server ${o.upstream}; keepalive 64; keepalive_requests 1000000; }
+  server {
+    listen ${o.listen} backlog=4096;
+    # buffers large enough for the 64 KiB body: nginx's defaults (8 × 4k) would spill it to a temp file
+    proxy_buffer_size 16k;
+    proxy_buffers 8 16k;
+    location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+`;
+}
+
+/** HAProxy as the reverse proxy under test: one thread, connection reuse always. */
+export function haproxyConf(o: { listen: string; upstream: string }): string {
+  return `global
+  nbthread 1
+  maxconn 8000
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 65s
+  timeout server 65s
+  option http-keep-alive
+  http-reuse always
+frontend fe
+  bind ${o.listen}
+  default_backend be
+backend be
+  server s1 ${o.upstream} maxconn 1000
+`;
+}
