@@ -1,0 +1,47 @@
+/**
+ * Wires the standalone runtime to the real parts: the file source and its watcher, the
+ * controller's translate(), and the HTTP data plane.
+ */
+import { mergeTransitionTimes } from '../controller/status.js';
+import { translate } from '../controller/translate.js';
+import { createDataPlane } from '../dataplane/index.js';
+import { FileSource } from '../source/file/file-source.js';
+import { formatIssue } from '../source/file/issues.js';
+import { watchDirectory } from '../source/file/watch.js';
+import { silentLogger, type Logger } from '../log.js';
+import { isBindableAddress, localInterfaceAddresses } from './addresses.js';
+import { StandaloneRuntime } from './standalone.js';
+
+export interface CreateRuntimeOptions {
+  /** Directory of Gateway API YAML. */
+  readonly dir: string;
+  readonly controllerName: string;
+  readonly addressPool: readonly string[];
+  readonly log?: Logger;
+  readonly clock?: () => Date;
+  /** Debounce of the directory watcher (default 10 ms). */
+  readonly debounceMs?: number;
+  /** Watch the directory (default true); false: passes run only on reload(). */
+  readonly watch?: boolean;
+}
+
+/** A StandaloneRuntime over a directory, not yet started. */
+export function createStandaloneRuntime(options: CreateRuntimeOptions): StandaloneRuntime {
+  const log = options.log ?? silentLogger;
+  const clock = options.clock ?? (() => new Date());
+  const debounceMs = options.debounceMs ?? 10;
+  return new StandaloneRuntime({
+    source: new FileSource(options.dir, { clock }),
+    dataPlane: createDataPlane({ log: (level, msg, fields) => log.log(level, msg, fields) }),
+    translate,
+    mergeTransitionTimes,
+    ...(options.watch === false ? {} : { watch: (onChange: () => void) => watchDirectory(options.dir, onChange, { debounceMs }) }),
+    controllerName: options.controllerName,
+    addressPool: options.addressPool,
+    // Interfaces are read per pass, so an address added to the host later becomes usable.
+    isUsable: (ip) => isBindableAddress(ip, localInterfaceAddresses()),
+    clock,
+    log,
+    formatIssue,
+  });
+}
