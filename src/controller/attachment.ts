@@ -19,14 +19,12 @@ import { GATEWAY_GROUP } from '../api/types.js';
 import type * as api from '../api/types.js';
 import type { ConditionSpec, GatewayNode, ListenerNode, ListenerSetNode, ResourceIndex } from './model.js';
 import { intersectHostnames } from './hostnames.js';
+import { namespaceLabels } from './index.js';
 import {
   routeNoMatchingListenerHostname,
   routeNoMatchingParent,
   routeNotAllowedByListeners,
 } from './route-conditions.js';
-
-/** Label the API server puts on every Namespace. */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** A parentRef that names one of our parents. */
 export interface ResolvedParent {
@@ -164,9 +162,7 @@ export function isNamespaceAllowed(listener: ListenerNode, routeNamespace: strin
   if (from === 'Selector') {
     const selector = listener.listener.allowedRoutes?.namespaces?.selector;
     if (!selector) return false;
-    const ns = index.namespaces.get(routeNamespace);
-    const labels = { ...(ns?.metadata.labels ?? {}), [NAMESPACE_NAME_LABEL]: routeNamespace };
-    return matchesLabelSelector(selector, labels);
+    return matchesLabelSelector(selector, namespaceLabels(index, routeNamespace));
   }
   return false;
 }
