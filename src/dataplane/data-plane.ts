@@ -1,0 +1,214 @@
+/**
+ * The HTTP data plane: owns the server sockets and the upstream pools, applies configs.
+ *
+ * apply(): compile everything first (a config that does not compile changes nothing), bind the
+ * servers that are new, swap the tables of the servers that stay in one synchronous pass (no
+ * request can see half a config), then drain the servers that went away and close the pools of
+ * endpoints no longer referenced. A server keeps its socket as long as its address, port and
+ * protocol stay the same. Calls are serialized.
+ */
+import type * as ir from '../ir/types.js';
+import { DataPlaneError, GW_ERR } from './errors.js';
+import { HttpListener, type ServerLimits } from './http-listener.js';
+import type {
+  ApplyResult,
+  DataPlaneOptions,
+  DataPlaneStats,
+  HttpDataPlane,
+  ServerError,
+  ServerStats,
+} from './index.js';
+import { compileServer } from './router/compile.js';
+import type { CompiledRule, CompiledServer } from './router/types.js';
+import type { ForwardContext, LogFn } from './upstream/forward.js';
+import { endpointKey, UpstreamPools } from './upstream/pools.js';
+
+const EMPTY: ir.Config = { version: 1, servers: [] };
+
+function serverKey(s: { readonly address: string; readonly port: number }): string {
+  return `${s.address}|${s.port}`;
+}
+
+function collectEndpoints(rule: CompiledRule, into: Set<string>): void {
+  const a = rule.action;
+  if (a.kind === 'forward') {
+    for (const b of a.backends) if (b.kind === 'service') for (const e of b.endpoints) into.add(endpointKey(e));
+  }
+  for (const m of rule.mirrors) if (m.backend.kind === 'service') for (const e of m.backend.endpoints) into.add(endpointKey(e));
+}
+
+function endpointsOf(servers: readonly CompiledServer[]): Set<string> {
+  const keys = new Set<string>();
+  for (const s of servers) {
+    const ls = [...Object.values(s.listeners.exact), ...s.listeners.wildcards.map((w) => w.value)];
+    if (s.listeners.any !== null) ls.push(s.listeners.any);
+    for (const l of ls) for (const r of l.rules) collectEndpoints(r, keys);
+  }
+  return keys;
+}
+
+class HttpDataPlaneImpl implements HttpDataPlane {
+  readonly #log: LogFn;
+  readonly #pools: UpstreamPools;
+  readonly #ctx: ForwardContext;
+  readonly #limits: ServerLimits;
+  readonly #drainGraceMs: number;
+  /** Serving listeners by address|port. */
+  readonly #live = new Map<string, HttpListener>();
+  readonly #draining = new Set<HttpListener>();
+  #config: ir.Config = EMPTY;
+  #generation = 0;
+  #unsupported: string[] = [];
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(opts: DataPlaneOptions) {
+    this.#log = opts.log ?? (() => undefined);
+    const up = opts.upstream ?? {};
+    this.#pools = new UpstreamPools({
+      connectionsPerEndpoint: up.connectionsPerEndpoint ?? null,
+      keepAliveTimeoutMs: up.keepAliveTimeoutMs ?? 4_000,
+      connectTimeoutMs: up.connectTimeoutMs ?? 5_000,
+      headersTimeoutMs: up.headersTimeoutMs ?? 300_000,
+      bodyTimeoutMs: up.bodyTimeoutMs ?? 300_000,
+    });
+    this.#ctx = { pools: this.#pools, log: this.#log, random: opts.random ?? Math.random };
+    const s = opts.server ?? {};
+    this.#limits = {
+      headersTimeoutMs: s.headersTimeoutMs ?? 60_000,
+      requestTimeoutMs: s.requestTimeoutMs ?? 300_000,
+      keepAliveTimeoutMs: s.keepAliveTimeoutMs ?? 5_000,
+      idleTimeoutMs: s.idleTimeoutMs ?? 120_000,
+      maxConnections: s.maxConnections ?? 10_000,
+      connectTimeoutMs: up.connectTimeoutMs ?? 5_000,
+    };
+    this.#drainGraceMs = opts.drainGraceMs ?? 30_000;
+  }
+
+  apply(config: ir.Config): Promise<ApplyResult> {
+    const run = this.#queue.then(() => this.#apply(config));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #apply(config: ir.Config): Promise<ApplyResult> {
+    if (this.#closed) throw new DataPlaneError(GW_ERR.CLOSED, 'data plane is closed');
+    // 1. Compile everything beside the current tables; any failure leaves the old config serving.
+    const unsupported: string[] = [];
+    const compiled: CompiledServer[] = [];
+    for (const s of config.servers) {
+      if (s.protocol !== 'HTTP') {
+        unsupported.push(s.name);
+        continue;
+      }
+      compiled.push(compileServer(s));
+    }
+    const wanted = new Map<string, CompiledServer>();
+    for (const c of compiled) if (!wanted.has(serverKey(c))) wanted.set(serverKey(c), c);
+
+    // 2. Bind new servers.
+    const errors: ServerError[] = [];
+    const fresh: [string, HttpListener][] = [];
+    await Promise.all(
+      [...wanted].map(async ([key, table]) => {
+        if (this.#live.has(key)) return;
+        const l = new HttpListener(table, this.#ctx, this.#limits);
+        try {
+          await l.listen();
+          fresh.push([key, l]);
+        } catch (err) {
+          const e = err as DataPlaneError;
+          errors.push({ server: table.name, address: table.address, port: table.port, code: e.code, message: e.message });
+          this.#log('warn', 'cannot bind server', { server: table.name, address: table.address, port: table.port, code: e.code });
+        }
+      }),
+    );
+
+    // 3. Swap: one synchronous pass over the servers that stay, then publish the new ones.
+    for (const [key, l] of this.#live) {
+      const table = wanted.get(key);
+      if (table !== undefined) l.table = table;
+    }
+    for (const [key, l] of fresh) this.#live.set(key, l);
+
+    // 4. Drain servers that went away.
+    for (const [key, l] of [...this.#live]) {
+      if (wanted.has(key)) continue;
+      this.#live.delete(key);
+      this.#draining.add(l);
+      void l.drain(this.#drainGraceMs).then(() => this.#draining.delete(l));
+    }
+
+    // 5. Close pools of endpoints nothing references any more.
+    this.#pools.retain(endpointsOf(compiled));
+
+    if (unsupported.length > 0 && unsupported.join() !== this.#unsupported.join()) {
+      this.#log('warn', 'servers with a protocol other than HTTP are not served', { servers: unsupported });
+    }
+    this.#unsupported = unsupported;
+    this.#config = config;
+    this.#generation++;
+    errors.sort((a, b) => (a.server < b.server ? -1 : a.server > b.server ? 1 : 0));
+    this.#log('debug', 'config applied', { generation: this.#generation, servers: this.#live.size, errors: errors.length });
+    return { errors };
+  }
+
+  current(): ir.Config {
+    return this.#config;
+  }
+
+  async close(graceMs = 10_000): Promise<void> {
+    if (this.#closed) return;
+    await this.#queue;
+    this.#closed = true;
+    const all = [...this.#live.values(), ...this.#draining];
+    this.#live.clear();
+    await Promise.all(all.map((l) => l.drain(graceMs)));
+    this.#draining.clear();
+    await this.#pools.close(graceMs);
+  }
+
+  stats(): DataPlaneStats {
+    const servers: ServerStats[] = [];
+    const add = (l: HttpListener): void => {
+      const t = l.table;
+      const c = l.counters;
+      servers.push({
+        name: t.name,
+        gateway: t.gateway,
+        address: t.address,
+        port: t.port,
+        boundPort: l.boundPort(),
+        state: l.draining ? 'draining' : 'serving',
+        connections: c.connections,
+        totalConnections: c.totalConnections,
+        inFlight: c.inFlight,
+        totalRequests: c.totalRequests,
+      });
+    };
+    for (const l of this.#live.values()) add(l);
+    for (const l of this.#draining) add(l);
+    let connections = 0;
+    let inFlight = 0;
+    let requests = 0;
+    for (const s of servers) {
+      connections += s.connections;
+      inFlight += s.inFlight;
+      requests += s.totalRequests;
+    }
+    const pools = this.#pools.size();
+    return {
+      generation: this.#generation,
+      irVersion: this.#config.version,
+      servers,
+      unsupported: [...this.#unsupported],
+      totals: { connections, inFlight, requests },
+      upstream: { pools: pools.pools, h2cSessions: pools.sessions },
+    };
+  }
+}
+
+/** Creates the HTTP data plane. Nothing listens until the first `apply`. */
+export function createDataPlane(opts: DataPlaneOptions = {}): HttpDataPlane {
+  return new HttpDataPlaneImpl(opts);
+}

@@ -1,0 +1,33 @@
+/**
+ * RequestHeaderModifier and ResponseHeaderModifier: the same edit on a header map.
+ *
+ * Spec (HTTPHeaderFilter): "Set overwrites the request with the given header (name, value)
+ * before the action." ... "Add adds the given header(s) (name, value) to the request before the
+ * action. It appends to any existing values associated with the header name." with the example
+ * `my-header: foo` + add `my-header: bar` → `my-header: foo,bar`. "Remove the given header(s)
+ * from the HTTP request before the action. The value of Remove is a list of HTTP header names.
+ * Note that the header names are case-insensitive."
+ */
+import type * as ir from '../../ir/types.js';
+import type { HeaderMap } from '../headers.js';
+
+/** Applies set, then add, then remove to `headers` in place. Names in the IR are lower-cased. */
+export function applyHeaderModifier(headers: HeaderMap, mod: ir.HeaderModifier): void {
+  const set = mod.set;
+  for (let i = 0; i < set.length; i++) {
+    const h = set[i] as { readonly name: string; readonly value: string };
+    headers[h.name.toLowerCase()] = h.value;
+  }
+  const add = mod.add;
+  for (let i = 0; i < add.length; i++) {
+    const h = add[i] as { readonly name: string; readonly value: string };
+    const name = h.name.toLowerCase();
+    const prev = headers[name];
+    if (prev === undefined) headers[name] = h.value;
+    // Set-Cookie cannot be comma-joined: it stays a list of lines.
+    else if (name === 'set-cookie') headers[name] = typeof prev === 'string' ? [prev, h.value] : [...prev, h.value];
+    else headers[name] = `${typeof prev === 'string' ? prev : prev.join(',')},${h.value}`;
+  }
+  const remove = mod.remove;
+  for (let i = 0; i < remove.length; i++) delete headers[(remove[i] as string).toLowerCase()];
+}

@@ -1,0 +1,97 @@
+/**
+ * Compiles one `ir.Server` into the lookup tables its requests walk. Runs at apply time only;
+ * throws `DataPlaneError(GW_ERR_INVALID_CONFIG)` when something cannot be compiled (an invalid
+ * regular expression), so a bad config is never swapped in.
+ */
+import type * as ir from '../../ir/types.js';
+import { DataPlaneError, GW_ERR } from '../errors.js';
+import { compileCors } from '../filters/cors.js';
+import { buildHostTable } from './host-table.js';
+import { compileMatch } from './match.js';
+import type {
+  CompiledAction,
+  CompiledBackend,
+  CompiledEntry,
+  CompiledListener,
+  CompiledRule,
+  CompiledServer,
+  CompiledVirtualHost,
+} from './types.js';
+import { cumulativeWeights } from './weighted.js';
+
+/** Compiles a backend; a fresh round-robin cursor each time. */
+export function compileBackend(b: ir.Backend): CompiledBackend {
+  if (b.kind === 'invalid') return { kind: 'invalid', name: b.name, status: b.status, reason: b.reason };
+  return {
+    kind: 'service',
+    name: b.name,
+    protocol: b.protocol,
+    endpoints: b.endpoints,
+    requestFilters: b.requestFilters,
+    redirect: b.redirect,
+    responseHeaders: b.responseHeaders,
+    cursor: 0,
+  };
+}
+
+function compileAction(a: ir.Action): CompiledAction {
+  if (a.kind === 'redirect') return { kind: 'redirect', redirect: a.redirect };
+  if (a.kind === 'direct') return { kind: 'direct', status: a.status };
+  const { cumulative, total } = cumulativeWeights(a.backends.map((b) => b.weight));
+  return { kind: 'forward', backends: a.backends.map(compileBackend), cumulative, totalWeight: total };
+}
+
+/** Compiles one rule (filters stay IR objects: they are already plain data). */
+export function compileRule(r: ir.Rule): CompiledRule {
+  return {
+    name: r.name,
+    route: r.route,
+    requestFilters: r.requestFilters,
+    responseHeaders: r.responseHeaders,
+    cors: r.cors === null ? null : compileCors(r.cors),
+    mirrors: r.mirrors.map((m) => ({ backend: compileBackend(m.backend), fraction: m.fraction })),
+    action: compileAction(r.action),
+    timeouts: r.timeouts,
+    retry: r.retry,
+  };
+}
+
+function compileListener(l: ir.Listener): CompiledListener {
+  const rules = l.rules.map(compileRule);
+  const vhosts = l.virtualHosts.map((vh): { hostname: string; value: CompiledVirtualHost } => {
+    const entries: CompiledEntry[] = vh.entries.map((e) => {
+      const rule = rules[e.rule];
+      if (rule === undefined) {
+        throw new DataPlaneError(GW_ERR.INVALID_CONFIG, `listener ${l.name}: virtual host ${vh.hostname} points at missing rule ${e.rule}`);
+      }
+      return { rule, match: compileMatch(e.match) };
+    });
+    return { hostname: vh.hostname, value: { hostname: vh.hostname, entries } };
+  });
+  return {
+    name: l.name,
+    hostname: l.hostname,
+    port: l.port,
+    scheme: l.scheme,
+    rules,
+    vhosts: buildHostTable(vhosts),
+  };
+}
+
+/** Compiles a whole server: listener table by hostname, virtual hosts, entries, backends. */
+export function compileServer(s: ir.Server): CompiledServer {
+  try {
+    const listeners = s.listeners.map((l) => ({ hostname: l.hostname, value: compileListener(l) }));
+    return {
+      name: s.name,
+      gateway: s.gateway,
+      address: s.address,
+      port: s.port,
+      protocol: s.protocol,
+      listeners: buildHostTable(listeners),
+    };
+  } catch (err) {
+    if (err instanceof DataPlaneError) throw err;
+    throw new DataPlaneError(GW_ERR.INVALID_CONFIG, `server ${s.name}: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Compiled routing tables: what `compileServer` builds from one `ir.Server` at apply time and
+ * what every request of that server walks. Plain objects of fixed shape (null, not missing).
+ */
+import type * as ir from '../../ir/types.js';
+import type { CompiledCors } from '../filters/cors.js';
+
+/** Path match kinds as small integers for a cheap switch. */
+export const PATH_EXACT = 0;
+export const PATH_PREFIX = 1;
+export const PATH_REGEX = 2;
+
+export interface CompiledValueMatch {
+  readonly name: string;
+  /** Exact value, or null when `regex` is used. */
+  readonly exact: string | null;
+  readonly regex: RegExp | null;
+}
+
+export interface CompiledMatch {
+  readonly pathKind: typeof PATH_EXACT | typeof PATH_PREFIX | typeof PATH_REGEX;
+  /** Exact path, or the prefix without trailing slash (`''` for the root prefix). */
+  readonly pathValue: string;
+  readonly pathRegex: RegExp | null;
+  readonly method: string | null;
+  readonly headers: readonly CompiledValueMatch[];
+  readonly queryParams: readonly CompiledValueMatch[];
+}
+
+export interface CompiledEntry {
+  readonly rule: CompiledRule;
+  readonly match: CompiledMatch;
+}
+
+export interface CompiledVirtualHost {
+  readonly hostname: string;
+  readonly entries: readonly CompiledEntry[];
+}
+
+/** A wildcard hostname compiled to its suffix: `*.example.com` → `.example.com`. */
+export interface WildcardSlot<T> {
+  readonly suffix: string;
+  readonly value: T;
+}
+
+/** Exact map, wildcard suffixes longest first, then the catch-all. */
+export interface HostTable<T> {
+  readonly exact: Record<string, T>;
+  readonly wildcards: readonly WildcardSlot<T>[];
+  readonly any: T | null;
+}
+
+export interface CompiledListener {
+  readonly name: string;
+  readonly hostname: string | null;
+  readonly port: number;
+  readonly scheme: 'http' | 'https';
+  readonly rules: readonly CompiledRule[];
+  readonly vhosts: HostTable<CompiledVirtualHost>;
+}
+
+export interface CompiledServer {
+  readonly name: string;
+  readonly gateway: string;
+  readonly address: string;
+  readonly port: number;
+  readonly protocol: ir.ServerProtocol;
+  readonly listeners: HostTable<CompiledListener>;
+}
+
+/** A service backend with its round-robin cursor (the only mutable field). */
+export interface CompiledServiceBackend {
+  readonly kind: 'service';
+  readonly name: string;
+  readonly protocol: ir.BackendProtocol;
+  readonly endpoints: readonly ir.Endpoint[];
+  readonly requestFilters: readonly ir.RequestFilter[];
+  readonly redirect: ir.Redirect | null;
+  readonly responseHeaders: ir.HeaderModifier | null;
+  /** Next endpoint index for round-robin. */
+  cursor: number;
+}
+
+export interface CompiledInvalidBackend {
+  readonly kind: 'invalid';
+  readonly name: string;
+  readonly status: number;
+  readonly reason: string;
+}
+
+export type CompiledBackend = CompiledServiceBackend | CompiledInvalidBackend;
+
+export type CompiledAction =
+  | { readonly kind: 'redirect'; readonly redirect: ir.Redirect }
+  | { readonly kind: 'direct'; readonly status: number }
+  | {
+      readonly kind: 'forward';
+      readonly backends: readonly CompiledBackend[];
+      /** cumulative[i] = sum of weights of backends 0..i. */
+      readonly cumulative: readonly number[];
+      readonly totalWeight: number;
+    };
+
+export interface CompiledMirror {
+  readonly backend: CompiledBackend;
+  readonly fraction: number;
+}
+
+export interface CompiledRule {
+  readonly name: string;
+  readonly route: string;
+  readonly requestFilters: readonly ir.RequestFilter[];
+  readonly responseHeaders: ir.HeaderModifier | null;
+  readonly cors: CompiledCors | null;
+  readonly mirrors: readonly CompiledMirror[];
+  readonly action: CompiledAction;
+  readonly timeouts: ir.Timeouts;
+  readonly retry: ir.Retry | null;
+}

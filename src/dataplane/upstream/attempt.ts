@@ -1,0 +1,151 @@
+/**
+ * One attempt of a request to one endpoint, over HTTP/1.1 (undici pool) or h2c (node:http2
+ * session), with every failure classified into a `DataPlaneError` code.
+ */
+import http2 from 'node:http2';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import type * as ir from '../../ir/types.js';
+import { DataPlaneError, GW_ERR } from '../errors.js';
+import type { HeaderMap } from '../headers.js';
+import type { UpstreamPools } from './pools.js';
+
+/** A backend's answer; `body` must be consumed or destroyed. */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Readable;
+}
+
+/** What one attempt sends. */
+export interface AttemptRequest {
+  readonly method: string;
+  readonly target: string;
+  readonly headers: HeaderMap;
+  /** null: no body; Buffer: replayable; Readable: streamed once. */
+  readonly body: Buffer | Readable | null;
+  readonly signal: AbortSignal | null;
+  /** Time allowed until the response headers arrive (null: the pool default). */
+  readonly timeoutMs: number | null;
+}
+
+/** Errors that mean "the request never got an answer from the backend's application". */
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_HTTP2_STREAM_CANCEL',
+  'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_HTTP2_SESSION_ERROR',
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_INVALID_SESSION',
+  'ERR_HTTP2_ERROR',
+]);
+
+/**
+ * Maps an error of an attempt to a `DataPlaneError`. An abort keeps the `DataPlaneError` its
+ * signal was aborted with (request deadline or client gone).
+ */
+export function classifyUpstreamError(err: unknown, signal: AbortSignal | null): DataPlaneError {
+  if (signal !== null && signal.aborted && signal.reason instanceof DataPlaneError) return signal.reason;
+  if (err instanceof DataPlaneError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new DataPlaneError(GW_ERR.UPSTREAM_TIMEOUT, 'backend did not answer in time', { cause: err });
+  }
+  if (typeof code === 'string' && CONNECT_CODES.has(code)) {
+    return new DataPlaneError(GW_ERR.UPSTREAM_CONNECT, `backend connection failed (${code})`, { cause: err });
+  }
+  return new DataPlaneError(GW_ERR.UPSTREAM_PROTOCOL, `backend request failed (${String(code ?? (err as Error)?.message)})`, {
+    cause: err,
+  });
+}
+
+/** Sends over HTTP/1.1 through the endpoint's undici pool. */
+export async function sendHttp1(pools: UpstreamPools, e: ir.Endpoint, r: AttemptRequest): Promise<UpstreamResponse> {
+  try {
+    const res = await pools.pool(e).request({
+      method: r.method as 'GET',
+      path: r.target,
+      headers: r.headers,
+      body: r.body,
+      signal: r.signal,
+      ...(r.timeoutMs === null ? {} : { headersTimeout: r.timeoutMs }),
+    });
+    return { status: res.statusCode, headers: res.headers, body: res.body };
+  } catch (err) {
+    throw classifyUpstreamError(err, r.signal);
+  }
+}
+
+/** HTTP/2 forbids connection-specific headers; `host` becomes `:authority`. */
+function toH2Headers(r: AttemptRequest): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = Object.create(null) as http2.OutgoingHttpHeaders;
+  out[':method'] = r.method;
+  out[':path'] = r.target;
+  out[':scheme'] = 'http';
+  for (const name in r.headers) {
+    if (name === 'host') out[':authority'] = r.headers[name] as string;
+    else out[name] = r.headers[name];
+  }
+  return out;
+}
+
+/** Sends over the endpoint's shared h2c session (HTTP/2 with prior knowledge). */
+export function sendH2c(pools: UpstreamPools, e: ir.Endpoint, r: AttemptRequest): Promise<UpstreamResponse> {
+  return new Promise<UpstreamResponse>((resolve, reject) => {
+    if (r.signal?.aborted === true) {
+      reject(classifyUpstreamError(r.signal.reason, r.signal));
+      return;
+    }
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = pools.session(e).request(toH2Headers(r), { endStream: r.body === null, ...(r.signal ? { signal: r.signal } : {}) });
+    } catch (err) {
+      reject(classifyUpstreamError(err, r.signal));
+      return;
+    }
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      stream.setTimeout(0);
+      reject(classifyUpstreamError(err, r.signal));
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    };
+    stream.once('error', fail);
+    stream.once('close', () => fail(Object.assign(new Error('stream closed before response'), { code: 'ERR_HTTP2_STREAM_CANCEL' })));
+    if (r.timeoutMs !== null) {
+      stream.setTimeout(r.timeoutMs, () => fail(new DataPlaneError(GW_ERR.UPSTREAM_TIMEOUT, 'backend did not answer in time')));
+    }
+    stream.once('response', (headers) => {
+      if (settled) return;
+      settled = true;
+      stream.setTimeout(0);
+      stream.removeListener('error', fail);
+      // Later stream errors surface through the body's consumer (pipeline).
+      resolve({ status: Number(headers[':status'] ?? 502), headers, body: stream });
+    });
+    if (r.body instanceof Buffer) stream.end(r.body);
+    else if (r.body !== null) pipeline(r.body, stream, () => undefined);
+  });
+}
+
+/** Sends one attempt with the backend's protocol (`ws` backends get plain HTTP/1.1 here). */
+export function sendAttempt(
+  pools: UpstreamPools,
+  protocol: ir.BackendProtocol,
+  e: ir.Endpoint,
+  r: AttemptRequest,
+): Promise<UpstreamResponse> {
+  return protocol === 'h2c' ? sendH2c(pools, e, r) : sendHttp1(pools, e, r);
+}

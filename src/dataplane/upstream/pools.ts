@@ -1,0 +1,127 @@
+/**
+ * Keep-alive connection pools to backend endpoints: one undici `Pool` per endpoint (HTTP/1.1,
+ * `pipelining: 1`) and one HTTP/2 session per h2c endpoint. Created lazily on first use, kept
+ * across config swaps while the endpoint is still referenced, closed when a new config no longer
+ * references it (gracefully: requests in flight on it finish first).
+ */
+import http2 from 'node:http2';
+import { Pool } from 'undici';
+import type * as ir from '../../ir/types.js';
+
+/** Tuning for the upstream side. */
+export interface UpstreamOptions {
+  /** Max connections per endpoint pool (null: unlimited). */
+  readonly connectionsPerEndpoint: number | null;
+  /** Idle keep-alive time of upstream connections. */
+  readonly keepAliveTimeoutMs: number;
+  /** TCP connect timeout. */
+  readonly connectTimeoutMs: number;
+  /** Default time to wait for response headers when the route sets no timeout. */
+  readonly headersTimeoutMs: number;
+  /** Default max inactivity while streaming a body. */
+  readonly bodyTimeoutMs: number;
+}
+
+/** `host:port` with brackets for IPv6. */
+export function endpointKey(e: ir.Endpoint): string {
+  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+/** Lazily created pools and h2c sessions keyed by endpoint. */
+export class UpstreamPools {
+  readonly #opts: UpstreamOptions;
+  readonly #pools = new Map<string, Pool>();
+  readonly #sessions = new Map<string, http2.ClientHttp2Session>();
+  #closed = false;
+
+  constructor(opts: UpstreamOptions) {
+    this.#opts = opts;
+  }
+
+  /** The options pools were built with. */
+  get options(): UpstreamOptions {
+    return this.#opts;
+  }
+
+  /** The HTTP/1.1 pool for an endpoint, created on first use. */
+  pool(e: ir.Endpoint): Pool {
+    const key = endpointKey(e);
+    let p = this.#pools.get(key);
+    if (p === undefined) {
+      p = new Pool(`http://${key}`, {
+        connections: this.#opts.connectionsPerEndpoint,
+        pipelining: 1,
+        keepAliveTimeout: this.#opts.keepAliveTimeoutMs,
+        connectTimeout: this.#opts.connectTimeoutMs,
+        headersTimeout: this.#opts.headersTimeoutMs,
+        bodyTimeout: this.#opts.bodyTimeoutMs,
+      });
+      this.#pools.set(key, p);
+    }
+    return p;
+  }
+
+  /** The shared HTTP/2 (prior knowledge) session for an endpoint, reconnected when closed. */
+  session(e: ir.Endpoint): http2.ClientHttp2Session {
+    const key = endpointKey(e);
+    const s = this.#sessions.get(key);
+    if (s !== undefined && !s.closed && !s.destroyed) return s;
+    const session = http2.connect(`http://${key}`);
+    session.on('error', () => {
+      // Stream-level callers see their own errors; a dead session is just dropped.
+      if (this.#sessions.get(key) === session) this.#sessions.delete(key);
+    });
+    session.on('close', () => {
+      if (this.#sessions.get(key) === session) this.#sessions.delete(key);
+    });
+    session.on('goaway', () => {
+      if (this.#sessions.get(key) === session) this.#sessions.delete(key);
+    });
+    // Idle sessions must not keep the process alive.
+    session.unref();
+    session.setTimeout(this.#opts.keepAliveTimeoutMs * 15, () => session.close());
+    this.#sessions.set(key, session);
+    return session;
+  }
+
+  /** Closes pools and sessions whose endpoint is not in `keep`. */
+  retain(keep: ReadonlySet<string>): void {
+    for (const [key, p] of this.#pools) {
+      if (keep.has(key)) continue;
+      this.#pools.delete(key);
+      void p.close().catch(() => undefined);
+    }
+    for (const [key, s] of this.#sessions) {
+      if (keep.has(key)) continue;
+      this.#sessions.delete(key);
+      s.close();
+    }
+  }
+
+  /** Number of live pools and sessions (for stats and tests). */
+  size(): { pools: number; sessions: number } {
+    return { pools: this.#pools.size, sessions: this.#sessions.size };
+  }
+
+  /** Closes everything; waits for requests in flight up to `graceMs`, then destroys. */
+  async close(graceMs: number): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const pools = [...this.#pools.values()];
+    const sessions = [...this.#sessions.values()];
+    this.#pools.clear();
+    this.#sessions.clear();
+    for (const s of sessions) s.close();
+    const graceful = Promise.all(pools.map((p) => p.close().catch(() => undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), graceMs);
+    });
+    const outcome = await Promise.race([graceful.then(() => 'done' as const), expired]);
+    clearTimeout(timer);
+    if (outcome === 'expired') {
+      await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
+      for (const s of sessions) s.destroy();
+    }
+  }
+}
