@@ -75,6 +75,8 @@ function walk(value: unknown, schema: SchemaNode, path: string, issues: SchemaIs
 export function applyCoreDefaults(kind: string, obj: Obj): void {
   if (kind !== 'Service' || !isObject(obj.spec) || !Array.isArray(obj.spec.ports)) return;
   for (const port of obj.spec.ports) {
-    if (isObject(port) && port.targetPort === undefined && typeof port.port === 'number') port.targetPort = port.port;
+    const n = isObject(port) ? port.port : undefined;
+    // Only a valid port is copied, so an out-of-range port is reported once, not twice.
+    if (isObject(port) && port.targetPort === undefined && typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535) port.targetPort = n;
   }
 }

@@ -168,7 +168,12 @@ export function validateCoreKind(kind: string, obj: Record<string, any>): Schema
   const error = (path: string, message: string): void => {
     issues.push({ path, message, severity: 'error' });
   };
-  if (kind === 'Service') {
+  if (kind === 'Namespace') {
+    const name = obj.metadata?.name;
+    if (typeof name === 'string' && (name.length > 63 || !new RegExp(DNS_LABEL).test(name))) {
+      error('metadata.name', 'must be a DNS label (at most 63 lowercase letters, digits and dashes)');
+    }
+  } else if (kind === 'Service') {
     const ports: any[] = Array.isArray(obj.spec?.ports) ? obj.spec.ports : [];
     // "All ports must be named if there is more than one port" (core/v1 ServicePort.name).
     if (ports.length > 1) {
