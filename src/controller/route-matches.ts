@@ -117,12 +117,14 @@ function convertValueMatches(
  */
 export function checkRegex(value: string): string | null {
   if (value.length > MAX_REGEX_LENGTH) return `regular expression is longer than ${MAX_REGEX_LENGTH} characters.`;
+  const why = scanRegex(value);
+  if (why) return why;
   try {
     new RegExp(value, 'u');
   } catch {
     return `"${value}" is not a supported regular expression`;
   }
-  return scanRegex(value);
+  return null;
 }
 
 function scanRegex(re: string): string | null {
