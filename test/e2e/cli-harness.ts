@@ -206,9 +206,9 @@ export interface Answer {
 }
 
 /** One HTTP/1.1 request with an explicit Host; rejects on socket errors. */
-export function get(address: string, port: number, host: string, path: string, agent?: Agent, timeoutMs = 5000): Promise<Answer> {
+export function get(address: string, port: number, host: string, path: string, agent?: Agent, timeoutMs = 5000, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolveReq, reject) => {
-    const req = httpRequest({ host: address, port, path, method: 'GET', headers: { host }, agent: agent ?? false, timeout: timeoutMs }, (res) => {
+    const req = httpRequest({ host: address, port, path, method: 'GET', headers: { ...headers, host }, agent: agent ?? false, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { body += c; });
