@@ -25,10 +25,10 @@ export function validateSpecAddresses(gateway: api.Gateway): string | null {
     const a = addresses[i]!;
     const type = a.type ?? 'IPAddress';
     if (type !== 'IPAddress') {
-      return `spec.addresses[${i}] has type ${type}; only IPAddress is supported.`;
+      return `Address spec.addresses[${i}] has type ${type}; only IPAddress is supported.`;
     }
     if (a.value !== undefined && a.value !== '' && !isIPAddress(a.value)) {
-      return `spec.addresses[${i}] value ${JSON.stringify(a.value)} is not an IP address.`;
+      return `Address spec.addresses[${i}] value ${JSON.stringify(a.value)} is not an IP address.`;
     }
   }
   return null;
@@ -76,18 +76,21 @@ export function assignAddresses(gateways: readonly { key: string; gateway: api.G
   const claimed = new Map<string, string>(); // ip → gateway key
   const problems = new Map<string, ConditionSpec>();
 
+  // A Gateway with an unusable static address is not programmed and claims nothing, so it never
+  // blocks another Gateway; the others claim their static addresses whole, oldest first.
   for (const r of requests) {
-    for (const ip of r.slots) {
-      if (ip === null) continue;
-      const owner = claimed.get(ip);
-      if (!options.isUsable(ip)) {
-        if (!problems.has(r.key)) problems.set(r.key, gatewayAddressNotUsable(`Address ${ip} cannot be used on this host.`));
-      } else if (owner !== undefined && owner !== r.key) {
-        if (!problems.has(r.key)) problems.set(r.key, gatewayAddressNotUsable(`Address ${ip} is already used by Gateway ${owner}.`));
-      } else {
-        claimed.set(ip, r.key);
-      }
+    const bad = r.slots.find((ip) => ip !== null && !options.isUsable(ip));
+    if (bad) problems.set(r.key, gatewayAddressNotUsable(`Address ${bad} cannot be bound on this host; use an address of a local interface or remove it from spec.addresses.`));
+  }
+  for (const r of requests) {
+    if (problems.has(r.key)) continue;
+    const statics = r.slots.filter((ip): ip is string => ip !== null);
+    const taken = statics.find((ip) => claimed.has(ip));
+    if (taken !== undefined) {
+      problems.set(r.key, gatewayAddressNotUsable(`Address ${taken} is already used by Gateway ${claimed.get(taken)}; each Gateway needs addresses of its own.`));
+      continue;
     }
+    for (const ip of statics) claimed.set(ip, r.key);
   }
 
   const pool = options.pool.map(canonicalIP);

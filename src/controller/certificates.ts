@@ -51,7 +51,7 @@ export function resolveCertificateRefs(
     const kind = ref.kind ?? 'Secret';
     const namespace = ref.namespace ?? owner.namespace;
     if (group !== '' || kind !== 'Secret') {
-      return { ok: false, condition: listenerInvalidCertificateRef(`${field} refers to ${group || 'core'}/${kind}; only core Secrets are supported.`) };
+      return { ok: false, condition: listenerInvalidCertificateRef(`Only core Secrets are supported as certificates; ${field} refers to ${group || 'core'}/${kind}.`) };
     }
     if (namespace !== owner.namespace) {
       const allowed = isReferenceAllowed(
@@ -60,16 +60,16 @@ export function resolveCertificateRefs(
         { group: '', kind: 'Secret', namespace, name: ref.name },
       );
       if (!allowed) {
-        return { ok: false, condition: listenerRefNotPermitted(`${field} refers to Secret ${namespace}/${ref.name}, which no ReferenceGrant permits.`) };
+        return { ok: false, condition: listenerRefNotPermitted(`No ReferenceGrant allows a reference to Secret ${namespace}/${ref.name} (${field}).`) };
       }
     }
     const secret = index.secrets.get(`${namespace}/${ref.name}`);
     if (!secret) {
-      return { ok: false, condition: listenerInvalidCertificateRef(`${field} refers to Secret ${namespace}/${ref.name}, which does not exist.`) };
+      return { ok: false, condition: listenerInvalidCertificateRef(`Secret ${namespace}/${ref.name} (${field}) does not exist.`) };
     }
     const material = readTlsSecret(secret);
     if (typeof material === 'string') {
-      return { ok: false, condition: listenerInvalidCertificateRef(`${field}: Secret ${namespace}/${ref.name} ${material}`) };
+      return { ok: false, condition: listenerInvalidCertificateRef(`Secret ${namespace}/${ref.name} (${field}) ${material}`) };
     }
     certificates.push({ secret: `${namespace}/${ref.name}`, ...material });
   }

@@ -33,7 +33,7 @@ export function buildGatewayClassNodes(classes: readonly api.GatewayClass[], con
 export function validateParametersRef(ref: api.ParametersReference | undefined): string | null {
   if (!ref) return null;
   const group = ref.group === '' ? 'core' : ref.group;
-  return `parametersRef ${group}/${ref.kind} ${ref.name} is not supported: this controller takes no parameters`;
+  return `The parametersRef ${group}/${ref.kind} ${ref.name} is not supported: this controller takes no parameters`;
 }
 
 /** Our accepted classes by name, for the Gateway stage. */

@@ -111,7 +111,7 @@ function planGateway(node: GatewayNode, index: ResourceIndex): Entry[] {
     merged.map((m) => ({
       listener: m.listener,
       fromGateway: m.ls === null,
-      label: m.ls === null ? m.listener.name : `${objectKey(m.ls.listenerSet)}/${m.listener.name}`,
+      owner: m.ls === null ? `Gateway ${objectKey(gw)}` : `ListenerSet ${objectKey(m.ls.listenerSet)}`,
     })),
   );
 
@@ -150,8 +150,17 @@ function planGateway(node: GatewayNode, index: ResourceIndex): Entry[] {
   return entries;
 }
 
+/**
+ * A listener is valid when accepted, unconflicted, with its references resolved and a usable
+ * TLS configuration (Programmed=False Pending — a feature not served yet — is not invalid).
+ */
 function isValid(e: Entry): boolean {
-  return e.conflict === null && e.validation.accepted.status === 'True' && e.validation.resolvedRefs.status === 'True';
+  return (
+    e.conflict === null &&
+    e.validation.accepted.status === 'True' &&
+    e.validation.resolvedRefs.status === 'True' &&
+    e.validation.notProgrammed?.reason !== 'InvalidTLSConfig'
+  );
 }
 
 /**
@@ -170,7 +179,7 @@ function gatewayAcceptance(gw: api.Gateway, own: readonly Entry[]): ConditionSpe
   const params = gw.spec.infrastructure?.parametersRef;
   if (params) {
     return gatewayInvalidParameters(
-      `spec.infrastructure.parametersRef ${params.group || 'core'}/${params.kind} ${params.name} is not supported: this controller takes no parameters.`,
+      `The infrastructure parametersRef ${params.group || 'core'}/${params.kind} ${params.name} is not supported: this controller takes no parameters.`,
     );
   }
   const address = validateSpecAddresses(gw);
@@ -216,7 +225,7 @@ function finishGateway(node: GatewayNode, entries: readonly Entry[], assignment:
     if (e.validation.notProgrammed) state = e.validation.notProgrammed;
     else if (!node.accepted) state = listenerNotProgrammedInvalid('The Gateway is not accepted.');
     else if (ls && !ls.accepted) state = listenerNotProgrammedInvalid('The ListenerSet is not accepted.');
-    else if (!gatewayProgrammedNow) state = listenerNotProgrammedPending(`The Gateway is not programmed: ${programmed.message}`);
+    else if (!gatewayProgrammedNow) state = listenerNotProgrammedPending(`The Gateway is not programmed (${programmed.reason}).`);
     else state = listenerProgrammed();
     l.conditions.push(...listenerConditions(e.validation, e.conflict, state));
   }

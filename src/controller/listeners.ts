@@ -85,7 +85,7 @@ export function validateListener(listener: api.Listener, owner: CertificateOwner
   // "InvalidRouteKinds" reason." (ListenerStatus.SupportedKinds)
   if (certificatesOk && kinds.invalid.length > 0) {
     resolvedRefs = listenerInvalidRouteKinds(
-      `Route kinds ${kinds.invalid.join(', ')} are not supported on a ${listener.protocol} listener.`,
+      `Route kinds not supported on ${listener.protocol} listeners: ${kinds.invalid.join(', ')}.`,
     );
   }
 
@@ -132,8 +132,8 @@ function resolveRouteKinds(
 /** One listener of a merged set, as conflict detection sees it. */
 export interface ConflictCandidate {
   readonly listener: api.Listener;
-  /** How messages name it (`http`, or `ns/listenerset/http` for ListenerSet listeners). */
-  readonly label: string;
+  /** The object it belongs to, as messages name it: `Gateway ns/name` or `ListenerSet ns/name`. */
+  readonly owner: string;
   /** Gateway listeners have no precedence among themselves; ListenerSet listeners do. */
   readonly fromGateway: boolean;
 }
@@ -188,6 +188,7 @@ export function detectConflicts(candidates: readonly ConflictCandidate[]): (Conf
 function conflictBetween(a: ConflictCandidate, b: ConflictCandidate): Conflict | null {
   const la = a.listener;
   const lb = b.listener;
+  const other = a.owner === b.owner ? lb.name : `${lb.name} of ${b.owner}`;
   if (la.port !== lb.port) return null;
   const ta = PROTOCOLS[la.protocol]?.transport;
   const tb = PROTOCOLS[lb.protocol]?.transport;
@@ -196,7 +197,7 @@ function conflictBetween(a: ConflictCandidate, b: ConflictCandidate): Conflict |
     if (ta === 'udp' || tb === 'udp') return null;
     return {
       reason: 'ProtocolConflict',
-      message: `Listener ${b.label} uses port ${lb.port} with protocol ${lb.protocol}, which cannot share a port with ${la.protocol}.`,
+      message: `Listener ${other} uses port ${lb.port} with protocol ${lb.protocol}, which cannot share a port with ${la.protocol}.`,
     };
   }
   const ha = (la.hostname ?? '').toLowerCase();
@@ -205,7 +206,7 @@ function conflictBetween(a: ConflictCandidate, b: ConflictCandidate): Conflict |
     const host = ta === 'tcp' || ta === 'udp' ? '' : ha === '' ? ' and no hostname' : ` and hostname ${ha}`;
     return {
       reason: 'HostnameConflict',
-      message: `Listener ${b.label} also uses port ${lb.port} with protocol ${lb.protocol}${host}.`,
+      message: `Listener ${other} also uses port ${lb.port} with protocol ${lb.protocol}${host}.`,
     };
   }
   return null;

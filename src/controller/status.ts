@@ -71,7 +71,8 @@ export function renderGatewayClassStatus(node: GatewayClassNode, now: string): R
     generation: generationOf(gc),
     status: {
       conditions: stamp(gc, node.conditions, now, gc.status?.conditions),
-      supportedFeatures: supportedFeaturesStatus(),
+      // Features are claimed only by classes we accept.
+      ...(node.accepted ? { supportedFeatures: supportedFeaturesStatus() } : {}),
     },
   };
 }
