@@ -135,10 +135,12 @@ export class BenchContext {
     docs: (address: string, port: number) => string[],
     probe: { host: string; path: string },
     timeoutMs = 30_000,
+    moreFiles?: (dir: string) => void,
   ): Promise<WaygateInstance> {
     const dir = this.dir(`waygate-${tag}`, 'config');
     const port = await freePort(address);
     writeFileSync(join(dir, '00-base.yaml'), yamlStream(docs(address, port)));
+    moreFiles?.(dir);
     const w = await startWaygate({
       pm: this.pm, repoRoot: this.repoRoot, dir, address, port, cpu: this.cpus.proxy,
       logFile: join(this.workDir, `waygate-${tag}`, 'waygate.log'), name: `waygate-${tag}`,
