@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+import type { HTTPRoute, KubeObject } from '../../api/types.js';
+import { deterministicUid, FileSource } from './file-source.js';
+
+let dir = '';
+let now = 0;
+const clock = (): Date => new Date(Date.UTC(2026, 0, 1, 0, 0, now));
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'waygate-fs-'));
+  now = 0;
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function route(name: string, host: string, extra = ''): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: ${name}
+  namespace: app${extra}
+spec:
+  hostnames: [${host}]
+`;
+}
+
+function find(objects: KubeObject[], name: string): HTTPRoute {
+  const o = objects.find((x) => x.kind === 'HTTPRoute' && x.metadata.name === name);
+  assert.ok(o, `no HTTPRoute ${name}`);
+  return o as HTTPRoute;
+}
+
+test('first load: metadata as the API server would set it', async () => {
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'a.example.com'));
+  const src = new FileSource(dir, { clock });
+  const r = await src.load();
+  assert.equal(r.changed, true);
+  assert.deepEqual(r.issues, []);
+  const a = find(r.objects, 'a');
+  assert.equal(a.metadata.generation, 1);
+  assert.equal(a.metadata.creationTimestamp, '2026-01-01T00:00:00.000Z');
+  assert.equal(a.metadata.uid, deterministicUid('HTTPRoute', 'app', 'a'));
+  assert.match(a.metadata.uid ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.ok(a.metadata.resourceVersion);
+  // Defaults are applied.
+  assert.deepEqual(a.spec.rules, [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }] }]);
+});
+
+test('an unchanged directory reports changed: false and identical objects', async () => {
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'a.example.com'));
+  const src = new FileSource(dir, { clock });
+  const first = await src.load();
+  now = 10;
+  const second = await src.load();
+  assert.equal(second.changed, false);
+  assert.deepEqual(second.objects, first.objects);
+});
+
+test('generation bumps only on spec changes; creationTimestamp is kept; resourceVersion bumps on any change', async () => {
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'a.example.com'));
+  const src = new FileSource(dir, { clock });
+  const v1 = find((await src.load()).objects, 'a');
+  now = 5;
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'a.example.com', '\n  labels: {team: x}'));
+  const r2 = await src.load();
+  const v2 = find(r2.objects, 'a');
+  assert.equal(r2.changed, true);
+  assert.equal(v2.metadata.generation, 1, 'a label change is not a spec change');
+  assert.notEqual(v2.metadata.resourceVersion, v1.metadata.resourceVersion);
+  now = 9;
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'b.example.com', '\n  labels: {team: x}'));
+  const v3 = find((await src.load()).objects, 'a');
+  assert.equal(v3.metadata.generation, 2);
+  assert.equal(v3.metadata.creationTimestamp, v1.metadata.creationTimestamp);
+  assert.ok(Number(v3.metadata.resourceVersion) > Number(v2.metadata.resourceVersion));
+  // Reordering keys is not a change.
+  writeFileSync(join(dir, 'r.yaml'), `kind: HTTPRoute\napiVersion: gateway.networking.k8s.io/v1\nspec: {hostnames: [b.example.com]}\nmetadata: {labels: {team: x}, namespace: app, name: a}\n`);
+  const r4 = await src.load();
+  assert.equal(r4.changed, false);
+  assert.equal(find(r4.objects, 'a').metadata.generation, 2);
+});
+
+test('a creationTimestamp set by the document wins', async () => {
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'a.example.com', '\n  creationTimestamp: "2020-05-05T00:00:00Z"'));
+  const a = find((await new FileSource(dir, { clock }).load()).objects, 'a');
+  assert.equal(a.metadata.creationTimestamp, '2020-05-05T00:00:00Z');
+});
+
+test('a YAML syntax error keeps every object last loaded from that file', async () => {
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'a.example.com') + '---\n' + route('b', 'b.example.com'));
+  writeFileSync(join(dir, 's.yaml'), route('c', 'c.example.com'));
+  const src = new FileSource(dir, { clock });
+  const good = await src.load();
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'x.example.com') + '---\n' + 'kind: HTTPRoute\nmetadata: {name: b\n');
+  writeFileSync(join(dir, 's.yaml'), route('c', 'c2.example.com'));
+  const bad = await src.load();
+  assert.equal(bad.changed, true);
+  assert.equal(bad.issues.length, 1);
+  assert.equal(bad.issues[0]!.file, 'r.yaml');
+  assert.match(bad.issues[0]!.message, /^YAML syntax error at line \d+, column \d+/);
+  assert.deepEqual(find(bad.objects, 'a'), find(good.objects, 'a'), 'a keeps its last good version');
+  assert.deepEqual(find(bad.objects, 'b'), find(good.objects, 'b'));
+  assert.deepEqual(find(bad.objects, 'c').spec.hostnames, ['c2.example.com'], 'other files still reload');
+  // Fixing the file serves the new content.
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'x.example.com'));
+  const fixed = await src.load();
+  assert.deepEqual(find(fixed.objects, 'a').spec.hostnames, ['x.example.com']);
+  assert.equal(fixed.objects.some((o) => o.metadata.name === 'b'), false);
+  assert.deepEqual(fixed.issues, []);
+});
+
+test('an invalid edit keeps the last good version of that object only', async () => {
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'a.example.com') + '---\n' + route('b', 'b.example.com'));
+  const src = new FileSource(dir, { clock });
+  const good = await src.load();
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'Not_Valid') + '---\n' + route('b', 'b2.example.com') + '---\n' + route('new', 'Bad_Too'));
+  const r = await src.load();
+  assert.deepEqual(find(r.objects, 'a'), find(good.objects, 'a'));
+  assert.deepEqual(find(r.objects, 'b').spec.hostnames, ['b2.example.com']);
+  assert.equal(r.objects.some((o) => o.metadata.name === 'new'), false, 'never-good objects are not served');
+  assert.deepEqual(r.issues.map((i) => `${i.document} ${i.name} ${i.path}`), ['1 a spec.hostnames[0]', '3 new spec.hostnames[0]']);
+});
+
+test('deleting a file removes its objects; re-creating gives a new creationTimestamp', async () => {
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'a.example.com'));
+  writeFileSync(join(dir, 'keep.yaml'), route('k', 'k.example.com'));
+  const src = new FileSource(dir, { clock });
+  await src.load();
+  unlinkSync(join(dir, 'r.yaml'));
+  const r = await src.load();
+  assert.equal(r.changed, true);
+  assert.deepEqual(r.objects.map((o) => o.metadata.name), ['k']);
+  now = 30;
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'a.example.com'));
+  const again = find((await src.load()).objects, 'a');
+  assert.equal(again.metadata.creationTimestamp, '2026-01-01T00:00:30.000Z');
+  assert.equal(again.metadata.generation, 1);
+});
+
+test('synthesized static EndpointSlices get metadata too and follow their Service', async () => {
+  writeFileSync(join(dir, 'svc.yaml'), `apiVersion: v1
+kind: Service
+metadata:
+  name: echo
+  annotations: {waygate.dev/endpoint-addresses: "127.0.0.1"}
+spec:
+  ports: [{name: http, port: 80}]
+`);
+  const src = new FileSource(dir, { clock });
+  const r = await src.load();
+  const slice = r.objects.find((o) => o.kind === 'EndpointSlice');
+  assert.ok(slice);
+  assert.equal(slice.metadata.name, 'echo-static');
+  assert.equal(slice.metadata.namespace, 'default');
+  assert.equal(slice.metadata.generation, 1);
+  unlinkSync(join(dir, 'svc.yaml'));
+  assert.deepEqual((await src.load()).objects, []);
+});
