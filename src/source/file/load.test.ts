@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+import { formatIssue, listManifestFiles, loadDirectory, loadText } from './load.js';
+
+let dir = '';
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'waygate-load-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const NS = (name: string): string => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
+
+test('lists .yaml/.yml/.json recursively, sorted, skipping dot-files and dot-directories', async () => {
+  mkdirSync(join(dir, 'b'));
+  mkdirSync(join(dir, '.git'));
+  mkdirSync(join(dir, '..data'));
+  for (const f of ['z.yaml', 'a.yml', 'm.json', 'b/c.yaml', 'notes.txt', '.hidden.yaml', '.git/x.yaml', '..data/ns.yaml', 'UPPER.YAML']) {
+    writeFileSync(join(dir, f), NS('x'));
+  }
+  // ConfigMap-volume style: a visible symlink into a dot-directory is followed.
+  symlinkSync(join(dir, '..data', 'ns.yaml'), join(dir, 'linked.yaml'));
+  assert.deepEqual(await listManifestFiles(dir), ['UPPER.YAML', 'a.yml', 'b/c.yaml', 'linked.yaml', 'm.json', 'z.yaml']);
+});
+
+test('loadDirectory reads JSON and YAML files and reports duplicates across files', async () => {
+  writeFileSync(join(dir, 'a.yaml'), NS('one') + '---\n' + NS('two'));
+  writeFileSync(join(dir, 'b.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'two' } }));
+  const r = await loadDirectory(dir);
+  assert.deepEqual(r.objects.map((o) => o.metadata.name), ['one', 'two']);
+  assert.equal(r.issues.length, 1);
+  assert.equal(
+    formatIssue(r.issues[0]!),
+    'b.json: document 1 (Namespace two): duplicate Namespace two: already defined in a.yaml document 2; this one is ignored',
+  );
+});
+
+test('loadDirectory throws only when the directory itself is missing', async () => {
+  await assert.rejects(loadDirectory(join(dir, 'nope')));
+});
+
+test('empty documents are skipped but still counted', () => {
+  const r = loadText('f.yaml', `---\n# just a comment\n---\n${NS('a')}---\n---\nkind: Namespace\nmetadata: {name: b}\n`);
+  assert.deepEqual(r.objects.map((o) => `${o.document} ${o.object.metadata.name}`), ['2 a']);
+  assert.deepEqual(r.issues.map((i) => `${i.document} ${i.path} ${i.message}`), ['4 apiVersion is required']);
+});
+
+test('a document that is not a mapping is an issue', () => {
+  const r = loadText('f.yaml', '- just\n- a list\n');
+  assert.equal(r.objects.length, 0);
+  assert.equal(r.issues[0]?.message, 'document must be a mapping with apiVersion, kind and metadata');
+});
+
+test('formatIssue names file, document, object and path', () => {
+  const base = { file: 'routes.yaml', document: 2, severity: 'error' as const };
+  assert.equal(
+    formatIssue({ ...base, kind: 'HTTPRoute', name: 'foo', namespace: 'app', path: 'spec.rules[0].matches[0].path.type', message: 'must be one of Exact, PathPrefix, RegularExpression' }),
+    'routes.yaml: document 2 (HTTPRoute app/foo): spec.rules[0].matches[0].path.type: must be one of Exact, PathPrefix, RegularExpression',
+  );
+  assert.equal(formatIssue({ ...base, kind: 'GatewayClass', name: 'gc', namespace: null, path: '', message: 'x' }), 'routes.yaml: document 2 (GatewayClass gc): x');
+  assert.equal(formatIssue({ ...base, kind: null, name: null, namespace: null, path: '', message: 'YAML syntax error' }), 'routes.yaml: document 2: YAML syntax error');
+});
+
+test('Secret values never appear in issues', () => {
+  const r = loadText('s.yaml', 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  key: "sup3r s3cret!"\nstringData:\n  other: 12\n');
+  const text = r.issues.map(formatIssue).join('\n');
+  assert.ok(r.issues.length > 0);
+  assert.ok(!text.includes('sup3r'), text);
+});
