@@ -95,10 +95,7 @@ export function assignAddresses(gateways: readonly { key: string; gateway: api.G
 
   const pool = options.pool.map(canonicalIP);
   const picks = new Map<string, string[]>();
-  const usableFree = (ip: string, key: string): boolean => {
-    const owner = claimed.get(ip);
-    return (owner === undefined || owner === key) && options.isUsable(ip);
-  };
+  const usableFree = (ip: string): boolean => !claimed.has(ip) && options.isUsable(ip);
   // Keep last pass's pool addresses first, so an older Gateway needing a fresh address never
   // takes one a newer Gateway already holds.
   for (const r of requests) {
@@ -107,7 +104,7 @@ export function assignAddresses(gateways: readonly { key: string; gateway: api.G
     const kept: string[] = [];
     for (const ip of (options.assigned[r.key] ?? []).map(canonicalIP)) {
       if (kept.length >= need) break;
-      if (pool.includes(ip) && !kept.includes(ip) && usableFree(ip, r.key)) {
+      if (pool.includes(ip) && !kept.includes(ip) && usableFree(ip)) {
         kept.push(ip);
         claimed.set(ip, r.key);
       }
@@ -120,7 +117,7 @@ export function assignAddresses(gateways: readonly { key: string; gateway: api.G
     const got = picks.get(r.key) ?? [];
     for (const ip of pool) {
       if (got.length >= need) break;
-      if (!got.includes(ip) && usableFree(ip, r.key)) {
+      if (!got.includes(ip) && usableFree(ip)) {
         got.push(ip);
         claimed.set(ip, r.key);
       }

@@ -23,7 +23,8 @@ import { buildResourceIndex } from './index.js';
 import { acceptedClassesByName, buildGatewayClassNodes } from './gateway-class.js';
 import { buildGateways } from './gateways.js';
 import { processHTTPRoutes } from './http-routes.js';
-import { buildServers, type VirtualHostBuilder } from './build-servers.js';
+import { buildVirtualHosts } from './virtual-hosts.js';
+import { buildServers } from './build-servers.js';
 import { renderGatewayClassStatus, renderGatewayStatus, renderListenerSetStatus, renderRouteStatus } from './status.js';
 
 export interface TranslateOptions {
@@ -87,7 +88,3 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   ];
   return { statuses, ir: config, assigned: gatewayStage.assigned };
 }
-
-// TEMPORARY stub until the route engineer's virtual-hosts.ts lands; replace with
-// `import { buildVirtualHosts } from './virtual-hosts.js'`.
-const buildVirtualHosts: VirtualHostBuilder = () => ({ rules: [], virtualHosts: [] });

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as api from '../api/types.js';
+import type { StatusUpdate } from './translate.js';
+import { mergeConditionTimes, mergeTransitionTimes, toConditions } from './status.js';
+
+const OLD = '2025-01-01T00:00:00Z';
+const NOW = '2026-01-01T00:00:00Z';
+
+function c(type: string, status: api.Condition['status'], time: string): api.Condition {
+  return { type, status, reason: 'R', message: 'M.', observedGeneration: 1, lastTransitionTime: time };
+}
+
+test('toConditions stamps generation and time', () => {
+  const out = toConditions([{ type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Ok.' }], 7, NOW);
+  assert.deepEqual(out, [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Ok.', observedGeneration: 7, lastTransitionTime: NOW }]);
+});
+
+test('mergeConditionTimes keeps the time only when the status did not change', () => {
+  const out = mergeConditionTimes([c('Accepted', 'True', OLD), c('Programmed', 'Unknown', OLD)], [
+    c('Accepted', 'True', NOW),
+    c('Programmed', 'True', NOW),
+    c('ResolvedRefs', 'True', NOW),
+  ]);
+  assert.deepEqual(out.map((x) => x.lastTransitionTime), [OLD, NOW, NOW]);
+});
+
+test('mergeTransitionTimes over status updates: conditions, listeners, parents', () => {
+  const ref = { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' };
+  const previous: StatusUpdate[] = [
+    { kind: 'Gateway', namespace: 'ns', name: 'gw', generation: 1, status: {
+      conditions: [c('Accepted', 'True', OLD)],
+      listeners: [{ name: 'http', supportedKinds: [], attachedRoutes: 0, conditions: [c('Accepted', 'True', OLD)] }],
+    } },
+    { kind: 'HTTPRoute', namespace: 'ns', name: 'r', generation: 1, status: {
+      parents: [
+        { parentRef: ref, controllerName: 'me', conditions: [c('Accepted', 'True', OLD)] },
+        { parentRef: ref, controllerName: 'other', conditions: [c('Accepted', 'False', OLD)] },
+      ],
+    } },
+  ];
+  const next: StatusUpdate[] = [
+    { kind: 'Gateway', namespace: 'ns', name: 'gw', generation: 2, status: {
+      conditions: [c('Accepted', 'True', NOW)],
+      listeners: [
+        { name: 'http', supportedKinds: [], attachedRoutes: 0, conditions: [c('Accepted', 'False', NOW)] },
+        { name: 'new', supportedKinds: [], attachedRoutes: 0, conditions: [c('Accepted', 'True', NOW)] },
+      ],
+    } },
+    { kind: 'HTTPRoute', namespace: 'ns', name: 'r', generation: 1, status: {
+      parents: [{ parentRef: ref, controllerName: 'me', conditions: [c('Accepted', 'True', NOW)] }],
+    } },
+    { kind: 'Gateway', namespace: 'ns', name: 'fresh', generation: 1, status: { conditions: [c('Accepted', 'True', NOW)] } },
+  ];
+  const out = mergeTransitionTimes(previous, next);
+  const gw = out[0]!.status as { conditions: api.Condition[]; listeners: api.ListenerStatus[] };
+  assert.equal(gw.conditions[0]!.lastTransitionTime, OLD);
+  assert.equal(gw.listeners[0]!.conditions[0]!.lastTransitionTime, NOW, 'status flipped');
+  assert.equal(gw.listeners[1]!.conditions[0]!.lastTransitionTime, NOW, 'new listener');
+  const route = out[1]!.status as { parents: api.RouteParentStatus[] };
+  assert.equal(route.parents[0]!.conditions[0]!.lastTransitionTime, OLD);
+  assert.equal(out[2], next[2], 'objects without a previous status pass through');
+  assert.equal((next[0]!.status['conditions'] as api.Condition[])[0]!.lastTransitionTime, NOW, 'input not mutated');
+});
