@@ -84,7 +84,7 @@ export function resolveBackendRef(
   if (protocol === null) {
     return fail(
       'UnsupportedProtocol',
-      fieldMessage(field, `appProtocol "${port.appProtocol ?? ''}" of Service ${namespace}/${ref.name} port ${ref.port} is not supported`),
+      fieldMessage(field, `Service ${namespace}/${ref.name} port ${ref.port} has appProtocol "${port.appProtocol ?? ''}", which is not supported`),
     );
   }
   return {
