@@ -25,6 +25,8 @@ test('every served version of every kind is registered', () => {
   ]) assert.ok(have.has(want), want);
   assert.deepEqual(lookupKind('apps/v1', 'Deployment'), { status: 'unknown-kind' });
   assert.equal(lookupKind(`${GW}/v2`, 'HTTPRoute').status, 'unknown-version');
+  assert.equal(lookupKind('networking.istio.io/v1beta1', 'Gateway').status, 'unknown-kind', 'another group\'s Gateway');
+  assert.equal(lookupKind('v2', 'Service').status, 'unknown-version');
 });
 
 test('a valid HTTPRoute has no issues', () => {

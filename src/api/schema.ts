@@ -79,6 +79,9 @@ export function lookupKind(apiVersion: string, kind: string): KindLookup {
   if (!versions) return { status: 'unknown-kind' };
   const hit = versions.find((v) => v.apiVersion === apiVersion);
   if (hit) return { status: 'ok', kind: hit };
+  // Same kind name in another API group (e.g. networking.istio.io Gateway): not ours at all.
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
+  if (!versions.some((v) => v.group === group)) return { status: 'unknown-kind' };
   return { status: 'unknown-version', served: versions.map((v) => v.apiVersion) };
 }
 

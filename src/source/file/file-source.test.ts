@@ -159,3 +159,12 @@ spec:
   unlinkSync(join(dir, 'svc.yaml'));
   assert.deepEqual((await src.load()).objects, []);
 });
+
+test('concurrent loads run one after the other', async () => {
+  writeFileSync(join(dir, 'r.yaml'), route('a', 'a.example.com'));
+  const src = new FileSource(dir, { clock });
+  const [first, second] = await Promise.all([src.load(), src.load()]);
+  assert.equal(first.changed, true);
+  assert.equal(second.changed, false);
+  assert.deepEqual(second.objects, first.objects);
+});

@@ -71,22 +71,33 @@ export class FileSource {
   readonly #tracked = new Map<string, Tracked>();
   #resourceVersion = 0;
   #signature: string | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(dir: string, opts: FileSourceOptions) {
     this.#dir = dir;
     this.#clock = opts.clock;
   }
 
-  /** Re-reads DIR; returns the objects to serve and the current issues. */
-  async load(): Promise<{ objects: KubeObject[]; issues: LoadIssue[]; changed: boolean }> {
+  /**
+   * Re-reads DIR; returns the objects to serve and the current issues. Concurrent calls are
+   * run one after the other.
+   */
+  load(): Promise<{ objects: KubeObject[]; issues: LoadIssue[]; changed: boolean }> {
+    const run = this.#queue.then(() => this.#load());
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #load(): Promise<{ objects: KubeObject[]; issues: LoadIssue[]; changed: boolean }> {
     const files = await listManifestFiles(this.#dir);
     const issues: LoadIssue[] = [];
     const effective: LoadedObject[] = [];
     const present = new Set(files);
     for (const file of files) {
       const read = await readManifest(this.#dir, file);
-      if ('issue' in read) {
-        issues.push(read.issue);
+      if (!('text' in read)) {
+        // Unreadable, or gone since the listing (a delete-and-recreate save): keep last good.
+        if ('issue' in read) issues.push(read.issue);
         effective.push(...(this.#lastGood.get(file) ?? []));
         continue;
       }

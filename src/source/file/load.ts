@@ -161,10 +161,12 @@ export function loadTexts(files: readonly { file: string; text: string }[]): Loa
 }
 
 /** Reads one file; an unreadable file is an issue, not an exception. */
-export async function readManifest(dir: string, file: string): Promise<{ text: string } | { issue: LoadIssue }> {
+export async function readManifest(dir: string, file: string): Promise<{ text: string } | { issue: LoadIssue } | { gone: true }> {
   try {
     return { text: await readFile(join(dir, file), 'utf8') };
   } catch (err) {
+    // Removed between listing and reading (an editor deleting and re-creating it).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { gone: true };
     const message = `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
     return { issue: { file, document: 0, kind: null, name: null, namespace: null, path: '', message, severity: 'error' } };
   }
@@ -181,7 +183,7 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
   for (const file of await listManifestFiles(dir)) {
     const r = await readManifest(dir, file);
     if ('text' in r) files.push({ file, text: r.text });
-    else readIssues.push(r.issue);
+    else if ('issue' in r) readIssues.push(r.issue);
   }
   const result = loadTexts(files);
   return { objects: result.objects, issues: [...readIssues, ...result.issues] };
