@@ -17,7 +17,8 @@ import type { AttachedRule, ConditionSpec, GatewayNode, ListenerNode, ResourceIn
 import { attachToParent, echoParentRef, resolveParentRef } from './attachment.js';
 import { resolveBackendRef } from './backend-refs.js';
 import { convertMatches } from './route-matches.js';
-import { convertBackendFilters, convertRetry, convertRuleFilters, convertTimeouts } from './route-filters.js';
+import { convertBackendFilters, convertRuleFilters } from './route-filters.js';
+import { convertRetry, convertTimeouts } from './route-timeouts.js';
 import {
   routeAccepted,
   routeAllRulesInvalid,

@@ -1,5 +1,5 @@
 /**
- * HTTPRoute filters, timeouts and retry → IR (spec digest §d.8, §d.9).
+ * HTTPRoute filters → IR (spec digest §d.8); timeouts and retry are in route-timeouts.ts.
  *
  * HTTPRouteRule.Filters: "All filters are expected to be compatible with each other except for
  * the URLRewrite and RequestRedirect filters, which may not be combined. […] To reject an
@@ -18,12 +18,8 @@ import type * as ir from '../ir/types.js';
 import type { ResourceIndex } from './model.js';
 import { fieldMessage, type RefReason, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
 import { resolveBackendRef, type ReferrerInfo } from './backend-refs.js';
-import { computeTimeout, parseDuration } from './durations.js';
 import { normalizePrefix } from './route-matches.js';
 
-/** Retry defaults for what the spec leaves implementation-specific. */
-export const DEFAULT_RETRY_ATTEMPTS = 1;
-export const DEFAULT_RETRY_BACKOFF_MS = 25;
 /** HTTPCORSFilter.MaxAge default (seconds). */
 export const DEFAULT_CORS_MAX_AGE = 5;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
@@ -148,50 +144,6 @@ export function convertBackendFilters(
     }
   });
   return out;
-}
-
-/** `spec.rules[i].timeouts` → IR timeouts (`0s` and unset → null). */
-export function convertTimeouts(
-  timeouts: api.HTTPRouteRule['timeouts'],
-  field: string,
-  invalid: RouteProblem<RuleInvalidReason>[],
-): ir.Timeouts {
-  const request = computeTimeout(timeouts?.request, `${field}.timeouts.request`);
-  const backend = computeTimeout(timeouts?.backendRequest, `${field}.timeouts.backendRequest`);
-  if (!request.ok) invalid.push(unsupported(request.message));
-  if (!backend.ok) invalid.push(unsupported(backend.message));
-  const requestMs = request.ok ? request.ms : null;
-  const backendRequestMs = backend.ok ? backend.ms : null;
-  // HTTPRouteTimeouts (CEL): "backendRequest timeout cannot be longer than request timeout".
-  if (requestMs !== null && backendRequestMs !== null && backendRequestMs > requestMs) {
-    invalid.push(unsupported(fieldMessage(`${field}.timeouts.backendRequest`, `must not be longer than timeouts.request`)));
-  }
-  return { requestMs, backendRequestMs };
-}
-
-/**
- * `spec.rules[i].retry` → IR retry. Unset codes mean "connection errors only"; unset attempts
- * and backoff take DEFAULT_RETRY_ATTEMPTS / DEFAULT_RETRY_BACKOFF_MS (implementation-specific
- * per HTTPRouteRetry).
- */
-export function convertRetry(
-  retry: api.HTTPRouteRule['retry'],
-  field: string,
-  invalid: RouteProblem<RuleInvalidReason>[],
-): ir.Retry | null {
-  if (!retry) return null;
-  const codes = [...new Set(retry.codes ?? [])];
-  const bad = codes.filter((c) => !Number.isInteger(c) || c < 400 || c > 599);
-  if (bad.length > 0) invalid.push(unsupported(fieldMessage(`${field}.retry.codes`, `status codes must be within 400-599, not ${bad.join(', ')}`)));
-  const attempts = retry.attempts ?? DEFAULT_RETRY_ATTEMPTS;
-  if (!Number.isInteger(attempts) || attempts < 1) invalid.push(unsupported(fieldMessage(`${field}.retry.attempts`, `must be at least 1`)));
-  let backoffMs = DEFAULT_RETRY_BACKOFF_MS;
-  if (retry.backoff !== undefined) {
-    const ms = parseDuration(retry.backoff);
-    if (ms === null) invalid.push(unsupported(fieldMessage(`${field}.retry.backoff`, `duration "${retry.backoff}" is not valid`)));
-    else backoffMs = ms;
-  }
-  return { codes: codes.sort((a, b) => a - b), attempts, backoffMs };
 }
 
 // ---------------------------------------------------------------- helpers
