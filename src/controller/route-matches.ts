@@ -108,8 +108,10 @@ function convertValueMatches(
 /**
  * Why a regular expression is refused, or null when it is usable. The spec leaves the dialect
  * implementation-specific; users write RE2 (what most implementations use), the data plane
- * runs JavaScript RegExp with the `u` flag. We accept the common subset and refuse:
- * - anything longer than MAX_REGEX_LENGTH or that does not compile as `new RegExp(v, 'u')`;
+ * runs JavaScript RegExp anchored as `^(?:v)$` (full match). We accept the common subset and
+ * refuse:
+ * - anything longer than MAX_REGEX_LENGTH or that does not compile the way the data plane
+ *   compiles it;
  * - what RE2 does not have: lookarounds, backreferences, atomic groups;
  * - what JavaScript does not have: `(?P<name>…)` groups, inline flags such as `(?i)`;
  * - nested quantifiers such as `(a+)+` or `(\w*)*`, the usual catastrophic-backtracking
@@ -120,7 +122,7 @@ export function checkRegex(value: string): string | null {
   const why = scanRegex(value);
   if (why) return why;
   try {
-    new RegExp(value, 'u');
+    new RegExp(`^(?:${value})$`);
   } catch {
     return `"${value}" is not a supported regular expression`;
   }
