@@ -23,6 +23,8 @@ export interface ProxySummaryRow {
   readonly socketErrors: number;
   readonly stealMedian: number | null;
   readonly rssMiB: number | null;
+  /** Median share of the proxy core used by other programs. */
+  readonly otherMedian: number | null;
   /** True when every round was rejected and the medians use them anyway. */
   readonly usedRejected: boolean;
 }
@@ -67,6 +69,7 @@ export function summarizeProxyRuns(runs: readonly ProxyRun[], references: readon
       non2xx: use.reduce((s, r) => s + r.non2xx, 0),
       socketErrors: use.reduce((s, r) => s + r.socketErrors, 0),
       stealMedian: median(use.map((r) => Math.max(0, ...Object.values(r.steal)))),
+      otherMedian: median(use.map((r) => r.otherOnProxyCore)),
       rssMiB: use.reduce<number | null>((m, r) => (r.rssMiB === null ? m : Math.max(m ?? 0, r.rssMiB)), null),
       usedRejected,
     });
@@ -91,7 +94,7 @@ export function proxyTable(title: string, rows: readonly ProxySummaryRow[], refe
     'variant', 'target', 'runs (rejected)', 'rps', 'p50 ms', 'p99 ms', 'proxy CPU µs/req', 'rps per busy proxy core',
     ...references.map((r) => `rps ratio vs ${r}`),
     ...references.map((r) => `CPU-efficiency vs ${r}`),
-    'non-2xx', 'socket errors', 'steal', 'RSS MiB',
+    'non-2xx', 'socket errors', 'steal', 'other load on proxy core', 'RSS MiB',
   ];
   return {
     title,
@@ -104,8 +107,13 @@ export function proxyTable(title: string, rows: readonly ProxySummaryRow[], refe
       ...references.map((x) => r.rpsRatio[x] ?? null),
       ...references.map((x) => r.cpuRatio[x] ?? null),
       r.non2xx, r.socketErrors,
-      r.stealMedian === null ? null : `${Math.round(r.stealMedian * 100)}%`,
+      pct(r.stealMedian),
+      pct(r.otherMedian),
       r.rssMiB,
     ]),
   };
+}
+
+function pct(x: number | null): string | null {
+  return x === null ? null : `${Math.round(x * 100)}%`;
 }

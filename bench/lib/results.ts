@@ -63,6 +63,12 @@ export interface ProxyRun {
   /** Steal share per core, e.g. { cpu0: 0.02, cpu1: 0.04 }. */
   readonly steal: Readonly<Record<string, number>>;
   readonly rssMiB: number | null;
-  /** Steal above the limit on some core: kept in the JSON, left out of the medians. */
+  /**
+   * Busy share of the proxy core not explained by the proxy's own processes or softirq: other
+   * programs on a shared machine. High values make rps (not µs/req) unreliable.
+   */
+  readonly otherOnProxyCore: number | null;
+  /** Steal (or foreign load) above the limit: kept in the JSON, left out of the medians. */
   readonly rejected: boolean;
+  readonly rejectReason: string | null;
 }
