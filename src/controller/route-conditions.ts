@@ -48,7 +48,7 @@ export function joinMessages(messages: readonly string[], max = 3): string {
 }
 
 export function routeAccepted(): ConditionSpec {
-  return { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Route is accepted.' };
+  return { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'The route is accepted.' };
 }
 
 export function routeNoMatchingParent(message: string): ConditionSpec {
