@@ -31,7 +31,7 @@ before(async () => {
   await dir.writeAtomic('services.yaml', `${serviceYaml('svc-a', echoA.port)}---\n${serviceYaml('svc-b', echoB.port)}`);
   await dir.writeAtomic('stable.yaml', routeYaml('stable', 'stable.test', '/', 'svc-a'));
   await dir.writeAtomic('hot.yaml', routeYaml('hot', 'hot.test', '/', 'svc-a'));
-  serve = await startServe(dir.path, POOL, ['--log-level', 'warn']);
+  serve = await startServe(dir.path, POOL, ['--log-level', process.env['HOT_RELOAD_VERBOSE'] ? 'debug' : 'warn']);
   addr = await gatewayAddress(serve.admin);
 });
 
@@ -117,6 +117,8 @@ test(`routes change ${CHANGES} times under continuous load: zero failed requests
     await load;
     for (const a of [...agents, probe]) a.destroy();
   }
+  if (process.env['HOT_RELOAD_VERBOSE']) console.log(JSON.stringify(times.map((t, i) => `${i % 4}:${t.toFixed(0)}`)));
+  if (process.env['HOT_RELOAD_VERBOSE']) console.log(serve.proc.stderr.split('\n').filter((l) => /timings|nothing/.test(l)).slice(0, 60).join('\n'));
   times.sort((x, y) => x - y);
   const p50 = percentile(times, 50);
   const p99 = percentile(times, 99);
