@@ -124,16 +124,26 @@ export async function forwardRequest(ctx: ForwardContext, plan: ForwardPlan, req
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw signal.reason;
       let up: UpstreamResponse;
+      // Per-attempt deadline on its own timer (undici's headersTimeout is coarse, ~0.5 s ticks):
+      // it covers the time until the response headers arrive.
+      let attemptSignal = signal;
+      let attemptTimer: NodeJS.Timeout | null = null;
+      if (timeoutMs !== null && timeoutMs > 0) {
+        const attemptAc = new AbortController();
+        attemptTimer = setTimeout(() => attemptAc.abort(new DataPlaneError(GW_ERR.UPSTREAM_TIMEOUT, 'backend request timeout')), timeoutMs);
+        attemptSignal = AbortSignal.any([signal, attemptAc.signal]);
+      }
       try {
         up = await sendAttempt(ctx.pools, plan.backend.protocol, nextEndpoint(plan.backend), {
           method: plan.method,
           target: plan.target,
           headers: plan.headers,
           body: bodyPlan.body,
-          signal,
-          timeoutMs,
+          signal: attemptSignal,
+          timeoutMs: null,
         });
       } catch (e) {
+        if (attemptTimer !== null) clearTimeout(attemptTimer);
         const err = e as DataPlaneError;
         if (signal.aborted) throw signal.reason;
         const retryable = err.code === GW_ERR.UPSTREAM_CONNECT || err.code === GW_ERR.UPSTREAM_TIMEOUT;
@@ -147,6 +157,7 @@ export async function forwardRequest(ctx: ForwardContext, plan: ForwardPlan, req
         }
         throw err;
       }
+      if (attemptTimer !== null) clearTimeout(attemptTimer);
       if (retry !== null && attempt < maxRetries && bodyPlan.replayable && retry.codes.includes(up.status)) {
         up.body.on('error', () => undefined);
         up.body.resume(); // drain so the connection can be reused
