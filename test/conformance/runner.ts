@@ -178,7 +178,8 @@ async function probe(env: RunEnv, test: ConformanceTest, rc: RequestCase, reques
   };
   const captured = await sendRequest(out);
   const error = compareHttp({ scheme, host, path, method: out.method }, rc.expect, captured, expectedPath);
-  return { error, captured };
+  const where = `${out.method} ${scheme}://${t.address}:${t.port}${path} (Host ${host}, ${out.protocol})`;
+  return { error: error === null ? null : `${where}: ${error}`, captured };
 }
 
 function caseName(rc: RequestCase, i: number): string {
