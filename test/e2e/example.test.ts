@@ -29,6 +29,6 @@ test('npm run example: routes through 127.0.1.10:8080 to the echo backends, stop
     assert.equal(redirect.headers['location'], 'http://blog.example.com:8080/posts/2019/hello');
   } finally {
     const { code } = await stop(launcher, 'SIGINT', 20_000);
-    assert.equal(code, 0, launcher.stdout);
+    assert.equal(code, 0, `${launcher.stdout}\n${launcher.stderr}`);
   }
 });
