@@ -3,7 +3,8 @@
 // IPs of its waygate.dev/endpoint-addresses annotation and its targetPort), then
 // `waygate serve -f examples/basic`, then prints curl commands to try. Ctrl-C stops it all.
 //
-// Usage: node examples/run.mjs [--dir DIR] [-- extra flags for waygate serve]
+// Usage: node examples/run.mjs [--dir DIR] [--from-source] [-- extra flags for waygate serve]
+//   --from-source  run src/cli/main.ts through tsx even when dist/ is built
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,7 +16,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dashdash = process.argv.indexOf('--');
 const own = dashdash === -1 ? process.argv.slice(2) : process.argv.slice(2, dashdash);
 const serveArgs = dashdash === -1 ? [] : process.argv.slice(dashdash + 1);
-const { values } = parseArgs({ args: own, options: { dir: { type: 'string', default: join(root, 'examples/basic') } } });
+const { values } = parseArgs({ args: own, options: {
+  dir: { type: 'string', default: join(root, 'examples/basic') },
+  'from-source': { type: 'boolean', default: false },
+} });
 const dir = resolve(values.dir);
 
 /** Services with static endpoints: [{name, hosts, ports}] */
@@ -38,7 +42,8 @@ const children = [];
 let stopping = false;
 
 function start(name, cmd, args) {
-  const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group: Ctrl-C reaches only this launcher, which stops the children in order.
+  const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const prefix = (line) => `[${name}] ${line}\n`;
   for (const stream of [child.stdout, child.stderr]) {
     let buf = '';
@@ -69,6 +74,13 @@ async function stopAll(code) {
   process.exit(code);
 }
 
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+process.on('unhandledRejection', (err) => {
+  console.error('[example] unexpected error:', err);
+  void stopAll(1);
+});
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
@@ -84,7 +96,7 @@ for (const svc of staticServices()) {
 }
 
 // The built CLI when there is one (npm ci builds it), else straight from the sources.
-const built = existsSync(join(root, 'dist/cli/main.js'));
+const built = !values['from-source'] && existsSync(join(root, 'dist/cli/main.js'));
 const waygate = built
   ? [join(root, 'bin/waygate.js')]
   : ['--import', 'tsx', join(root, 'src/cli/main.ts')];
@@ -99,7 +111,7 @@ while (Date.now() < deadline && !stopping) {
   await new Promise((r) => setTimeout(r, 200));
 }
 if (!stopping) {
-  const status = await fetch(`http://${admin}/status`).then((r) => r.json(), () => ({ objects: [] }));
+  const status = await fetch(`http://${admin}/status`).then((r) => r.json()).catch(() => ({ objects: [] }));
   const gw = status.objects.find((o) => o.kind === 'Gateway');
   const addr = gw?.status?.addresses?.[0]?.value ?? '127.0.1.10';
   const port = gw?.spec?.listeners?.[0]?.port ?? 8080;
@@ -113,7 +125,7 @@ if (!stopping) {
   curl -si -H 'Host: blog.example.com' ${base}/archive/2019/hello     # 301 to /posts/2019/hello
   curl -s -H 'Host: blog.example.com' ${base}/posts/2019/hello        # blog
   curl -s http://${admin}/status        # what waygate wrote as status
-  node bin/waygate.js status --admin-address ${admin}   # the same, as a table
+  ${built ? 'node bin/waygate.js' : 'node --import tsx src/cli/main.ts'} status --admin-address ${admin}   # the same, as a table
 Edit a file under ${dir} and it is live within milliseconds. Ctrl-C stops everything.
 `);
 }

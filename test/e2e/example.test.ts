@@ -9,7 +9,7 @@ import { freePort, get, ROOT, run, stop, waitFor } from './cli-harness.js';
 
 test('npm run example: routes through 127.0.1.10:8080 to the echo backends, stops on SIGINT', { timeout: 90_000 }, async () => {
   const admin = `127.0.0.1:${await freePort()}`;
-  const launcher = run(process.execPath, [join(ROOT, 'examples/run.mjs'), '--', '--admin-address', admin]);
+  const launcher = run(process.execPath, [join(ROOT, 'examples/run.mjs'), '--from-source', '--', '--admin-address', admin]);
   try {
     await waitFor('the launcher to print the curl commands', () => {
       if (launcher.child.exitCode !== null) throw new Error(`launcher exited: ${launcher.stdout}`);
