@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildHostTable, lookupHost, normalizeHost } from './host-table.js';
+import { matchesPrefix } from './match.js';
+import { cumulativeWeights, pickWeighted } from './weighted.js';
+
+test('normalizeHost strips port and trailing dot, lower-cases', () => {
+  const cases: [string, string][] = [
+    ['Foo.Example.COM', 'foo.example.com'],
+    ['foo.example.com:8080', 'foo.example.com'],
+    ['foo.example.com.', 'foo.example.com'],
+    ['foo.example.com.:80', 'foo.example.com'],
+    ['[::1]:8080', '[::1]'],
+    ['', ''],
+  ];
+  for (const [input, want] of cases) assert.equal(normalizeHost(input), want, input);
+});
+
+test('host table: exact, then longest wildcard, then catch-all; first duplicate wins', () => {
+  const t = buildHostTable([
+    { hostname: 'a.example.com', value: 'exact' },
+    { hostname: '*.example.com', value: 'wild' },
+    { hostname: '*.b.example.com', value: 'wild-b' },
+    { hostname: 'a.example.com', value: 'dup' },
+    { hostname: null, value: 'any' },
+  ]);
+  assert.equal(lookupHost(t, 'a.example.com'), 'exact');
+  assert.equal(lookupHost(t, 'x.example.com'), 'wild');
+  assert.equal(lookupHost(t, 'x.y.b.example.com'), 'wild-b');
+  assert.equal(lookupHost(t, 'b.example.com'), 'wild');
+  assert.equal(lookupHost(t, 'example.com'), 'any');
+  const noAny = buildHostTable([{ hostname: '*.example.com', value: 1 }]);
+  assert.equal(lookupHost(noAny, 'example.com'), null);
+});
+
+test('prefix matching is element-wise', () => {
+  assert.equal(matchesPrefix('/abc', '/abc'), true);
+  assert.equal(matchesPrefix('/abc/', '/abc'), true);
+  assert.equal(matchesPrefix('/abc/def', '/abc'), true);
+  assert.equal(matchesPrefix('/abcd', '/abc'), false);
+  assert.equal(matchesPrefix('/anything', ''), true);
+});
+
+test('weighted pick follows cumulative shares; zero weights get nothing', () => {
+  const { cumulative, total } = cumulativeWeights([1, 0, 3]);
+  assert.deepEqual(cumulative, [1, 1, 4]);
+  assert.equal(pickWeighted(cumulative, total, 0), 0);
+  assert.equal(pickWeighted(cumulative, total, 0.24), 0);
+  assert.equal(pickWeighted(cumulative, total, 0.25), 2);
+  assert.equal(pickWeighted(cumulative, total, 0.999), 2);
+  assert.equal(pickWeighted([0], 0, 0.5), -1);
+});
