@@ -74,7 +74,7 @@ function fakeTranslate(calls: TranslateOptions[]): TranslateFn {
   };
 }
 
-function makeRuntime(extra: { source?: FakeSource; dp?: FakeDataPlane; translate?: TranslateFn; clock?: () => Date } = {}) {
+function makeRuntime(extra: { source?: FakeSource; dp?: FakeDataPlane; translate?: TranslateFn; clock?: () => Date; bindRetryMs?: number } = {}) {
   const calls: TranslateOptions[] = [];
   const merges: { previous: readonly StatusUpdate[]; next: readonly StatusUpdate[] }[] = [];
   const source = extra.source ?? new FakeSource();
@@ -91,6 +91,7 @@ function makeRuntime(extra: { source?: FakeSource; dp?: FakeDataPlane; translate
     addressPool: ['127.0.2.1', '127.0.2.2'],
     isUsable: (ip) => ip.startsWith('127.'),
     clock: extra.clock ?? (() => new Date('2026-02-03T04:05:06.789Z')),
+    bindRetryMs: extra.bindRetryMs ?? 0,
   });
   return { rt, source, dp, calls, merges };
 }
@@ -186,7 +187,8 @@ test('bind errors are fed back as unusable addresses and translated once more', 
   assert.equal(calls[1]!.addresses.isUsable('127.0.2.1'), false);
   assert.equal(calls[1]!.addresses.isUsable('127.0.2.2'), true);
   assert.equal(rt.snapshot.ir?.servers[0]?.address, '127.0.2.2');
-  assert.deepEqual(rt.snapshot.applyErrors, []);
+  assert.deepEqual(rt.snapshot.applyErrors.map((e) => e.address), ['127.0.2.1'], 'the why stays visible');
+  await rt.stop();
 });
 
 test('bind errors that persist are reported as applyErrors, with no further retries', async () => {
@@ -196,8 +198,25 @@ test('bind errors that persist are reported as applyErrors, with no further retr
   const { rt, calls } = makeRuntime({ dp });
   await rt.start();
   assert.equal(calls.length, 2);
-  assert.equal(rt.snapshot.applyErrors.length, 1);
-  assert.equal(rt.snapshot.applyErrors[0]!.address, '127.0.2.2');
+  assert.deepEqual(rt.snapshot.applyErrors.map((e) => e.address), ['127.0.2.1', '127.0.2.2']);
+  await rt.stop();
+});
+
+test('after bind failures a full pass runs again later, even with nothing changed', async () => {
+  const dp = new FakeDataPlane();
+  dp.failAddresses.add('127.0.2.1');
+  dp.failAddresses.add('127.0.2.2');
+  const { rt, calls } = makeRuntime({ dp, bindRetryMs: 20 });
+  await rt.start();
+  assert.equal(rt.snapshot.applyErrors.length, 2);
+  dp.failAddresses.clear();
+  const deadline = Date.now() + 2000;
+  while (rt.snapshot.version < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(rt.snapshot.version, 2);
+  assert.equal(calls.length, 3);
+  assert.deepEqual(rt.snapshot.applyErrors, []);
+  assert.equal(rt.snapshot.ir?.servers[0]?.address, '127.0.2.2', 'kept its assigned address');
+  await rt.stop();
 });
 
 test('assigned addresses and previous statuses are carried into the next pass', async () => {

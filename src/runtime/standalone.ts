@@ -39,7 +39,10 @@ export interface RuntimeState {
   readonly statusObjects: readonly StatusObject[];
   /** The IR being served, or null before the first apply. */
   readonly ir: ir.Config | null;
-  /** Servers that could not be bound by the last apply. */
+  /**
+   * Servers that could not be bound in the last pass, including those whose address was then
+   * fed back as unusable (their Gateway shows Programmed=False AddressNotUsable): the why.
+   */
   readonly applyErrors: readonly ServerError[];
   /** The error of the last pass if it threw (the previous config keeps serving), else null. */
   readonly lastError: string | null;
@@ -64,6 +67,8 @@ export interface StandaloneRuntimeOptions {
   readonly isUsable: (ip: string) => boolean;
   readonly clock?: () => Date;
   readonly log?: Logger;
+  /** After a pass with bind failures, run a full pass again this much later (default 5000; 0: never). */
+  readonly bindRetryMs?: number;
   /** Formats a load issue for the log (the loader's formatIssue). */
   readonly formatIssue?: (issue: RuntimeIssue) => string;
 }
@@ -98,6 +103,8 @@ export class StandaloneRuntime {
   #pending = false;
   #stopped = false;
   #watcher: { close(): void } | null = null;
+  #force = false;
+  #retryTimer: NodeJS.Timeout | null = null;
   #loggedIssues = new Set<string>();
   #readyWaiters: (() => void)[] = [];
 
@@ -151,6 +158,7 @@ export class StandaloneRuntime {
   async stop(graceMs?: number): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#watcher?.close();
     this.#watcher = null;
     this.#pending = false;
@@ -185,7 +193,9 @@ export class StandaloneRuntime {
     const loadMs = performance.now() - t0;
     this.#logNewIssues(loaded.issues);
     const prev = this.#state;
-    if (!loaded.changed && prev.version > 0) {
+    const force = this.#force;
+    this.#force = false;
+    if (!loaded.changed && !force && prev.version > 0) {
       this.#state = { ...prev, issues: loaded.issues, passes: prev.passes + 1 };
       this.#log.debug('nothing changed', { loadMs: round(loadMs) });
       return;
@@ -221,6 +231,7 @@ export class StandaloneRuntime {
 
     let result = run();
     let applied = await applyTimed(result.ir);
+    const bindErrors: ServerError[] = [...applied.errors];
     // A Gateway whose address cannot be bound must say so in its status
     // (Programmed=False AddressNotUsable). Status stays a product of translate: feed the failing
     // addresses back as unusable and translate once more.
@@ -230,6 +241,7 @@ export class StandaloneRuntime {
       this.#log.warn('could not bind some Gateway addresses; marking them unusable', { errors: applied.errors });
       result = run();
       applied = await applyTimed(result.ir);
+      for (const e of applied.errors) if (!bindErrors.some((b) => b.server === e.server)) bindErrors.push(e);
     }
 
     this.#assigned = result.assigned;
@@ -243,12 +255,13 @@ export class StandaloneRuntime {
       statuses,
       statusObjects: toStatusObjects(statuses, loaded.objects),
       ir: result.ir,
-      applyErrors: applied.errors,
+      applyErrors: bindErrors,
       lastError: null,
       timings,
       passes: prev.passes + 1,
     };
     for (const e of applied.errors) this.#log.error('server could not be bound', { ...e });
+    if (bindErrors.length > 0) this.#scheduleBindRetry();
     this.#log.info('config applied', {
       version: this.#state.version,
       objects: loaded.objects.length,
@@ -257,6 +270,18 @@ export class StandaloneRuntime {
     });
     this.#log.debug('pass timings', { ...timings });
     if (this.#state.version === 1) for (const w of this.#readyWaiters.splice(0)) w();
+  }
+
+  /** Bind failures may be temporary (a port in use): translate and apply again later. */
+  #scheduleBindRetry(): void {
+    const ms = this.#opts.bindRetryMs ?? 5000;
+    if (ms <= 0 || this.#retryTimer || this.#stopped) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#force = true;
+      void this.reload();
+    }, ms);
+    this.#retryTimer.unref();
   }
 
   #logNewIssues(issues: readonly RuntimeIssue[]): void {
