@@ -2,6 +2,7 @@
 // A tiny echo backend for the examples: plain node:http, no dependencies.
 // Usage: node examples/backends/echo.mjs --name store/store-v1 --port 9101 [--host 127.0.0.1]
 // Answers every request with JSON naming itself and echoing what it received.
+// `?delay=MS` (at most 30000) waits that long before answering.
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
@@ -14,14 +15,16 @@ const { values } = parseArgs({
 });
 
 const server = createServer((req, res) => {
-  const chunks = [];
   let size = 0;
   req.on('data', (c) => {
     size += c.length;
-    if (size <= 64 * 1024) chunks.push(c);
   });
   req.on('end', () => {
     const q = req.url.indexOf('?');
+    const delay = Math.min(30_000, Number(/(?:^|&)delay=(\d+)/.exec(q === -1 ? '' : req.url.slice(q + 1))?.[1] ?? 0));
+    setTimeout(answer, delay, q);
+  });
+  const answer = (q) => {
     const body = JSON.stringify({
       backend: values.name,
       method: req.method,
@@ -33,7 +36,7 @@ const server = createServer((req, res) => {
     }, null, 2);
     res.writeHead(200, { 'content-type': 'application/json', 'x-backend': values.name, 'content-length': Buffer.byteLength(body) + 1 });
     res.end(`${body}\n`);
-  });
+  };
 });
 server.keepAliveTimeout = 65_000;
 

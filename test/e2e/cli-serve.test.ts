@@ -105,8 +105,17 @@ test('usage errors exit 2: a non-loopback admin address without --admin-allow-re
   assert.equal(unknown.code, 2);
 });
 
-test('SIGTERM drains and exits 0 (runs last)', async () => {
-  const { code } = await stop(serve.proc, 'SIGTERM');
+test('SIGTERM lets a request in flight finish, then exits 0 (runs last)', async () => {
+  const addr = await gatewayAddress(serve.admin);
+  const slow = get(addr, LISTENER_PORT, 'app.test', '/slow?delay=700');
+  await new Promise((r) => setTimeout(r, 200)); // the request is at the backend now
+  const t0 = Date.now();
+  const exited = stop(serve.proc, 'SIGTERM');
+  const answer = await slow;
+  assert.equal(answer.status, 200, 'the in-flight request completed');
+  assert.equal(answer.backend, 'app-v1');
+  const { code } = await exited;
   assert.equal(code, 0, serve.proc.stderr);
+  assert.ok(Date.now() - t0 < 9000, 'did not wait for the whole grace period');
   assert.match(serve.proc.stderr, /shutting down/);
 });
