@@ -135,7 +135,7 @@ describe('statistics and ratios', () => {
 function run(target: string, roundNo: number, rps: number, us: number, rejected = false): ProxyRun {
   return {
     variant: 'small', round: roundNo, target, rps, requests: rps * 6, p50Ms: 1, p99Ms: 5, non2xx: 0, socketErrors: 0,
-    proxyCpuS: null, usPerReq: us, proxyCoreBusy: 0.9, rpsPerBusyCore: rps / 0.9, steal: { cpu0: rejected ? 0.3 : 0.01, cpu1: 0.02 }, rssMiB: 20, otherOnProxyCore: 0, rejected, rejectReason: rejected ? 'steal' : null,
+    proxyCpuS: null, usPerReq: us, usPerReqWithSoftirq: us + 2, proxyCoreBusy: 0.9, rpsPerBusyCore: rps / 0.9, steal: { cpu0: rejected ? 0.3 : 0.01, cpu1: 0.02 }, rssMiB: 20, otherOnProxyCore: 0, rejected, rejectReason: rejected ? 'steal' : null,
   };
 }
 

@@ -14,6 +14,7 @@ export interface ProxySummaryRow {
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly usPerReq: number | null;
+  readonly usPerReqWithSoftirq: number | null;
   readonly rpsPerBusyCore: number | null;
   /** Median per-round rps ratio target/reference. */
   readonly rpsRatio: Readonly<Record<string, number | null>>;
@@ -63,6 +64,7 @@ export function summarizeProxyRuns(runs: readonly ProxyRun[], references: readon
       p50Ms: median(use.map((r) => r.p50Ms)),
       p99Ms: median(use.map((r) => r.p99Ms)),
       usPerReq: median(use.map((r) => r.usPerReq)),
+      usPerReqWithSoftirq: median(use.map((r) => r.usPerReqWithSoftirq)),
       rpsPerBusyCore: median(use.map((r) => r.rpsPerBusyCore)),
       rpsRatio,
       cpuRatio,
@@ -91,7 +93,7 @@ function roundsOf(runs: readonly ProxyRun[]): Map<string, ProxyRun>[] {
 /** The summary table for the http1 scenario. */
 export function proxyTable(title: string, rows: readonly ProxySummaryRow[], references: readonly string[]): Table {
   const headers = [
-    'variant', 'target', 'runs (rejected)', 'rps', 'p50 ms', 'p99 ms', 'proxy CPU µs/req', 'rps per busy proxy core',
+    'variant', 'target', 'runs (rejected)', 'rps', 'p50 ms', 'p99 ms', 'proxy CPU µs/req', 'µs/req incl. softirq', 'rps per busy proxy core',
     ...references.map((r) => `rps ratio vs ${r}`),
     ...references.map((r) => `CPU-efficiency vs ${r}`),
     'non-2xx', 'socket errors', 'steal', 'other load on proxy core', 'RSS MiB',
@@ -103,7 +105,7 @@ export function proxyTable(title: string, rows: readonly ProxySummaryRow[], refe
       r.variant,
       r.usedRejected ? `${r.target} (all rounds over steal limit)` : r.target,
       `${r.runs} (${r.rejected})`,
-      r.rps, r.p50Ms, r.p99Ms, r.usPerReq, r.rpsPerBusyCore,
+      r.rps, r.p50Ms, r.p99Ms, r.usPerReq, r.usPerReqWithSoftirq, r.rpsPerBusyCore,
       ...references.map((x) => r.rpsRatio[x] ?? null),
       ...references.map((x) => r.cpuRatio[x] ?? null),
       r.non2xx, r.socketErrors,

@@ -57,6 +57,8 @@ export interface ProxyRun {
   readonly socketErrors: number;
   readonly proxyCpuS: number | null;
   readonly usPerReq: number | null;
+  /** Same plus the proxy core's softirq time (loopback packet work), as performance-notes.md counts it. */
+  readonly usPerReqWithSoftirq: number | null;
   /** Busy share (non-idle, non-steal) of the proxy core over the window. */
   readonly proxyCoreBusy: number | null;
   readonly rpsPerBusyCore: number | null;

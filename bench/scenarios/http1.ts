@@ -87,6 +87,9 @@ async function measureOne(ctx: BenchContext, t: Target, variant: string, path: s
     socketErrors: w.socketErrors.connect + w.socketErrors.read + w.socketErrors.write + w.socketErrors.timeout,
     proxyCpuS: round(window.proxyCpuS, 3),
     usPerReq: w.requests > 0 ? round((window.proxyCpuS * 1e6) / w.requests, 1) : null,
+    usPerReqWithSoftirq: w.requests > 0 && proxyCore !== null
+      ? round(((window.proxyCpuS + proxyCore.softirq * window.wallS) * 1e6) / w.requests, 1)
+      : null,
     proxyCoreBusy: round(busy, 3),
     rpsPerBusyCore: busy !== null && busy > 0.01 ? Math.round(w.rps / Math.min(1, busy)) : null,
     steal,
