@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../log.js';
+import type { DataPlaneStats } from '../dataplane/index.js';
 import type { RuntimeState } from '../runtime/standalone.js';
 import { formatHostPort } from './address.js';
 import { redactSecrets } from './redact.js';
@@ -19,6 +20,8 @@ import { redactSecrets } from './redact.js';
 export interface AdminSource {
   readonly snapshot: RuntimeState;
   readonly ready: boolean;
+  /** Live data plane counters for /metrics, if available. */
+  dataPlaneStats?(): DataPlaneStats | null;
 }
 
 export interface AdminServerOptions {
@@ -110,14 +113,14 @@ function handle(source: AdminSource, req: IncomingMessage, res: ServerResponse):
       sendJson(res, redactSecrets(source.snapshot.ir));
       return;
     case '/metrics':
-      send(res, 200, 'text/plain; version=0.0.4', metrics(source.snapshot));
+      send(res, 200, 'text/plain; version=0.0.4', metrics(source.snapshot, source.dataPlaneStats?.() ?? null));
       return;
     default:
       send(res, 404, 'text/plain', 'not found; try /healthz, /readyz, /status, /config_dump, /metrics\n');
   }
 }
 
-function metrics(s: RuntimeState): string {
+function metrics(s: RuntimeState, dp: DataPlaneStats | null): string {
   const lines = [
     '# HELP waygate_config_version Configs applied since start.',
     '# TYPE waygate_config_version counter',
@@ -140,6 +143,18 @@ function metrics(s: RuntimeState): string {
     lines.push(`waygate_last_pass_ms{phase="load"} ${s.timings.loadMs}`);
     lines.push(`waygate_last_pass_ms{phase="translate"} ${s.timings.translateMs}`);
     lines.push(`waygate_last_pass_ms{phase="apply"} ${s.timings.applyMs}`);
+  }
+  if (dp) {
+    lines.push(
+      '# HELP waygate_connections Client connections open.', '# TYPE waygate_connections gauge',
+      `waygate_connections ${dp.totals.connections}`,
+      '# HELP waygate_requests_in_flight Requests being served.', '# TYPE waygate_requests_in_flight gauge',
+      `waygate_requests_in_flight ${dp.totals.inFlight}`,
+      '# HELP waygate_requests_total Requests served since start.', '# TYPE waygate_requests_total counter',
+      `waygate_requests_total ${dp.totals.requests}`,
+      '# HELP waygate_upstream_pools Upstream connection pools open.', '# TYPE waygate_upstream_pools gauge',
+      `waygate_upstream_pools ${dp.upstream.pools}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,7 @@
  */
 import type { KubeObject } from '../api/types.js';
 import type { StatusUpdate, TranslateOptions, TranslateResult } from '../controller/translate.js';
-import type { ApplyResult, DataPlane, ServerError } from '../dataplane/index.js';
+import type { ApplyResult, DataPlane, DataPlaneStats, ServerError } from '../dataplane/index.js';
 import type * as ir from '../ir/types.js';
 import { buildSnapshot } from '../source/snapshot.js';
 import { errorFields, silentLogger, type Logger } from '../log.js';
@@ -146,6 +146,12 @@ export class StandaloneRuntime {
     }
     this.#running = this.#loop();
     return this.#running;
+  }
+
+  /** The data plane's live counters, when it keeps them (the HTTP data plane does). */
+  dataPlaneStats(): DataPlaneStats | null {
+    const dp = this.#opts.dataPlane as DataPlane & { stats?: () => DataPlaneStats };
+    return typeof dp.stats === 'function' ? dp.stats() : null;
   }
 
   /** Resolves once the first config is applied (or immediately if it already is). */

@@ -67,6 +67,11 @@ test('admin: /healthz, /readyz, /status objects in Kubernetes shape, /config_dum
   const dump = await getJson<{ version: number; servers: { port: number; address: string }[] }>(`http://${serve.admin}/config_dump`);
   assert.equal(dump.servers.length, 1);
   assert.equal(dump.servers[0]!.port, LISTENER_PORT);
+
+  const metrics = await (await fetch(`http://${serve.admin}/metrics`)).text();
+  assert.match(metrics, /^waygate_config_version [1-9]/m);
+  const requests = Number(/^waygate_requests_total (\d+)$/m.exec(metrics)?.[1]);
+  assert.ok(requests >= 2, `data plane counters exported (requests_total=${requests})`);
 });
 
 test('waygate status renders the table from the running serve, and -o yaml the objects', async () => {

@@ -80,7 +80,11 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
       host: admin.host,
       port: admin.port,
       // Not ready while draining, so a load balancer stops sending new work.
-      source: { get snapshot() { return runtime.snapshot; }, get ready() { return runtime.ready && !stopping; } },
+      source: {
+        get snapshot() { return runtime.snapshot; },
+        get ready() { return runtime.ready && !stopping; },
+        dataPlaneStats: () => runtime.dataPlaneStats(),
+      },
       log: log.child({ component: 'admin' }),
     });
   } catch (err) {
