@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Io } from './args.js';
+import { main } from './main.js';
+
+const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '../../examples/basic');
+
+function capture(): Io & { stdout: string; stderr: string } {
+  const io = { stdout: '', stderr: '', out: (t: string) => { io.stdout += t; }, err: (t: string) => { io.stderr += t; } };
+  return io;
+}
+
+test('no command or an unknown one is a usage error (2); --help is 0', async () => {
+  let io = capture();
+  assert.equal(await main([], io), 2);
+  assert.match(io.stderr, /Usage: waygate <command>/);
+  io = capture();
+  assert.equal(await main(['nope'], io), 2);
+  assert.match(io.stderr, /unknown command "nope"/);
+  io = capture();
+  assert.equal(await main(['--help'], io), 0);
+  assert.match(io.stdout, /serve/);
+  io = capture();
+  assert.equal(await main(['serve', '--help'], io), 0);
+  assert.match(io.stdout, /--admin-allow-remote/);
+});
+
+test('flag errors name the command and exit 2', async () => {
+  let io = capture();
+  assert.equal(await main(['validate'], io), 2);
+  assert.match(io.stderr, /waygate validate: -f DIR is required/);
+  io = capture();
+  assert.equal(await main(['validate', '-f', EXAMPLE, '--bogus'], io), 2);
+  assert.match(io.stderr, /Unknown option '--bogus'/);
+  io = capture();
+  assert.equal(await main(['status', '-f', EXAMPLE, '-o', 'xml'], io), 2);
+  assert.match(io.stderr, /-o must be yaml or json/);
+  io = capture();
+  assert.equal(await main(['serve', '-f', EXAMPLE, '--grace-period', 'soon'], io), 2);
+  assert.match(io.stderr, /--grace-period must be a duration/);
+});
+
+test('validate and status -f on the example: summary, JSON List, table', async () => {
+  let io = capture();
+  assert.equal(await main(['validate', '-f', EXAMPLE], io), 0, io.stderr);
+  assert.match(io.stdout, /HTTPRoute: 2/);
+  assert.match(io.stdout, /0 errors, 0 warnings/);
+  io = capture();
+  assert.equal(await main(['status', '-f', EXAMPLE, '-o', 'json'], io), 0, io.stderr);
+  const list = JSON.parse(io.stdout) as { kind: string; items: { kind: string }[] };
+  assert.equal(list.kind, 'List');
+  assert.deepEqual(list.items.map((i) => i.kind).sort(), ['Gateway', 'GatewayClass', 'HTTPRoute', 'HTTPRoute']);
+  io = capture();
+  assert.equal(await main(['status', '-f', EXAMPLE], io), 0);
+  assert.match(io.stdout, /^infra\/example\s+waygate\s+127\.0\.1\.10\s+True\s+True$/m);
+});
+
+test('status without a running serve fails with a readable message (1)', async () => {
+  const io = capture();
+  assert.equal(await main(['status', '--admin-address', '127.0.0.1:1', '--timeout', '2s'], io), 1);
+  assert.match(io.stderr, /cannot read http:\/\/127\.0\.0\.1:1\/status/);
+});
