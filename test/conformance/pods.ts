@@ -226,13 +226,14 @@ export function planDeployment(dep: KObject, cluster: Pick<Cluster, 'get'>, pods
 export class PodController implements ClusterController {
   readonly #echo: EchoProcess;
   readonly #podsDir: string;
-  readonly #ips = new PodIpAllocator();
+  readonly #ips: PodIpAllocator;
   /** Running pods by `namespace/name`. */
   readonly pods = new Map<string, PodInfo>();
 
-  constructor(echo: EchoProcess, podsDir: string) {
+  constructor(echo: EchoProcess, podsDir: string, ipBase: [number, number] = [127, 20]) {
     this.#echo = echo;
     this.#podsDir = podsDir;
+    this.#ips = new PodIpAllocator(ipBase);
   }
 
   async reconcile(cluster: Cluster): Promise<void> {

@@ -184,6 +184,7 @@ export function sendRequest(o: Outgoing): Promise<Captured> {
     case 'HTTP/2':
     case 'H2':
     case 'h2c':
+    case 'H2C_PRIOR_KNOWLEDGE':
       return sendHttp2(o);
     case 'HTTP/1.1':
     case '':

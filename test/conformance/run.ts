@@ -6,6 +6,7 @@
  * against `waygate serve` in standalone mode: an emulated API server (a directory of YAML),
  * echo backends on loopback IPs, EndpointSlices written like the EndpointSlice controller's.
  */
+import net from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -40,6 +41,29 @@ export function supportedFeaturesOf(status: Record<string, unknown> | undefined)
   return list.map((f) => (typeof f === 'string' ? f : (f.name ?? ''))).filter((f) => f !== '');
 }
 
+/** True when `host:port` can be bound right now. */
+function canBind(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ host, port }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Picks the loopback ranges of this run (pods 127.<podOctet>.x.y, Gateways
+ * 127.<gatewayOctet>.0.0/24) so that several runs on one machine do not collide.
+ */
+async function pickSlot(): Promise<{ podOctet: number; gatewayOctet: number }> {
+  const start = process.pid % 60;
+  for (let i = 0; i < 60; i++) {
+    const n = (start + i) % 60;
+    const slot = { podOctet: 64 + n, gatewayOctet: 128 + n };
+    if ((await canBind(`127.${slot.podOctet}.0.1`, 3000)) && (await canBind(`127.${slot.gatewayOctet}.0.1`, 80))) return slot;
+  }
+  throw new Error('no free loopback range for a conformance run');
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -66,20 +90,21 @@ async function main(argv: string[]): Promise<number> {
   const verbose = values.verbose;
 
   const tmp = await mkdtemp(join(tmpdir(), 'waygate-conformance-'));
+  const slot = await pickSlot();
   const render: RenderOptions = {
     gatewayClassName: GATEWAY_CLASS,
     controllerName: CONTROLLER_NAME,
-    usableAddress: { type: 'IPAddress', value: '127.21.1.10' },
+    usableAddress: { type: 'IPAddress', value: `127.${slot.gatewayOctet}.1.10` },
     unusableAddress: { type: 'IPAddress', value: '203.0.113.10' },
   };
   const cluster = new Cluster(join(tmp, 'cluster'));
   await cluster.init();
   const echo = new EchoProcess({ verbose });
   echo.start();
-  const pods = new PodController(echo, join(tmp, 'pods'));
+  const pods = new PodController(echo, join(tmp, 'pods'), [127, slot.podOctet]);
   cluster.addController(pods);
   cluster.addController(new EndpointSliceController(pods));
-  const waygate = new Waygate({ repoRoot: REPO_ROOT, dir: cluster.dir, controllerName: CONTROLLER_NAME, addressPool: '127.21.0.0/24', verbose });
+  const waygate = new Waygate({ repoRoot: REPO_ROOT, dir: cluster.dir, controllerName: CONTROLLER_NAME, addressPool: `127.${slot.gatewayOctet}.0.0/24`, verbose });
 
   const cleanup = async (): Promise<void> => {
     await waygate.stop();

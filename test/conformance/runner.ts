@@ -165,7 +165,7 @@ async function probe(env: RunEnv, test: ConformanceTest, rc: RequestCase, reques
   const out: Outgoing = {
     address: t.address,
     port: t.port,
-    protocol: protocol === 'HTTP/2' && scheme === 'http' ? 'h2c' : protocol,
+    protocol: (protocol === 'HTTP/2' || protocol === 'H2') && scheme === 'http' ? 'h2c' : protocol,
     scheme,
     host,
     method: r.method || 'GET',
