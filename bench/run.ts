@@ -57,6 +57,17 @@ async function main(argv: string[]): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), 'waygate-bench-'));
   chmodSync(workDir, 0o755); // nginx workers (user nobody) read the 64 KiB body from here
   const pm = new ProcessManager();
+  // Also on SIGINT/SIGTERM (the process manager exits the process after stopping its children).
+  process.on('exit', () => {
+    pm.killAllNow();
+    if (!opts.keepWorkDir) {
+      try {
+        rmSync(workDir, { recursive: true, force: true });
+      } catch {
+        // a child still writing its log; leave the scratch directory
+      }
+    }
+  });
   const ctx = new BenchContext(opts, pm, cpus, workDir, tools, repoRoot, log);
   const wg = waygateCommand(repoRoot);
   const scenarios: ScenarioResult[] = [];

@@ -1,4 +1,5 @@
 /** Runs the Node load generator (bench/loadgen-main.ts) as a child process pinned to a core. */
+import { trackTransient } from './processes.js';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pinned } from './cpus.js';
@@ -9,6 +10,7 @@ export function runLoadChild(repoRoot: string, cpu: number | null, o: LoadOption
   const argv = pinned(cpu, [process.execPath, '--import', 'tsx', join(repoRoot, 'bench/loadgen-main.ts'), JSON.stringify(o)]);
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    trackTransient(child);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

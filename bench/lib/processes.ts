@@ -25,6 +25,15 @@ export interface Managed {
   readonly exited: Promise<number | string>;
 }
 
+/** Short-lived helpers (wrk, load generator, workers) started outside a ProcessManager. */
+const transient = new Set<ChildProcess>();
+
+/** Registers a short-lived child so that an interrupted run kills it too. */
+export function trackTransient(child: ChildProcess): void {
+  transient.add(child);
+  child.once('exit', () => transient.delete(child));
+}
+
 /** Keeps every process it started and stops them all on request or on exit. */
 export class ProcessManager {
   readonly #procs = new Map<number, Managed>();
@@ -75,12 +84,14 @@ export class ProcessManager {
 
   /** Stops every process still running (in parallel). */
   async stopAll(): Promise<void> {
+    for (const c of transient) c.kill('SIGTERM');
     await Promise.all([...this.#procs.values()].map((m) => this.stop(m)));
     for (const l of this.#logs) l.end();
   }
 
   /** Synchronous last resort (process 'exit' handler): SIGKILL every group we started. */
   killAllNow(): void {
+    for (const c of transient) c.kill('SIGKILL');
     for (const m of this.#procs.values()) signalGroup(m.pid, 'SIGKILL');
     this.#procs.clear();
   }
@@ -94,10 +105,15 @@ export class ProcessManager {
     if (this.#hooked) return;
     this.#hooked = true;
     process.on('exit', () => this.killAllNow());
+    // `on`, not `once`: a loader such as tsx exits at once when a signal finds no listener left,
+    // which would cut the graceful stop short. A second signal while stopping is ignored.
+    let stopping = false;
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.once(sig, () => {
+      process.on(sig, () => {
+        if (stopping) return;
+        stopping = true;
         process.stderr.write(`\nbench: ${sig}, stopping every process it started\n`);
-        void this.stopAll().finally(() => process.exit(130));
+        void this.stopAll().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
       });
     }
   }

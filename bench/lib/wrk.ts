@@ -2,6 +2,7 @@
  * wrk: the closed-loop HTTP/1.1 keep-alive load generator. `parseWrkOutput` turns its text
  * report (run with `--latency`) into numbers; `runWrk` runs it pinned to the load core.
  */
+import { trackTransient } from './processes.js';
 import { spawn } from 'node:child_process';
 import { pinned } from './cpus.js';
 
@@ -71,6 +72,7 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const [cmd, ...rest] = pinned(o.cpu, ['wrk', ...args]);
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+    trackTransient(child);
     let text = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));

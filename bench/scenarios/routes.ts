@@ -7,6 +7,7 @@
  * - `waygate serve` on the same directory: time from start to the first 200, and RSS of the
  *   serve process tree; RSS per 1k routes = (RSS(n) − RSS(1 route)) ÷ n × 1000.
  */
+import { trackTransient } from '../lib/processes.js';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -106,6 +107,7 @@ function runWorker(ctx: BenchContext, dir: string, n: number): Promise<Record<st
   const argv = pinned(ctx.cpus.proxy, [process.execPath, '--import', 'tsx', join(ctx.repoRoot, 'bench/routes-worker.ts'), JSON.stringify(input)]);
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd: ctx.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    trackTransient(child);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
