@@ -267,7 +267,11 @@ const CHECKS: Record<string, CheckFn> = {
         if (gw.annotations[SKIP_READINESS_ANNOTATION] === 'true') continue;
         const o = ctx.status.get('Gateway', ns, gw.name);
         if (!o) return `Gateway ${ns}/${gw.name}: no status reported`;
-        const err = conditionsMatch(conds(o), [{ type: 'Accepted', status: 'True' }, { type: 'Programmed', status: 'True' }], o.metadata.generation, `Gateway ${ns}/${gw.name}`);
+        // Upstream NamespacesMustBeReady: every condition at the latest generation, then
+        // Accepted and Programmed True (any reason).
+        const err =
+          allAtGeneration(conds(o), o.metadata.generation, `Gateway ${ns}/${gw.name}`) ??
+          conditionsMatch(conds(o), [{ type: 'Accepted', status: 'True' }, { type: 'Programmed', status: 'True' }], o.metadata.generation, `Gateway ${ns}/${gw.name}`);
         if (err) return `namespace ${ns} not ready: ${err}`;
       }
     }
