@@ -113,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
     else process.stderr.write(`kept ${tmp}\n`);
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
 
   const results: TestResult[] = [];
   let supported: string[] = [];
