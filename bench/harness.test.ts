@@ -266,3 +266,33 @@ describe('summary rendering', () => {
     assert.equal(formatCell(Number.POSITIVE_INFINITY), 'n/a');
   });
 });
+
+describe('load generator against a misbehaving local server', () => {
+  it('counts non-2xx, server-closed keep-alive connections and reconnects (fixed rate)', async () => {
+    const { createServer } = await import('node:http');
+    const { runLoad } = await import('./lib/loadgen.js');
+    let n = 0;
+    const server = createServer((req, res) => {
+      n++;
+      if (n % 10 === 0) res.setHeader('connection', 'close'); // a proxy dropping keep-alive
+      res.statusCode = n % 7 === 0 ? 503 : 200;
+      res.end(req.headers.host === 'h.test' ? 'ok' : 'wrong host');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const r = await runLoad({ address: '127.0.0.1', port, targets: [{ host: 'h.test', path: '/' }], connections: 2, durationMs: 400, rate: 200, timeoutMs: 1000 });
+      assert.ok(r.completed >= 40 && r.completed <= 90, `completed ${r.completed}`);
+      assert.equal(r.sent, r.completed);
+      assert.equal(r.non2xx, r.statuses['503'] ?? 0);
+      assert.ok(r.non2xx >= 5, `non2xx ${r.non2xx}`);
+      assert.ok(r.droppedConnections >= 4, `dropped ${r.droppedConnections}`);
+      assert.equal(r.connectionsOpened, 2 + r.droppedConnections);
+      assert.deepEqual(r.errors, {});
+      assert.ok(r.latencyMs.p50 !== null && r.latencyMs.p50 < 50);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
