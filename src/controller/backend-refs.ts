@@ -93,6 +93,7 @@ export function resolveBackendRef(
       name,
       weight,
       protocol,
+      tls: null,
       endpoints: resolveEndpoints(index, namespace, ref.name, port),
       requestFilters: [],
       redirect: null,

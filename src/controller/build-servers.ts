@@ -36,6 +36,7 @@ export function buildServers(gateways: readonly GatewayNode[], buildVirtualHosts
           port,
           protocol: 'HTTP',
           listeners: [...group].sort(compareListenerSpecificity).map((l) => built.get(l)!),
+          streamListeners: [],
         });
       }
     }
@@ -56,6 +57,7 @@ function toIrListener(l: ListenerNode, buildVirtualHosts: VirtualHostBuilder): i
     hostname: l.listener.hostname ? l.listener.hostname.toLowerCase() : null,
     port: l.listener.port,
     scheme: 'http',
+    tls: null,
     rules,
     virtualHosts,
   };

@@ -130,7 +130,7 @@ function convertRule(route: api.HTTPRoute, rule: api.HTTPRouteRule, i: number, i
   });
 
   const name = `httproute/${namespace}/${route.metadata.name}/rule/${i}`;
-  const base = { name, route: `${namespace}/${route.metadata.name}`, sectionName: rule.name ?? null };
+  const base = { name, kind: 'HTTPRoute' as const, route: `${namespace}/${route.metadata.name}`, sectionName: rule.name ?? null };
   if (matches.problems.length > 0 || matches.matches.length === 0) {
     return { index: i, attached: null, invalid, refProblems };
   }

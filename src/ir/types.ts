@@ -34,11 +34,17 @@ export interface Server {
   readonly port: number;
   readonly protocol: ServerProtocol;
   /**
-   * Listeners on this socket, ordered most specific hostname first (exact, then wildcards with
-   * more labels, then no hostname). A request is served only by the first listener whose
-   * hostname matches its Host (listener isolation).
+   * HTTP and HTTPS listeners on this socket, ordered most specific hostname first (exact, then
+   * wildcards with more labels, then no hostname). A request is served only by the first
+   * listener whose hostname matches its Host (listener isolation). For HTTPS the TLS SNI
+   * selects the listener (and its certificate) the same way.
    */
   readonly listeners: readonly Listener[];
+  /**
+   * TLS (Passthrough or Terminate), TCP and UDP listeners on this socket, ordered like
+   * `listeners` (for TLS, SNI selects the listener). Empty for HTTP/HTTPS servers.
+   */
+  readonly streamListeners: readonly StreamListener[];
 }
 
 export interface Listener {
@@ -50,6 +56,8 @@ export interface Listener {
   readonly port: number;
   /** The scheme clients reach this listener with. */
   readonly scheme: 'http' | 'https';
+  /** TLS termination settings for HTTPS listeners; null for HTTP. */
+  readonly tls: ListenerTLS | null;
   /** Every rule attached to this listener; virtual hosts point into this list by index. */
   readonly rules: readonly Rule[];
   /**
@@ -61,6 +69,66 @@ export interface Listener {
    */
   readonly virtualHosts: readonly VirtualHost[];
 }
+
+// ---------------------------------------------------------------- TLS
+
+/** PEM material. Never logged; redacted in config dumps. */
+export interface Certificate {
+  /** `ns/name` of the Secret it came from. */
+  readonly name: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface ListenerTLS {
+  /** In certificateRefs order; the data plane picks the longest SNI match among them. */
+  readonly certificates: readonly Certificate[];
+  /** Frontend client-certificate validation (spec.tls.frontend), null when not configured. */
+  readonly clientValidation: ClientValidation | null;
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** OpenSSL cipher list for TLS 1.2, null for the secure default. */
+  readonly ciphers: string | null;
+}
+
+export interface ClientValidation {
+  /** Concatenated trusted CA certificates, PEM. */
+  readonly caPems: readonly string[];
+  readonly mode: 'AllowValidOnly' | 'AllowInsecureFallback';
+}
+
+// ---------------------------------------------------------------- L4
+
+export interface StreamListener {
+  /** Same naming as Listener.name. */
+  readonly name: string;
+  /** SNI hostname for TLS listeners; null for any (and always null for TCP/UDP). */
+  readonly hostname: string | null;
+  readonly port: number;
+  /**
+   * passthrough: route the raw TLS stream by the ClientHello's SNI; terminate: decrypt with
+   * `tls` and forward the plaintext stream; tcp / udp: forward by port.
+   */
+  readonly mode: 'passthrough' | 'terminate' | 'tcp' | 'udp';
+  readonly tls: ListenerTLS | null;
+  /**
+   * For TLS: routes ordered by precedence; the first whose hostnames match the SNI (exact, else
+   * the longest wildcard; empty = any) serves. For TCP/UDP: the routes attached, oldest first;
+   * only the first gets traffic.
+   */
+  readonly routes: readonly StreamRoute[];
+}
+
+export interface StreamRoute {
+  /** `tlsroute/<ns>/<name>/rule/0` etc. */
+  readonly name: string;
+  readonly route: string;
+  /** Effective hostnames (TLS only); empty = any. */
+  readonly hostnames: readonly string[];
+  /** Weighted; an `invalid` backend's share of connections is rejected. Empty = reject all. */
+  readonly backends: readonly Backend[];
+}
+
+// ---------------------------------------------------------------- virtual hosts
 
 export interface VirtualHost {
   /** `foo.example.com`, `*.example.com` or `*`. */
@@ -102,6 +170,11 @@ export interface Match {
 export interface Rule {
   /** `httproute/<ns>/<name>/rule/<i>` — stable across unrelated changes. */
   readonly name: string;
+  /**
+   * The route kind the rule came from. GRPCRoute rules answer errors the gRPC way (grpc-status
+   * in trailers: no backend → UNAVAILABLE) and match on `/<service>/<method>` paths.
+   */
+  readonly kind: 'HTTPRoute' | 'GRPCRoute';
   /** `namespace/name` of the route, for logs and metrics. */
   readonly route: string;
   /** Optional rule name from `spec.rules[].name`. */
@@ -181,8 +254,24 @@ export interface Retry {
 
 // ---------------------------------------------------------------- backends
 
-/** How waygate talks to a backend, from the Service port's appProtocol. */
-export type BackendProtocol = 'http1' | 'h2c' | 'ws';
+/**
+ * How waygate talks to a backend, from the Service port's appProtocol: HTTP/1.1, HTTP/2 with
+ * prior knowledge (`kubernetes.io/h2c`), WebSocket (`kubernetes.io/ws`), or HTTP/2 over TLS
+ * (`kubernetes.io/h2` — or h2c/gRPC when a BackendTLSPolicy applies). Over `tls` when set.
+ */
+export type BackendProtocol = 'http1' | 'h2c' | 'ws' | 'h2';
+
+/** TLS from the gateway to a backend (BackendTLSPolicy, spec.tls.backend). */
+export interface BackendTLS {
+  /** SNI, and the identity verified unless subjectAltNames are given. */
+  readonly serverName: string;
+  /** Trusted CAs, PEM; `system` for the platform's roots. */
+  readonly caPems: readonly string[] | 'system';
+  /** When non-empty, the only identities accepted (instead of serverName). */
+  readonly subjectAltNames: readonly { readonly type: 'Hostname' | 'URI'; readonly value: string }[];
+  /** The Gateway's client certificate (spec.tls.backend.clientCertificateRef), or null. */
+  readonly clientCertificate: Certificate | null;
+}
 
 export interface Endpoint {
   readonly address: string;
@@ -196,6 +285,8 @@ export type Backend =
       readonly name: string;
       readonly weight: number;
       readonly protocol: BackendProtocol;
+      /** TLS to the backend, or null for plaintext. */
+      readonly tls: BackendTLS | null;
       /** Ready endpoints; empty means 503. */
       readonly endpoints: readonly Endpoint[];
       /** Backend-level filters, applied after the rule's when this backend is chosen. */

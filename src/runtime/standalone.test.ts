@@ -14,7 +14,7 @@ const gw: KubeObject = {
 };
 
 function server(address: string): ir.Server {
-  return { name: `infra/gw/${address}:8080`, gateway: 'infra/gw', address, port: 8080, protocol: 'HTTP', listeners: [] };
+  return { name: `infra/gw/${address}:8080`, gateway: 'infra/gw', address, port: 8080, protocol: 'HTTP', listeners: [], streamListeners: [] };
 }
 
 /** A source whose answers the test scripts. */

@@ -73,6 +73,7 @@ export function fillBackend(b: unknown): ir.Backend {
     name: String(o['name'] ?? 'test/svc:80'),
     weight: (o['weight'] as number | undefined) ?? 1,
     protocol: (o['protocol'] as ir.BackendProtocol | undefined) ?? 'http1',
+    tls: null,
     endpoints: (o['endpoints'] as ir.Endpoint[] | undefined) ?? [{ address: '127.0.0.1', port: 9 }],
     requestFilters: fillFilters(o['requestFilters']),
     redirect: fillRedirect(o['redirect']),
@@ -103,6 +104,7 @@ export function fillRule(r: unknown, index: number): ir.Rule {
   return {
     name: String(o['name'] ?? `rule/${index}`),
     route: String(o['route'] ?? 'test/route'),
+    kind: 'HTTPRoute',
     sectionName: null,
     requestFilters: fillFilters(o['requestFilters']),
     responseHeaders: fillModifier(o['responseHeaders']),
@@ -150,6 +152,7 @@ function fillListener(l: unknown, serverPort: number): ir.Listener {
     hostname: (o['hostname'] as string | undefined) ?? null,
     port: (o['port'] as number | undefined) ?? serverPort,
     scheme: (o['scheme'] as 'http' | undefined) ?? 'http',
+    tls: null,
     rules,
     virtualHosts,
   };
@@ -167,6 +170,7 @@ export function fillServer(s: unknown): ir.Server {
     port,
     protocol: (o['protocol'] as ir.ServerProtocol | undefined) ?? 'HTTP',
     listeners: arr(o['listeners']).map((l) => fillListener(l, port)),
+    streamListeners: [],
   };
 }
 
