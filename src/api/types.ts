@@ -372,3 +372,82 @@ export interface ConfigMap extends KubeObject {
   kind: 'ConfigMap';
   data?: Record<string, string>;
 }
+
+// ---------------------------------------------------------------- GRPCRoute
+
+export interface GRPCMethodMatch {
+  type?: 'Exact' | 'RegularExpression' | string;
+  service?: string;
+  method?: string;
+}
+
+export interface GRPCRouteMatch {
+  method?: GRPCMethodMatch;
+  headers?: HTTPHeaderMatch[];
+}
+
+export interface GRPCRouteRule {
+  name?: string;
+  matches?: GRPCRouteMatch[];
+  filters?: HTTPRouteFilter[];
+  backendRefs?: HTTPBackendRef[];
+  sessionPersistence?: unknown;
+}
+
+export interface GRPCRoute extends KubeObject {
+  kind: 'GRPCRoute';
+  spec: {
+    parentRefs?: ParentReference[];
+    hostnames?: string[];
+    rules?: GRPCRouteRule[];
+  };
+  status?: RouteStatus;
+}
+
+// ---------------------------------------------------------------- L4 routes
+
+export interface StreamRouteRule {
+  name?: string;
+  backendRefs?: BackendRef[];
+}
+
+export interface TLSRoute extends KubeObject {
+  kind: 'TLSRoute';
+  spec: { parentRefs?: ParentReference[]; hostnames?: string[]; rules: StreamRouteRule[] };
+  status?: RouteStatus;
+}
+
+export interface TCPRoute extends KubeObject {
+  kind: 'TCPRoute';
+  spec: { parentRefs?: ParentReference[]; rules: StreamRouteRule[] };
+  status?: RouteStatus;
+}
+
+export interface UDPRoute extends KubeObject {
+  kind: 'UDPRoute';
+  spec: { parentRefs?: ParentReference[]; rules: StreamRouteRule[] };
+  status?: RouteStatus;
+}
+
+// ---------------------------------------------------------------- BackendTLSPolicy
+
+export interface PolicyAncestorStatus {
+  ancestorRef: ParentReference;
+  controllerName: string;
+  conditions: Condition[];
+}
+
+export interface BackendTLSPolicy extends KubeObject {
+  kind: 'BackendTLSPolicy';
+  spec: {
+    targetRefs: { group: string; kind: string; name: string; sectionName?: string }[];
+    validation: {
+      caCertificateRefs?: LocalObjectReference[];
+      wellKnownCACertificates?: string;
+      hostname: string;
+      subjectAltNames?: { type: 'Hostname' | 'URI' | string; hostname?: string; uri?: string }[];
+    };
+    options?: Record<string, string>;
+  };
+  status?: { ancestors: PolicyAncestorStatus[] };
+}

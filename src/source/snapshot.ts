@@ -5,7 +5,9 @@
  * Sources (files, Kubernetes) build it; `translate()` reads it and never mutates it.
  */
 import type {
+  BackendTLSPolicy,
   ConfigMap,
+  GRPCRoute,
   EndpointSlice,
   Gateway,
   GatewayClass,
@@ -16,6 +18,9 @@ import type {
   ReferenceGrant,
   Secret,
   Service,
+  TCPRoute,
+  TLSRoute,
+  UDPRoute,
 } from '../api/types.js';
 
 export interface Snapshot {
@@ -23,6 +28,11 @@ export interface Snapshot {
   readonly gateways: readonly Gateway[];
   readonly listenerSets: readonly ListenerSet[];
   readonly httpRoutes: readonly HTTPRoute[];
+  readonly grpcRoutes: readonly GRPCRoute[];
+  readonly tlsRoutes: readonly TLSRoute[];
+  readonly tcpRoutes: readonly TCPRoute[];
+  readonly udpRoutes: readonly UDPRoute[];
+  readonly backendTLSPolicies: readonly BackendTLSPolicy[];
   readonly referenceGrants: readonly ReferenceGrant[];
   readonly namespaces: readonly Namespace[];
   readonly services: readonly Service[];
@@ -37,6 +47,11 @@ export const SNAPSHOT_FIELD_BY_KIND = {
   Gateway: 'gateways',
   ListenerSet: 'listenerSets',
   HTTPRoute: 'httpRoutes',
+  GRPCRoute: 'grpcRoutes',
+  TLSRoute: 'tlsRoutes',
+  TCPRoute: 'tcpRoutes',
+  UDPRoute: 'udpRoutes',
+  BackendTLSPolicy: 'backendTLSPolicies',
   ReferenceGrant: 'referenceGrants',
   Namespace: 'namespaces',
   Service: 'services',
@@ -57,6 +72,11 @@ export function emptySnapshot(): Snapshot {
     gateways: [],
     listenerSets: [],
     httpRoutes: [],
+    grpcRoutes: [],
+    tlsRoutes: [],
+    tcpRoutes: [],
+    udpRoutes: [],
+    backendTLSPolicies: [],
     referenceGrants: [],
     namespaces: [],
     services: [],
