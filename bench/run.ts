@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
     meta: {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      command: `npm run bench -- ${argv.join(' ')}`.trim(),
+      command: argv.length === 0 ? 'npm run bench' : `npm run bench -- ${argv.join(' ')}`,
       smoke: opts.smoke,
       rounds: opts.rounds,
       durationS: opts.durationS,
