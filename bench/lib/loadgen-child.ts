@@ -1,9 +1,9 @@
 /** Runs the Node load generator (bench/loadgen-main.ts) as a child process pinned to a core. */
-import { trackTransient } from './processes.js';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pinned } from './cpus.js';
 import type { LoadOptions, LoadResult } from './loadgen.js';
+import { trackTransient } from './processes.js';
 
 /** Spawns the generator, bounded by the run's duration + timeout + 20 s, and parses its JSON. */
 export function runLoadChild(repoRoot: string, cpu: number | null, o: LoadOptions): Promise<LoadResult> {

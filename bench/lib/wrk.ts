@@ -2,9 +2,9 @@
  * wrk: the closed-loop HTTP/1.1 keep-alive load generator. `parseWrkOutput` turns its text
  * report (run with `--latency`) into numbers; `runWrk` runs it pinned to the load core.
  */
-import { trackTransient } from './processes.js';
 import { spawn } from 'node:child_process';
 import { pinned } from './cpus.js';
+import { trackTransient } from './processes.js';
 
 export interface WrkResult {
   readonly requests: number;

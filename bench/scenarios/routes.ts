@@ -7,7 +7,6 @@
  * - `waygate serve` on the same directory: time from start to the first 200, and RSS of the
  *   serve process tree; RSS per 1k routes = (RSS(n) − RSS(1 route)) ÷ n × 1000.
  */
-import { trackTransient } from '../lib/processes.js';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { treeRssMiB } from '../lib/proc-stat.js';
 import type { ScenarioResult } from '../lib/results.js';
 import { round } from '../lib/stats.js';
 import { message, result } from './common.js';
+import { trackTransient } from '../lib/processes.js';
 
 interface Row {
   n: number;
