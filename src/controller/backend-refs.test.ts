@@ -38,6 +38,7 @@ test('a Service port resolves to ready endpoints, port by EndpointSlice port nam
     requestFilters: [],
     redirect: null,
     responseHeaders: null,
+    tls: null,
   });
   const admin = resolveBackendRef(index, FROM, { name: 'web', port: 9000 }, 1, F);
   assert.deepEqual(admin.backend.kind === 'service' ? admin.backend.endpoints : null, [
