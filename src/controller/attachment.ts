@@ -17,13 +17,30 @@
  */
 import { GATEWAY_GROUP } from '../api/types.js';
 import type * as api from '../api/types.js';
-import type { ConditionSpec, GatewayNode, ListenerNode, ListenerSetNode, ResourceIndex } from './model.js';
+import type {
+  AttachedRule,
+  ConditionSpec,
+  GatewayNode,
+  ListenerNode,
+  ListenerSetNode,
+  ResourceIndex,
+  RouteNode,
+  RouteParentResult,
+} from './model.js';
 import { intersectHostnames } from './hostnames.js';
 import { namespaceLabels } from './index.js';
 import {
+  routeAccepted,
+  routeAllRulesInvalid,
   routeNoMatchingListenerHostname,
   routeNoMatchingParent,
   routeNotAllowedByListeners,
+  routePartiallyInvalid,
+  routeRefsNotResolved,
+  routeResolvedRefs,
+  type RefReason,
+  type RouteProblem,
+  type RuleInvalidReason,
 } from './route-conditions.js';
 
 /** A parentRef that names one of our parents. */
@@ -95,6 +112,71 @@ export function resolveParentRef(
     }
   }
   return null;
+}
+
+/** One rule of an HTTP-family route (HTTPRoute, GRPCRoute) after conversion to IR. */
+export interface ConvertedRule {
+  readonly index: number;
+  /** Null when the rule is dropped. */
+  readonly attached: AttachedRule | null;
+  readonly invalid: readonly RouteProblem<RuleInvalidReason>[];
+  readonly refProblems: readonly RouteProblem<RefReason>[];
+}
+
+/** An HTTP-family route whose rules are converted, ready to attach. */
+export interface RouteToAttach {
+  /** `HTTPRoute`, `GRPCRoute`. */
+  readonly kind: string;
+  readonly route: api.KubeObject & { readonly spec?: { readonly parentRefs?: api.ParentReference[]; readonly hostnames?: string[] } };
+  readonly rules: readonly ConvertedRule[];
+}
+
+/**
+ * Attaches an HTTP-family route to the listeners its parentRefs select: pushes a
+ * RouteAttachment into `listener.attachments` and increments `listener.attachedRoutes` where
+ * the route is Accepted. Returns the RouteNode with one result per parentRef that names one of
+ * our Gateways or ListenerSets (others are not reported).
+ *
+ * Validity (RouteConditionPartiallyInvalid, "Drop Rule(s)"): Accepted=True + PartiallyInvalid=True
+ * when some rules are valid, Accepted=False when none is ("A Route MUST be considered
+ * "Accepted" if at least one of the Route's rules is implemented by the Gateway").
+ */
+export function attachRoute(r: RouteToAttach, gateways: readonly GatewayNode[], index: ResourceIndex): RouteNode {
+  const { kind, route, rules } = r;
+  const namespace = route.metadata.namespace ?? 'default';
+  const served = rules.flatMap((x) => (x.attached ? [x.attached] : []));
+  const invalidRules = rules.filter((x) => x.invalid.length > 0);
+  const invalidProblems = invalidRules.flatMap((x) => x.invalid);
+  const validCount = rules.length - invalidRules.length;
+  const refProblems = rules.flatMap((x) => x.refProblems);
+  const resolvedRefs = refProblems.length > 0 ? routeRefsNotResolved(refProblems) : routeResolvedRefs();
+
+  const parents: RouteParentResult[] = [];
+  const attachedTo = new Set<ListenerNode>();
+  (route.spec?.parentRefs ?? []).forEach((ref, i) => {
+    const parent = resolveParentRef(ref, namespace, gateways);
+    if (!parent) return;
+    const field = `spec.parentRefs[${i}]`;
+    const result = attachToParent({ kind, namespace, hostnames: route.spec?.hostnames }, ref, parent, index, field);
+    const conditions: ConditionSpec[] = [];
+    if (!result.ok) conditions.push(result.condition);
+    else if (validCount === 0) conditions.push(routeAllRulesInvalid(invalidProblems));
+    else {
+      conditions.push(routeAccepted());
+      for (const { listener, hostnames } of result.attachments) {
+        if (attachedTo.has(listener)) continue; // two parentRefs selecting the same listener
+        attachedTo.add(listener);
+        listener.attachments.push({ routeKind: kind, route, hostnames, rules: served });
+        listener.attachedRoutes += 1;
+      }
+    }
+    conditions.push(resolvedRefs);
+    if (result.ok && validCount > 0 && invalidRules.length > 0) {
+      conditions.push(routePartiallyInvalid(invalidRules.map((x) => `spec.rules[${x.index}]`), invalidProblems));
+    }
+    parents.push({ parentRef: echoParentRef(ref), conditions });
+  });
+  return { kind, route, parents };
 }
 
 /** Attaches a route to the listeners one parentRef selects. `field` is `spec.parentRefs[i]`. */

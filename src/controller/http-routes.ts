@@ -13,40 +13,23 @@
  */
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
-import type { AttachedRule, ConditionSpec, GatewayNode, ListenerNode, ResourceIndex, RouteNode, RouteParentResult } from './model.js';
-import { attachToParent, echoParentRef, resolveParentRef } from './attachment.js';
+import type { GatewayNode, ResourceIndex, RouteNode } from './model.js';
+import { attachRoute, type ConvertedRule } from './attachment.js';
 import { resolveBackendRef } from './backend-refs.js';
 import { convertMatches } from './route-matches.js';
 import { convertBackendFilters, convertRuleFilters } from './route-filters.js';
 import { convertRetry, convertTimeouts } from './route-timeouts.js';
-import {
-  routeAccepted,
-  routeAllRulesInvalid,
-  routePartiallyInvalid,
-  routeRefsNotResolved,
-  routeResolvedRefs,
-  fieldMessage,
-  type RefReason,
-  type RouteProblem,
-  type RuleInvalidReason,
-} from './route-conditions.js';
+import { fieldMessage, type RefReason, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
 
 const ROUTE_KIND = 'HTTPRoute';
 
-/** One rule after conversion: served (valid or fail-closed) or dropped, with its problems. */
-export interface ConvertedRule {
-  readonly index: number;
-  /** Null when the rule is dropped. */
-  readonly attached: AttachedRule | null;
-  readonly invalid: readonly RouteProblem<RuleInvalidReason>[];
-  readonly refProblems: readonly RouteProblem<RefReason>[];
-}
+export type { ConvertedRule } from './attachment.js';
 
 /**
- * Attaches every HTTPRoute to the listeners its parentRefs select: pushes a RouteAttachment
- * into `listener.attachments` and increments `listener.attachedRoutes` where the route is
- * Accepted. Returns one RouteNode per route, with one result per parentRef that names one of
- * our Gateways or ListenerSets (others are not reported).
+ * Attaches every HTTPRoute to the listeners its parentRefs select (see attachRoute): pushes a
+ * RouteAttachment into `listener.attachments` and increments `listener.attachedRoutes` where
+ * the route is Accepted. Returns one RouteNode per route, with one result per parentRef that
+ * names one of our Gateways or ListenerSets (others are not reported).
  */
 export function processHTTPRoutes(
   routes: readonly api.HTTPRoute[],
@@ -55,45 +38,7 @@ export function processHTTPRoutes(
   controllerName: string,
 ): RouteNode[] {
   void controllerName; // status rendering adds it; kept for the stage signature.
-  return routes.map((route) => processHTTPRoute(route, gateways, index));
-}
-
-function processHTTPRoute(route: api.HTTPRoute, gateways: readonly GatewayNode[], index: ResourceIndex): RouteNode {
-  const namespace = route.metadata.namespace ?? 'default';
-  const rules = convertRules(route, index);
-  const served = rules.flatMap((r) => (r.attached ? [r.attached] : []));
-  const invalidRules = rules.filter((r) => r.invalid.length > 0);
-  const invalidProblems = invalidRules.flatMap((r) => r.invalid);
-  const validCount = rules.length - invalidRules.length;
-  const refProblems = rules.flatMap((r) => r.refProblems);
-  const resolvedRefs = refProblems.length > 0 ? routeRefsNotResolved(refProblems) : routeResolvedRefs();
-
-  const parents: RouteParentResult[] = [];
-  const attachedTo = new Set<ListenerNode>();
-  (route.spec?.parentRefs ?? []).forEach((ref, i) => {
-    const parent = resolveParentRef(ref, namespace, gateways);
-    if (!parent) return;
-    const field = `spec.parentRefs[${i}]`;
-    const result = attachToParent({ kind: ROUTE_KIND, namespace, hostnames: route.spec?.hostnames }, ref, parent, index, field);
-    const conditions: ConditionSpec[] = [];
-    if (!result.ok) conditions.push(result.condition);
-    else if (validCount === 0) conditions.push(routeAllRulesInvalid(invalidProblems));
-    else {
-      conditions.push(routeAccepted());
-      for (const { listener, hostnames } of result.attachments) {
-        if (attachedTo.has(listener)) continue; // two parentRefs selecting the same listener
-        attachedTo.add(listener);
-        listener.attachments.push({ routeKind: ROUTE_KIND, route, hostnames, rules: served });
-        listener.attachedRoutes += 1;
-      }
-    }
-    conditions.push(resolvedRefs);
-    if (result.ok && validCount > 0 && invalidRules.length > 0) {
-      conditions.push(routePartiallyInvalid(invalidRules.map((r) => `spec.rules[${r.index}]`), invalidProblems));
-    }
-    parents.push({ parentRef: echoParentRef(ref), conditions });
-  });
-  return { kind: ROUTE_KIND, route, parents };
+  return routes.map((route) => attachRoute({ kind: ROUTE_KIND, route, rules: convertRules(route, index) }, gateways, index));
 }
 
 /** Converts every rule of the route to IR (see the file comment for validity). */
