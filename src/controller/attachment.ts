@@ -42,6 +42,7 @@ import {
   type RouteProblem,
   type RuleInvalidReason,
 } from './route-conditions.js';
+import { matchesLabelSelector } from './label-selector.js';
 
 /** A parentRef that names one of our parents. */
 export interface ResolvedParent {
@@ -249,37 +250,6 @@ export function isNamespaceAllowed(listener: ListenerNode, routeNamespace: strin
   return false;
 }
 
-/**
- * Kubernetes label selector semantics: matchLabels and matchExpressions are ANDed; an empty
- * selector matches everything; an unknown operator matches nothing.
- */
-export function matchesLabelSelector(selector: api.LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    if (labels[key] !== value) return false;
-  }
-  for (const req of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, req.key);
-    const value = labels[req.key];
-    const values = req.values ?? [];
-    switch (req.operator) {
-      case 'In':
-        if (!has || value === undefined || !values.includes(value)) return false;
-        break;
-      case 'NotIn':
-        if (has && value !== undefined && values.includes(value)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
 
 function fail(condition: ConditionSpec): AttachmentResult {
   return { ok: false, condition };

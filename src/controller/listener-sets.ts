@@ -14,6 +14,7 @@ import {
   listenerSetParentNotAccepted,
   listenerSetProgrammed,
 } from './conditions.js';
+import { matchesLabelSelector } from './label-selector.js';
 
 /** The `ns/name` of the Gateway a ListenerSet targets, or null when parentRef is not a Gateway. */
 export function parentGatewayKey(ls: api.ListenerSet): string | null {
@@ -45,37 +46,6 @@ export function isListenerSetAllowed(gateway: api.Gateway, ls: api.ListenerSet, 
   }
 }
 
-/**
- * Kubernetes label selector semantics: every matchLabels entry and every matchExpressions
- * requirement must hold; an empty selector matches everything.
- */
-export function matchesLabelSelector(selector: api.LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    if (labels[key] !== value) return false;
-  }
-  for (const req of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, req.key);
-    const value = labels[req.key];
-    const values = req.values ?? [];
-    switch (req.operator) {
-      case 'In':
-        if (!has || !values.includes(value!)) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(value!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
 
 /** A listener as ListenerSet acceptance sees it: valid = accepted, unconflicted and resolved. */
 export interface ListenerValidity {
