@@ -16,7 +16,7 @@ export type VirtualHostBuilder = (listener: ListenerNode) => { rules: ir.Rule[];
 export function buildServers(gateways: readonly GatewayNode[], buildVirtualHosts: VirtualHostBuilder): ir.Server[] {
   const servers: ir.Server[] = [];
   for (const gw of gateways) {
-    const listeners = gw.listeners.filter((l) => l.programmed && l.listener.protocol === 'HTTP');
+    const listeners = gw.listeners.filter((l) => l.programmed && isHttpFamily(l));
     if (listeners.length === 0 || gw.addresses.length === 0) continue;
     const byPort = new Map<number, ListenerNode[]>();
     for (const l of listeners) {
@@ -34,7 +34,7 @@ export function buildServers(gateways: readonly GatewayNode[], buildVirtualHosts
           gateway: objectKey(gw.gateway),
           address,
           port,
-          protocol: 'HTTP',
+          protocol: group.some((l) => l.listener.protocol === 'HTTPS') ? 'HTTPS' : 'HTTP',
           listeners: [...group].sort(compareListenerSpecificity).map((l) => built.get(l)!),
           streamListeners: [],
         });
@@ -50,14 +50,19 @@ export function serverName(gatewayKey: string, address: string, port: number): s
   return `${gatewayKey}/${host}:${port}`;
 }
 
+/** HTTP and HTTPS listeners are served by the HTTP data plane (HTTPS listeners share a port only with HTTPS). */
+function isHttpFamily(l: ListenerNode): boolean {
+  return l.listener.protocol === 'HTTP' || l.listener.protocol === 'HTTPS';
+}
+
 function toIrListener(l: ListenerNode, buildVirtualHosts: VirtualHostBuilder): ir.Listener {
   const { rules, virtualHosts } = buildVirtualHosts(l);
   return {
     name: l.key,
     hostname: l.listener.hostname ? l.listener.hostname.toLowerCase() : null,
     port: l.listener.port,
-    scheme: 'http',
-    tls: null,
+    scheme: l.listener.protocol === 'HTTPS' ? 'https' : 'http',
+    tls: l.listener.protocol === 'HTTPS' ? (l.tls ?? null) : null,
     rules,
     virtualHosts,
   };

@@ -92,7 +92,8 @@ export function readTlsSecret(secret: api.Secret): { certPem: string; keyPem: st
   return { certPem, keyPem };
 }
 
-function secretValue(secret: api.Secret, key: string): string | null {
+/** A Secret value: `stringData` as written (file mode), else `data` base64-decoded; null when absent. */
+export function secretValue(secret: api.Secret, key: string): string | null {
   const plain = secret.stringData?.[key];
   if (plain !== undefined) return plain;
   const encoded = secret.data?.[key];

@@ -11,6 +11,7 @@ import type { ConditionSpec, GatewayClassNode, GatewayNode, ListenerNode, Listen
 import type { AddressOptions } from './translate.js';
 import { assignAddresses, validateSpecAddresses, type AddressAssignment } from './addresses.js';
 import { detectConflicts, listenerConditions, validateListener, type Conflict, type ListenerValidation } from './listeners.js';
+import { applyFrontendValidation, resolveFrontendValidation } from './frontend-validation.js';
 import {
   isListenerSetAllowed,
   listenerSetAcceptance,
@@ -92,8 +93,12 @@ function planGateway(node: GatewayNode, index: ResourceIndex): Entry[] {
   const gw = node.gateway;
   const ns = gw.metadata.namespace ?? '';
   const merged: { listener: api.Listener; ls: ListenerSetNode | null; validation: ListenerValidation }[] = [];
+  // spec.tls.frontend (client certificate validation) applies to every HTTPS listener of the
+  // merged set on a matching port.
+  const frontend = resolveFrontendValidation(gw, index);
   for (const listener of gw.spec.listeners ?? []) {
-    merged.push({ listener, ls: null, validation: validateListener(listener, { kind: 'Gateway', namespace: ns }, index) });
+    const validation = validateListener(listener, { kind: 'Gateway', namespace: ns }, index);
+    merged.push({ listener, ls: null, validation: applyFrontendValidation(validation, listener, frontend) });
   }
   const allowed: ListenerSetNode[] = [];
   for (const ls of node.listenerSets) {
@@ -104,7 +109,8 @@ function planGateway(node: GatewayNode, index: ResourceIndex): Entry[] {
     allowed.push(ls);
     const lsNamespace = ls.listenerSet.metadata.namespace ?? '';
     for (const listener of ls.listenerSet.spec.listeners ?? []) {
-      merged.push({ listener, ls, validation: validateListener(listener, { kind: 'ListenerSet', namespace: lsNamespace }, index) });
+      const validation = validateListener(listener, { kind: 'ListenerSet', namespace: lsNamespace }, index);
+      merged.push({ listener, ls, validation: applyFrontendValidation(validation, listener, frontend) });
     }
   }
   const conflicts = detectConflicts(
@@ -123,6 +129,7 @@ function planGateway(node: GatewayNode, index: ResourceIndex): Entry[] {
       listenerSet: m.ls,
       listener: m.listener,
       supportedKinds: m.validation.supportedKinds,
+      tls: m.validation.tls,
       accepted: false,
       programmed: false,
       conditions: [],
@@ -137,6 +144,7 @@ function planGateway(node: GatewayNode, index: ResourceIndex): Entry[] {
   const accepted = gatewayAcceptance(gw, entries.filter((e) => e.node.listenerSet === null));
   node.accepted = accepted.status === 'True';
   node.conditions.push(accepted);
+  if (frontend.gatewayCondition !== null) node.conditions.push(frontend.gatewayCondition);
 
   for (const ls of allowed) {
     const own = entries.filter((e) => e.node.listenerSet === ls);

@@ -5,7 +5,9 @@
 import type * as api from '../api/types.js';
 import { GATEWAY_GROUP } from '../api/types.js';
 import type { ConditionSpec, ResourceIndex } from './model.js';
+import type * as ir from '../ir/types.js';
 import { resolveCertificateRefs, type CertificateOwner, type ResolvedCertificate } from './certificates.js';
+import { buildListenerTLS, parseListenerTLSOptions } from './listener-tls.js';
 import {
   listenerAccepted,
   listenerConflicted,
@@ -51,6 +53,8 @@ export interface ListenerValidation {
   readonly notProgrammed: ConditionSpec | null;
   /** Certificates of an HTTPS listener whose refs resolved (empty otherwise). */
   readonly certificates: readonly ResolvedCertificate[];
+  /** TLS termination settings (listener-tls.ts) when the certificates resolved, else null. */
+  readonly tls: ir.ListenerTLS | null;
 }
 
 /** Validates one listener on its own (no knowledge of its neighbours). */
@@ -72,6 +76,7 @@ export function validateListener(listener: api.Listener, owner: CertificateOwner
   let resolvedRefs = listenerResolvedRefs();
   let certificates: readonly ResolvedCertificate[] = [];
   let certificatesOk = true;
+  let tls: ir.ListenerTLS | null = null;
   if (listener.protocol === 'HTTPS' && listener.tls && accepted.status === 'True') {
     const result = resolveCertificateRefs(listener.tls.certificateRefs ?? [], owner, index);
     if (result.ok) certificates = result.certificates;
@@ -79,6 +84,9 @@ export function validateListener(listener: api.Listener, owner: CertificateOwner
       resolvedRefs = result.condition;
       certificatesOk = false;
     }
+    const options = parseListenerTLSOptions(listener.tls.options);
+    if (!options.ok) accepted = listenerUnsupportedValue(options.message);
+    else if (result.ok) tls = buildListenerTLS(result.certificates, options.options, null);
   }
   // "If kinds are specified in Spec that are not supported, they MUST NOT appear in this list
   // and an implementation MUST set the "ResolvedRefs" condition to "False" with the
@@ -98,10 +106,8 @@ export function validateListener(listener: api.Listener, owner: CertificateOwner
     notProgrammed = listenerNotProgrammedInvalid('The listener supports no route kinds.');
   } else if (listener.protocol === 'HTTPS' && !listener.tls) {
     notProgrammed = listenerInvalidTLSConfig('An HTTPS listener needs tls.certificateRefs.');
-  } else if (listener.protocol === 'HTTPS') {
-    notProgrammed = listenerNotProgrammedPending('HTTPS serving is not implemented yet.');
   }
-  return { supportedKinds: kinds.valid, accepted, resolvedRefs, notProgrammed, certificates };
+  return { supportedKinds: kinds.valid, accepted, resolvedRefs, notProgrammed, certificates, tls };
 }
 
 function resolveRouteKinds(

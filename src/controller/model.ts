@@ -50,6 +50,8 @@ export interface ListenerNode {
   readonly listener: api.Listener;
   /** Valid route kinds, as reported in status.supportedKinds (explicit group). */
   readonly supportedKinds: readonly api.RouteGroupKind[];
+  /** TLS termination (HTTPS, TLS Terminate) when the certificates resolved (listener-tls.ts). */
+  readonly tls?: ir.ListenerTLS | null;
   /**
    * Routes may attach and the listener is served (Accepted=True). A listener that is not
    * accepted still counts attachedRoutes but gets no traffic.
