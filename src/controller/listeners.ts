@@ -33,16 +33,25 @@ interface ProtocolInfo {
 }
 
 /**
- * The protocols of the spec. TLS, TCP and UDP are recognised (they take part in conflict
- * detection) but not implemented yet. GRPCRoute is not supported yet on HTTP/HTTPS.
+ * The protocols of the spec. GRPCRoute is not supported yet on HTTP/HTTPS. TLS listeners take
+ * only TLSRoute: "TCPRoute on TLS listeners" was removed in v1.5, so it is InvalidRouteKinds.
  */
 const PROTOCOLS: Readonly<Record<string, ProtocolInfo>> = {
   HTTP: { transport: 'http', kinds: ['HTTPRoute'], implemented: true },
   HTTPS: { transport: 'tls', kinds: ['HTTPRoute'], implemented: true },
-  TLS: { transport: 'tls', kinds: ['TLSRoute'], implemented: false },
-  TCP: { transport: 'tcp', kinds: ['TCPRoute'], implemented: false },
-  UDP: { transport: 'udp', kinds: ['UDPRoute'], implemented: false },
+  TLS: { transport: 'tls', kinds: ['TLSRoute'], implemented: true },
+  TCP: { transport: 'tcp', kinds: ['TCPRoute'], implemented: true },
+  UDP: { transport: 'udp', kinds: ['UDPRoute'], implemented: true },
 };
+
+/**
+ * Does the listener terminate TLS with certificateRefs? HTTPS always does; a TLS listener does
+ * in mode Terminate (ListenerTLSConfig.Mode defaults to Terminate; TLSRouteModeTerminate).
+ */
+export function terminatesTLS(listener: api.Listener): boolean {
+  if (listener.protocol === 'HTTPS') return true;
+  return listener.protocol === 'TLS' && listener.tls !== undefined && (listener.tls.mode ?? 'Terminate') === 'Terminate';
+}
 
 /** What validation decided about one listener, before conflicts and the Gateway's own state. */
 export interface ListenerValidation {
@@ -77,7 +86,7 @@ export function validateListener(listener: api.Listener, owner: CertificateOwner
   let certificates: readonly ResolvedCertificate[] = [];
   let certificatesOk = true;
   let tls: ir.ListenerTLS | null = null;
-  if (listener.protocol === 'HTTPS' && listener.tls && accepted.status === 'True') {
+  if (terminatesTLS(listener) && listener.tls && accepted.status === 'True') {
     const result = resolveCertificateRefs(listener.tls.certificateRefs ?? [], owner, index);
     if (result.ok) certificates = result.certificates;
     else {
@@ -106,6 +115,8 @@ export function validateListener(listener: api.Listener, owner: CertificateOwner
     notProgrammed = listenerNotProgrammedInvalid('The listener supports no route kinds.');
   } else if (listener.protocol === 'HTTPS' && !listener.tls) {
     notProgrammed = listenerInvalidTLSConfig('An HTTPS listener needs tls.certificateRefs.');
+  } else if (listener.protocol === 'TLS' && !listener.tls) {
+    notProgrammed = listenerInvalidTLSConfig('A TLS listener needs tls.mode (Passthrough or Terminate).');
   }
   return { supportedKinds: kinds.valid, accepted, resolvedRefs, notProgrammed, certificates, tls };
 }

@@ -8,8 +8,9 @@
  *   2. classes     our GatewayClasses, accepted or not (gateway-class.ts)
  *   3. gateways    Gateways, merged listener sets with ListenerSets, conflicts, addresses
  *                  (gateways.ts, listeners.ts, listener-sets.ts, addresses.ts, certificates.ts)
- *   4. routes      attachment, rules, references (http-routes.ts)
- *   5. IR          servers and listeners (build-servers.ts, virtual-hosts.ts)
+ *   4. routes      attachment, rules, references (http-routes.ts, grpc-routes.ts; TLS/TCP/UDP: stream-routes.ts)
+ *   5. IR          servers and listeners (build-servers.ts, virtual-hosts.ts;
+ *                  L4: build-stream-listeners.ts)
  *   6. statuses    conditions stamped with generation and `now` (status.ts)
  *
  * Bad user input becomes status conditions and omissions from the IR; it never throws.
@@ -23,8 +24,11 @@ import { buildResourceIndex } from './index.js';
 import { acceptedClassesByName, buildGatewayClassNodes } from './gateway-class.js';
 import { buildGateways } from './gateways.js';
 import { processHTTPRoutes } from './http-routes.js';
+import { processGRPCRoutes } from './grpc-routes.js';
 import { buildVirtualHosts } from './virtual-hosts.js';
 import { buildServers } from './build-servers.js';
+import { processStreamRoutes } from './stream-routes.js';
+import { buildStreamServers, minimalListenerTLS } from './build-stream-listeners.js';
 import { renderGatewayClassStatus, renderGatewayStatus, renderListenerSetStatus, renderRouteStatus } from './status.js';
 
 export interface TranslateOptions {
@@ -77,8 +81,15 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const { gateways, listenerSets } = gatewayStage;
 
   const routes = processHTTPRoutes(snapshot.httpRoutes, gateways, index, controllerName);
+  routes.push(...processGRPCRoutes(snapshot.grpcRoutes, gateways, index));
+  const streams = processStreamRoutes(snapshot, gateways, index);
+  routes.push(...streams.routes);
 
-  const config: ir.Config = { version: IR_VERSION, servers: buildServers(gateways, buildVirtualHosts) };
+  const servers = [
+    ...buildServers(gateways, buildVirtualHosts),
+    ...buildStreamServers(gateways, streams.attachments, minimalListenerTLS(index)),
+  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const config: ir.Config = { version: IR_VERSION, servers };
 
   const statuses: StatusUpdate[] = [
     ...classes.map((c) => renderGatewayClassStatus(c, now)),
