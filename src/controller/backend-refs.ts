@@ -41,6 +41,20 @@ export function computeBackendProtocol(appProtocol: string | undefined): ir.Back
   return null;
 }
 
+/**
+ * GRPCRoute backends need HTTP/2 (gRPC cannot travel over HTTP/1.1). A Service port without
+ * appProtocol is spoken to with h2c (prior knowledge), as gRPC servers expect; so are `grpc`
+ * and `h2c` (common non-standard spellings) and `kubernetes.io/h2c`. Whatever
+ * computeBackendProtocol maps to an HTTP/2 protocol (`h2`) is kept; anything else (`http`,
+ * `kubernetes.io/ws`, unknown values) cannot carry gRPC: ResolvedRefs=False UnsupportedProtocol.
+ */
+export function computeGrpcBackendProtocol(appProtocol: string | undefined): ir.BackendProtocol | null {
+  const lower = (appProtocol ?? '').toLowerCase();
+  if (lower === '' || lower === 'grpc' || lower === 'h2c') return 'h2c';
+  const p = computeBackendProtocol(appProtocol);
+  return p === 'h2c' || p === 'h2' ? p : null;
+}
+
 /** Resolves one backendRef (rule backendRef or mirror backendRef). `field` names it in messages. */
 export function resolveBackendRef(
   index: ResourceIndex,
@@ -80,7 +94,7 @@ export function resolveBackendRef(
   if (ref.port === undefined) return fail('BackendNotFound', fieldMessage(field, `port is required for a Service backend`));
   const port = (service.spec?.ports ?? []).find((p) => p.port === ref.port);
   if (!port) return fail('BackendNotFound', fieldMessage(field, `Service ${namespace}/${ref.name} has no port ${ref.port}`));
-  const protocol = computeBackendProtocol(port.appProtocol);
+  const protocol = from.kind === 'GRPCRoute' ? computeGrpcBackendProtocol(port.appProtocol) : computeBackendProtocol(port.appProtocol);
   if (protocol === null) {
     return fail(
       'UnsupportedProtocol',

@@ -65,7 +65,10 @@ test('validateListener: protocols and route kinds', () => {
   const http = validateListener(l('h', 80, 'HTTP'), OWNER, EMPTY_INDEX);
   assert.equal(http.accepted.status, 'True');
   assert.equal(http.notProgrammed, null);
-  assert.deepEqual(http.supportedKinds, [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }]);
+  assert.deepEqual(http.supportedKinds, [
+    { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' },
+    { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' },
+  ]);
 
   const tcp = validateListener(l('t', 9000, 'TCP'), OWNER, EMPTY_INDEX);
   assert.equal(tcp.accepted.reason, 'UnsupportedProtocol');

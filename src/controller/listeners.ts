@@ -33,12 +33,13 @@ interface ProtocolInfo {
 }
 
 /**
- * The protocols of the spec. GRPCRoute is not supported yet on HTTP/HTTPS. TLS listeners take
+ * The protocols of the spec. HTTP and HTTPS take HTTPRoute and GRPCRoute (gRPC needs h2c with
+ * prior knowledge on HTTP and h2 via ALPN on HTTPS, which the data plane serves). TLS listeners take
  * only TLSRoute: "TCPRoute on TLS listeners" was removed in v1.5, so it is InvalidRouteKinds.
  */
 const PROTOCOLS: Readonly<Record<string, ProtocolInfo>> = {
-  HTTP: { transport: 'http', kinds: ['HTTPRoute'], implemented: true },
-  HTTPS: { transport: 'tls', kinds: ['HTTPRoute'], implemented: true },
+  HTTP: { transport: 'http', kinds: ['HTTPRoute', 'GRPCRoute'], implemented: true },
+  HTTPS: { transport: 'tls', kinds: ['HTTPRoute', 'GRPCRoute'], implemented: true },
   TLS: { transport: 'tls', kinds: ['TLSRoute'], implemented: true },
   TCP: { transport: 'tcp', kinds: ['TCPRoute'], implemented: true },
   UDP: { transport: 'udp', kinds: ['UDPRoute'], implemented: true },

@@ -9,6 +9,7 @@
  */
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
+import type { GrpcMatchRank } from './grpc-matches.js';
 
 /** A condition before timestamps and observedGeneration are added (see status.ts). */
 export interface ConditionSpec {
@@ -91,7 +92,7 @@ export interface ListenerSetNode {
 
 /** One route rule's presence on one listener. */
 export interface RouteAttachment {
-  /** `HTTPRoute` (later GRPCRoute, …). */
+  /** `HTTPRoute`, `GRPCRoute`, … */
   readonly routeKind: string;
   readonly route: api.KubeObject;
   /** Effective hostnames on this listener after intersection; empty = any host. */
@@ -105,6 +106,8 @@ export interface AttachedRule {
   readonly matches: readonly ir.Match[];
   /** Position of the rule in the route, for the "first rule in list order" tie-break. */
   readonly index: number;
+  /** GRPCRoute rules: the precedence rank of each match (same order as `matches`). */
+  readonly grpcRanks?: readonly GrpcMatchRank[];
 }
 
 /** Per-parentRef outcome for a route, rendered into status.parents. */

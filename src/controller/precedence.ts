@@ -28,10 +28,29 @@
  *
  * Our choice for RegularExpression paths: they rank after every Exact and PathPrefix match
  * (even `PathPrefix /`), and tie with each other on the path (the length of a pattern says
- * nothing about how specific it is), so method, headers, query params, age and name decide.
+ * nothing about how specific it is), so method, headers, query params, age and name decide. *
+ * GRPCRouteRule.Matches: "Proxy or Load Balancer routing configuration generated from
+ * GRPCRoutes MUST prioritize rules based on the following criteria, continuing on ties.
+ * Merging MUST not be done between GRPCRoutes and HTTPRoutes. Precedence MUST be given to the
+ * rule with the largest number of:
+ *   * Characters in a matching non-wildcard hostname.
+ *   * Characters in a matching hostname.
+ *   * Characters in a matching service.
+ *   * Characters in a matching method.
+ *   * Header matches.
+ * If ties still exist across multiple Routes, matching precedence MUST be determined in order
+ * of the following criteria, continuing on ties: […] oldest […] alphabetical order by
+ * "{namespace}/{name}". If ties still exist within the Route that has been given precedence,
+ * matching precedence MUST be granted to the first matching rule meeting the above criteria."
+ *
+ * Our choice to never merge the two kinds: in a virtual host every GRPCRoute entry comes
+ * before every HTTPRoute entry, each kind ordered by its own criteria; the data plane matches
+ * gRPC requests against the GRPCRoute entries and other requests against the HTTPRoute ones
+ * (see grpc-routes.ts).
  */
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
+import { compareGrpcRanks, type GrpcMatchRank } from './grpc-matches.js';
 import { hostnameCovers, isWildcard } from './hostnames.js';
 
 /** How well a route's effective hostnames match one virtual host name. */
@@ -49,6 +68,8 @@ export interface PrecedenceEntry {
   readonly match: ir.Match;
   readonly ruleIndex: number;
   readonly matchIndex: number;
+  /** Set for GRPCRoute entries: the GRPCRoute precedence rank of `match`. */
+  readonly grpc?: GrpcMatchRank;
 }
 
 /** The route's hostname precedence for virtual host `vhost` (`*` = any host). */
@@ -95,9 +116,12 @@ export function compareRouteAge(a: api.KubeObject, b: api.KubeObject): number {
 
 /** The full order of entries in a virtual host (negative: `a` is tried first). */
 export function compareEntries(a: PrecedenceEntry, b: PrecedenceEntry): number {
+  // GRPCRoute entries first, never interleaved with HTTPRoute entries.
+  const kind = Number(b.grpc !== undefined) - Number(a.grpc !== undefined);
+  if (kind !== 0) return kind;
   if (a.host.exact !== b.host.exact) return b.host.exact - a.host.exact;
   if (a.host.any !== b.host.any) return b.host.any - a.host.any;
-  const m = compareMatches(a.match, b.match);
+  const m = a.grpc !== undefined && b.grpc !== undefined ? compareGrpcRanks(a.grpc, b.grpc) : compareMatches(a.match, b.match);
   if (m !== 0) return m;
   const age = compareRouteAge(a.route, b.route);
   if (age !== 0) return age;

@@ -82,7 +82,7 @@ function convertPath(
  * match. Subsequent entries with an equivalent header name MUST be ignored." Header names are
  * case-insensitive (lower-cased here); query parameter names are compared exactly.
  */
-function convertValueMatches(
+export function convertValueMatches(
   list: readonly api.HTTPHeaderMatch[] | undefined,
   at: string,
   isHeader: boolean,
