@@ -13,6 +13,7 @@ import type * as ir from '../ir/types.js';
 import type { ResourceIndex } from './model.js';
 import { fieldMessage, type RefReason, type RouteProblem } from './route-conditions.js';
 import { isReferenceAllowed } from './reference-grants.js';
+import { applyBackendTLS, decideBackendTLS } from './backend-tls-policies.js';
 
 /** The route that holds the reference (for ReferenceGrant `from` and the default namespace). */
 export interface ReferrerInfo {
@@ -34,10 +35,14 @@ export interface BackendResolution {
  * protocol then the backend is considered invalid. Implementations MUST set the "ResolvedRefs"
  * condition to "False" with the "UnsupportedProtocol" reason."
  */
-export function computeBackendProtocol(appProtocol: string | undefined): ir.BackendProtocol | null {
+export function computeBackendProtocol(appProtocol: string | undefined, overTLS = false): ir.BackendProtocol | null {
   if (appProtocol === undefined || appProtocol === '' || appProtocol.toLowerCase() === 'http') return 'http1';
-  if (appProtocol === 'kubernetes.io/h2c') return 'h2c';
+  if (appProtocol === 'kubernetes.io/h2c') return overTLS ? 'h2' : 'h2c';
   if (appProtocol === 'kubernetes.io/ws') return 'ws';
+  // TLS flavours need a BackendTLSPolicy: without one we have no identity to verify.
+  if (overTLS && appProtocol.toLowerCase() === 'https') return 'http1';
+  if (overTLS && appProtocol === 'kubernetes.io/h2') return 'h2';
+  if (overTLS && appProtocol === 'kubernetes.io/wss') return 'ws';
   return null;
 }
 
@@ -94,27 +99,27 @@ export function resolveBackendRef(
   if (ref.port === undefined) return fail('BackendNotFound', fieldMessage(field, `port is required for a Service backend`));
   const port = (service.spec?.ports ?? []).find((p) => p.port === ref.port);
   if (!port) return fail('BackendNotFound', fieldMessage(field, `Service ${namespace}/${ref.name} has no port ${ref.port}`));
-  const protocol = from.kind === 'GRPCRoute' ? computeGrpcBackendProtocol(port.appProtocol) : computeBackendProtocol(port.appProtocol);
+  const overTLS = decideBackendTLS(index, namespace, ref.name, port).kind !== 'none';
+  const protocol = from.kind === 'GRPCRoute' ? computeGrpcBackendProtocol(port.appProtocol) : computeBackendProtocol(port.appProtocol, overTLS);
   if (protocol === null) {
     return fail(
       'UnsupportedProtocol',
       fieldMessage(field, `Service ${namespace}/${ref.name} port ${ref.port} has appProtocol "${port.appProtocol ?? ''}", which is not supported`),
     );
   }
-  return {
-    backend: {
-      kind: 'service',
-      name,
-      weight,
-      protocol,
-      tls: null,
-      endpoints: resolveEndpoints(index, namespace, ref.name, port),
-      requestFilters: [],
-      redirect: null,
-      responseHeaders: null,
-    },
-    problem: null,
+  const backend: Extract<ir.Backend, { kind: 'service' }> = {
+    kind: 'service',
+    name,
+    weight,
+    protocol,
+    tls: null,
+    endpoints: resolveEndpoints(index, namespace, ref.name, port),
+    requestFilters: [],
+    redirect: null,
+    responseHeaders: null,
   };
+  // BackendTLSPolicy of the port: TLS settings, or a 500 when the policy is unusable.
+  return { backend: applyBackendTLS(index, namespace, ref.name, port, backend), problem: null };
 }
 
 /**

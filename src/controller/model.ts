@@ -9,6 +9,7 @@
  */
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
+import type { BackendTLSPolicyTable } from './backend-tls-policies.js';
 import type { GrpcMatchRank } from './grpc-matches.js';
 
 /** A condition before timestamps and observedGeneration are added (see status.ts). */
@@ -29,6 +30,8 @@ export interface ResourceIndex {
   readonly configMaps: ReadonlyMap<string, api.ConfigMap>;
   /** ReferenceGrants by the namespace they live in (the target namespace). */
   readonly referenceGrantsByNamespace: ReadonlyMap<string, readonly api.ReferenceGrant[]>;
+  /** BackendTLSPolicies in effect (backend-tls-policies.ts); absent: no backend gets TLS. */
+  readonly backendTLSPolicies?: BackendTLSPolicyTable;
 }
 
 export interface GatewayClassNode {

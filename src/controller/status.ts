@@ -204,6 +204,17 @@ function mergeStatus(prev: Record<string, unknown>, next: Record<string, unknown
       ),
     }));
   }
+  if (Array.isArray(next['ancestors'])) {
+    // Policy status (BackendTLSPolicy): entries keyed by (ancestorRef, controllerName).
+    const prevAncestors = Array.isArray(prev['ancestors']) ? (prev['ancestors'] as api.PolicyAncestorStatus[]) : [];
+    out['ancestors'] = (next['ancestors'] as api.PolicyAncestorStatus[]).map((a) => ({
+      ...a,
+      conditions: mergeConditionTimes(
+        prevAncestors.find((q) => q.controllerName === a.controllerName && sameParentRef(q.ancestorRef, a.ancestorRef))?.conditions,
+        a.conditions,
+      ),
+    }));
+  }
   return out;
 }
 

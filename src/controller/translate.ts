@@ -27,6 +27,9 @@ import { processHTTPRoutes } from './http-routes.js';
 import { processGRPCRoutes } from './grpc-routes.js';
 import { buildVirtualHosts } from './virtual-hosts.js';
 import { buildServers } from './build-servers.js';
+import { buildBackendTLSPolicies } from './backend-tls-policies.js';
+import { collectPolicyAncestors, renderBackendTLSPolicyStatuses } from './backend-tls-status.js';
+import { finishBackendTLS, resolveBackendClientCertificates } from './backend-client-certificate.js';
 import { processStreamRoutes } from './stream-routes.js';
 import { buildStreamServers, minimalListenerTLS } from './build-stream-listeners.js';
 import { renderGatewayClassStatus, renderGatewayStatus, renderListenerSetStatus, renderRouteStatus } from './status.js';
@@ -68,7 +71,10 @@ export interface TranslateResult {
 /** Runs the controller over one snapshot. See the module comment for the stages. */
 export function translate(snapshot: Snapshot, options: TranslateOptions): TranslateResult {
   const { controllerName, now } = options;
-  const index = buildResourceIndex(snapshot);
+  const baseIndex = buildResourceIndex(snapshot);
+  // BackendTLSPolicies first: the route stages look them up while resolving backendRefs.
+  const backendTLSPolicies = buildBackendTLSPolicies(snapshot.backendTLSPolicies, baseIndex);
+  const index = { ...baseIndex, backendTLSPolicies };
 
   const classes = buildGatewayClassNodes(snapshot.gatewayClasses, controllerName);
   const gatewayStage = buildGateways(
@@ -79,6 +85,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     options.addresses,
   );
   const { gateways, listenerSets } = gatewayStage;
+  const clientCertificates = resolveBackendClientCertificates(gateways, index);
 
   const routes = processHTTPRoutes(snapshot.httpRoutes, gateways, index, controllerName);
   routes.push(...processGRPCRoutes(snapshot.grpcRoutes, gateways, index));
@@ -91,11 +98,16 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const config: ir.Config = { version: IR_VERSION, servers };
 
+  // Backend TLS per Gateway (client certificate), then the policies' ancestors.
+  const served: ir.Config = { ...config, servers: finishBackendTLS(config.servers, clientCertificates) };
+  collectPolicyAncestors(backendTLSPolicies, gateways, served.servers, index);
+
   const statuses: StatusUpdate[] = [
     ...classes.map((c) => renderGatewayClassStatus(c, now)),
     ...gateways.map((g) => renderGatewayStatus(g, now)),
     ...listenerSets.map((s) => renderListenerSetStatus(s, now)),
     ...routes.filter((r) => r.parents.length > 0).map((r) => renderRouteStatus(r, controllerName, now)),
+    ...renderBackendTLSPolicyStatuses(backendTLSPolicies, controllerName, now),
   ];
-  return { statuses, ir: config, assigned: gatewayStage.assigned };
+  return { statuses, ir: served, assigned: gatewayStage.assigned };
 }
