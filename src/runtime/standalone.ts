@@ -104,6 +104,8 @@ export class StandaloneRuntime {
   #stopped = false;
   #watcher: { close(): void } | null = null;
   #force = false;
+  /** Paths changed since the last pass began; null: re-read everything. */
+  #changed: Set<string> | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
   #loggedIssues = new Set<string>();
   #readyWaiters: (() => void)[] = [];
@@ -127,8 +129,8 @@ export class StandaloneRuntime {
   /** Starts watching and runs the first pass; resolves when that pass is done. */
   async start(): Promise<void> {
     if (this.#opts.watch) {
-      this.#watcher = this.#opts.watch(() => {
-        void this.reload();
+      this.#watcher = this.#opts.watch((changed) => {
+        void this.reload(changed ?? null);
       });
     }
     await this.reload();
@@ -136,10 +138,13 @@ export class StandaloneRuntime {
 
   /**
    * Runs a pass now, or queues one follow-up if a pass is running. Resolves when a pass that
-   * started after this call has finished. Never rejects.
+   * started after this call has finished. Never rejects. `changed`: the paths a watcher saw
+   * change, so the source re-reads only those (absent or null: everything).
    */
-  reload(): Promise<void> {
+  reload(changed: ReadonlySet<string> | null = null): Promise<void> {
     if (this.#stopped) return Promise.resolve();
+    if (changed === null || this.#changed === null) this.#changed = null;
+    else for (const p of changed) this.#changed.add(p);
     if (this.#running) {
       this.#pending = true;
       return this.#running;
@@ -188,6 +193,7 @@ export class StandaloneRuntime {
       await this.#pass();
     } catch (err) {
       // Tier 3: a broken invariant of ours. Keep serving the last good IR and say so.
+      this.#changed = null; // what the failed pass read is unknown: re-read everything next time
       this.#state = { ...this.#state, passes: this.#state.passes + 1, lastError: err instanceof Error ? err.message : String(err) };
       this.#log.error('config pass failed; the previous config keeps serving', errorFields(err));
     }
@@ -195,7 +201,9 @@ export class StandaloneRuntime {
 
   async #pass(): Promise<void> {
     const t0 = performance.now();
-    const loaded = await this.#opts.source.load();
+    const changed = this.#changed;
+    this.#changed = new Set();
+    const loaded = await this.#opts.source.load(changed);
     const loadMs = performance.now() - t0;
     this.#logNewIssues(loaded.issues);
     const prev = this.#state;

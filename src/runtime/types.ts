@@ -23,11 +23,18 @@ export interface RuntimeIssue {
 
 /** Where the runtime reads objects from (FileSource in standalone mode). */
 export interface ConfigSource {
-  load(): Promise<{ objects: KubeObject[]; issues: readonly RuntimeIssue[]; changed: boolean }>;
+  /**
+   * Loads the current objects. `changed`: the paths a watcher saw change (the source may re-read
+   * only those); absent or null: re-read everything.
+   */
+  load(changed?: ReadonlySet<string> | null): Promise<{ objects: KubeObject[]; issues: readonly RuntimeIssue[]; changed: boolean }>;
 }
 
-/** Starts watching for changes; `onChange` may be called in bursts. */
-export type WatchFn = (onChange: () => void) => { close(): void };
+/**
+ * Starts watching for changes; `onChange` may be called in bursts, with the paths that changed
+ * when the watcher knows them (null or absent: anything may have changed).
+ */
+export type WatchFn = (onChange: (changed?: ReadonlySet<string> | null) => void) => { close(): void };
 
 /** Keeps lastTransitionTime stable when a condition's status did not change. */
 export type MergeTransitionTimes = (

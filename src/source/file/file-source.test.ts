@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
@@ -167,4 +167,64 @@ test('concurrent loads run one after the other', async () => {
   assert.equal(first.changed, true);
   assert.equal(second.changed, false);
   assert.deepEqual(second.objects, first.objects);
+});
+
+test('load(paths) re-reads only the paths named: others keep what was read before', async () => {
+  writeFileSync(join(dir, 'a.yaml'), route('a', 'a.example.com'));
+  writeFileSync(join(dir, 'b.yaml'), route('b', 'b.example.com'));
+  const src = new FileSource(dir, { clock });
+  const first = await src.load();
+  writeFileSync(join(dir, 'a.yaml'), route('a', 'a2.example.com'));
+  writeFileSync(join(dir, 'b.yaml'), route('b', 'b2.example.com'));
+  mkdirSync(join(dir, 'sub'));
+  writeFileSync(join(dir, 'sub', 'c.yaml'), route('c', 'c.example.com'));
+  const r = await src.load(new Set(['a.yaml', 'sub/c.yaml', '.hidden.yaml', 'notes.txt']));
+  assert.equal(r.changed, true);
+  assert.deepEqual(find(r.objects, 'a').spec.hostnames, ['a2.example.com']);
+  assert.equal(find(r.objects, 'b'), find(first.objects, 'b'), 'not re-read: the very same object');
+  assert.deepEqual(find(r.objects, 'c').spec.hostnames, ['c.example.com']);
+  // Files keep their sorted order whatever order they were read in.
+  assert.deepEqual(r.objects.map((o) => o.metadata.name), ['a', 'b', 'c']);
+  // A deleted path drops its objects; an unchanged one changes nothing.
+  unlinkSync(join(dir, 'sub', 'c.yaml'));
+  assert.deepEqual((await src.load(new Set(['sub/c.yaml']))).objects.map((o) => o.metadata.name), ['a', 'b']);
+  assert.equal((await src.load(new Set(['a.yaml']))).changed, false);
+  // A full load still picks up what was never named.
+  assert.deepEqual(find((await src.load()).objects, 'b').spec.hostnames, ['b2.example.com']);
+});
+
+test('a path that is a directory falls back to a full load', async () => {
+  writeFileSync(join(dir, 'a.yaml'), route('a', 'a.example.com'));
+  const src = new FileSource(dir, { clock });
+  await src.load();
+  mkdirSync(join(dir, 'odd.yaml'));
+  writeFileSync(join(dir, 'odd.yaml', 'in.yaml'), route('in', 'in.example.com'));
+  const r = await src.load(new Set(['odd.yaml']));
+  assert.deepEqual(r.objects.map((o) => o.metadata.name), ['a', 'in']);
+});
+
+test('a file emptied by an in-place write is waited for, not loaded empty', async () => {
+  writeFileSync(join(dir, 'a.yaml'), route('a', 'a.example.com'));
+  const src = new FileSource(dir, { clock, settle: { graceMs: 1000 } });
+  await src.load();
+  truncateSync(join(dir, 'a.yaml'), 0); // the first half of an in-place save...
+  const later = setTimeout(() => writeFileSync(join(dir, 'a.yaml'), route('a', 'a2.example.com')), 50); // ...then written
+  const r = await src.load(new Set(['a.yaml']));
+  clearTimeout(later);
+  assert.deepEqual(find(r.objects, 'a').spec.hostnames, ['a2.example.com']);
+});
+
+test('a file that stays empty is loaded empty after the grace period', async () => {
+  writeFileSync(join(dir, 'a.yaml'), route('a', 'a.example.com'));
+  const src = new FileSource(dir, { clock, settle: { graceMs: 40 } });
+  await src.load();
+  truncateSync(join(dir, 'a.yaml'), 0);
+  const t0 = Date.now();
+  const r = await src.load(new Set(['a.yaml']));
+  assert.ok(Date.now() - t0 >= 35, 'waited for the grace period');
+  assert.deepEqual(r.objects, []);
+  // Known empty now: the next load does not wait again.
+  const t1 = Date.now();
+  await src.load(new Set(['a.yaml']));
+  assert.ok(Date.now() - t1 < 35);
 });

@@ -98,3 +98,71 @@ test('close() stops notifications', async () => {
   await sleep(80);
   assert.equal(watch.count(), 0);
 });
+
+/** Starts a watch recording what each call reported (null: everything). */
+async function record(opts: { rescanMs?: number } = {}): Promise<(string[] | null)[]> {
+  const calls: (string[] | null)[] = [];
+  w = watchDirectory(dir, (changed) => calls.push(changed === null ? null : [...changed].sort()), { debounceMs: 10, rescanMs: opts.rescanMs ?? 0 });
+  await sleep(50);
+  return calls;
+}
+
+async function until(cond: () => boolean, limitMs: number): Promise<void> {
+  for (let waited = 0; !cond() && waited < limitMs; waited += 10) await sleep(10);
+  assert.ok(cond(), `condition not met within ${limitMs} ms`);
+}
+
+test('reports which files changed, dot-files left out', async () => {
+  const calls = await record();
+  writeFileSync(join(dir, 'a.yaml'), 'v: 1\n');
+  writeFileSync(join(dir, 'b.yml'), 'v: 1\n');
+  writeFileSync(join(dir, '.a.yaml.swp'), 'x');
+  await until(() => calls.length >= 1, 500);
+  await sleep(30);
+  assert.deepEqual(calls.flat(), ['a.yaml', 'b.yml']);
+});
+
+test('an in-place write after a rename-over save is still seen (Node 20 recursive watch misses it)', async () => {
+  writeFileSync(join(dir, 'a.yaml'), 'v: 1\n');
+  const calls = await record();
+  writeFileSync(join(dir, '.a.yaml.tmp'), 'v: 2\n');
+  renameSync(join(dir, '.a.yaml.tmp'), join(dir, 'a.yaml'));
+  await until(() => calls.length >= 1, 500);
+  await sleep(30);
+  const before = calls.length;
+  writeFileSync(join(dir, 'a.yaml'), 'v: 3\n'); // in place, into the renamed inode
+  await until(() => calls.length > before, 500);
+  assert.deepEqual(calls.at(-1), ['a.yaml']);
+});
+
+test('files in a new subdirectory: a full re-read, then their own paths', async () => {
+  const calls = await record();
+  mkdirSync(join(dir, 'sub'));
+  await until(() => calls.includes(null), 500);
+  await sleep(50); // the new directory's watcher is set up
+  const before = calls.length;
+  writeFileSync(join(dir, 'sub', 'b.yaml'), 'v: 1\n');
+  await until(() => calls.length > before, 500);
+  assert.deepEqual(calls.at(-1), ['sub/b.yaml']);
+});
+
+test('a ..data symlink swap (ConfigMap volume) asks for a full re-read', async () => {
+  const calls = await record();
+  writeFileSync(join(dir, '..data_tmp'), 'x');
+  renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+  await until(() => calls.length >= 1, 500);
+  assert.equal(calls[0], null);
+});
+
+test('the rescan reports the files whose size or mtime moved', async () => {
+  writeFileSync(join(dir, 'a.yaml'), 'v: 1\n');
+  writeFileSync(join(dir, 'b.yaml'), 'v: 1\n');
+  const calls: (string[] | null)[] = [];
+  // Only the rescan can notice: the directory appears later, so no watcher at first.
+  rmSync(dir, { recursive: true, force: true });
+  w = watchDirectory(dir, (changed) => calls.push(changed === null ? null : [...changed].sort()), { debounceMs: 10, rescanMs: 40 });
+  await sleep(60);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'a.yaml'), 'v: 1\n');
+  await until(() => calls.flat().includes('a.yaml'), 1000);
+});
