@@ -97,7 +97,7 @@ class HttpDataPlaneImpl implements HttpDataPlane {
     const unsupported: string[] = [];
     const compiled: CompiledServer[] = [];
     for (const s of config.servers) {
-      if (s.protocol !== 'HTTP') {
+      if (s.protocol !== 'HTTP' && s.protocol !== 'HTTPS') {
         unsupported.push(s.name);
         continue;
       }
@@ -111,7 +111,16 @@ class HttpDataPlaneImpl implements HttpDataPlane {
     const fresh: [string, HttpListener][] = [];
     await Promise.all(
       [...wanted].map(async ([key, table]) => {
-        if (this.#live.has(key)) return;
+        const old = this.#live.get(key);
+        if (old !== undefined) {
+          if (old.table.protocol === table.protocol) return;
+          // HTTP <-> HTTPS on one address:port: the socket changes kind. Release the port (requests
+          // in flight finish on the old server), then bind the new one.
+          this.#live.delete(key);
+          this.#draining.add(old);
+          void old.drain(this.#drainGraceMs).then(() => this.#draining.delete(old));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
         const l = new HttpListener(table, this.#ctx, this.#limits);
         try {
           await l.listen();

@@ -3,10 +3,14 @@
  * compiled routing table can be swapped at any time. A request reads the table once when it
  * starts and finishes on it, whatever is swapped in meanwhile.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { DataPlaneError, GW_ERR } from './errors.js';
+import { FrontServer } from './http2/front-server.js';
+import { requestAuthority, withoutPseudoHeaders } from './http2/request.js';
+import { isMisdirected } from './tls/misdirected.js';
 import { planRequest, type IncomingRequest } from './plan.js';
 import type { CompiledServer } from './router/types.js';
 import { forwardRequest, writeReply, type ForwardContext } from './upstream/forward.js';
@@ -47,10 +51,10 @@ const TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-le
 
 /** A bound (or binding) HTTP server for one address:port. */
 export class HttpListener {
-  /** The table new requests use. */
-  table: CompiledServer;
+  #table: CompiledServer;
   readonly counters: ServerCounters = { connections: 0, totalConnections: 0, inFlight: 0, totalRequests: 0 };
   readonly #server: http.Server;
+  readonly #front: FrontServer;
   readonly #ctx: ForwardContext;
   readonly #limits: ServerLimits;
   readonly #tunnels = new Set<Duplex>();
@@ -58,24 +62,28 @@ export class HttpListener {
   #closed: Promise<void> | null = null;
 
   constructor(table: CompiledServer, ctx: ForwardContext, limits: ServerLimits) {
-    this.table = table;
+    this.#table = table;
     this.#ctx = ctx;
     this.#limits = limits;
-    const server = http.createServer({
-      insecureHTTPParser: false,
-      requireHostHeader: true,
-      keepAlive: true,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-    });
-    server.maxConnections = limits.maxConnections;
-    server.timeout = limits.idleTimeoutMs;
-    server.on('request', this.#onRequest);
-    server.on('upgrade', this.#onUpgrade);
-    server.on('connection', this.#onConnection);
-    server.on('clientError', this.#onClientError);
-    this.#server = server;
+    // HTTP/1.1, h2c with prior knowledge, or TLS with ALPN h2/http1.1 (http2/front-server.ts).
+    this.#front = new FrontServer(
+      table.tls ?? null,
+      limits,
+      { request: this.#onRequest, upgrade: this.#onUpgrade, clientError: this.#onClientError, connection: this.#onConnection },
+      ctx.log,
+    );
+    this.#server = this.#front.server;
+  }
+
+  /** The table new requests use. */
+  get table(): CompiledServer {
+    return this.#table;
+  }
+
+  /** Swaps the table (and for HTTPS the certificates new handshakes use). */
+  set table(table: CompiledServer) {
+    this.#table = table;
+    if (table.tls) this.#front.setTLS(table.tls);
   }
 
   /** True once `drain` has begun. */
@@ -119,6 +127,7 @@ export class HttpListener {
     const server = this.#server;
     this.#closed = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
+        this.#front.destroySessions();
         server.closeAllConnections();
         for (const s of this.#tunnels) s.destroy();
       }, graceMs);
@@ -128,6 +137,7 @@ export class HttpListener {
         resolve();
       });
       server.closeIdleConnections();
+      this.#front.closeSessions();
     });
     return this.#closed;
   }
@@ -165,7 +175,13 @@ export class HttpListener {
     res.once('close', this.#onRequestDone);
     if (this.#draining) res.shouldKeepAlive = false;
     try {
-      const plan = planRequest(table, this.#incoming(req), this.#ctx.random);
+      const incoming = this.#incoming(req);
+      if (table.tls && isMisdirected(table.listeners, (req.socket as TLSSocket & { servername?: string | false }).servername, incoming.host)) {
+        req.resume();
+        writeReply(res, 421, Object.create(null) as Record<string, string>, 'misdirected request\n');
+        return;
+      }
+      const plan = planRequest(table, incoming, this.#ctx.random);
       if (plan.kind === 'reply') {
         // Answered without reading the body: drain it so keep-alive stays usable.
         req.resume();
@@ -207,11 +223,12 @@ export class HttpListener {
   };
 
   #incoming(req: http.IncomingMessage): IncomingRequest {
+    const h2 = req.httpVersionMajor === 2;
     return {
       method: req.method ?? 'GET',
       target: req.url ?? '/',
-      rawHeaders: req.rawHeaders,
-      host: req.headers.host ?? '',
+      rawHeaders: h2 ? withoutPseudoHeaders(req.rawHeaders) : req.rawHeaders,
+      host: h2 ? requestAuthority(req.headers) : (req.headers.host ?? ''),
       clientIp: clientIp(req.socket),
     };
   }

@@ -6,6 +6,7 @@
 import type * as ir from '../../ir/types.js';
 import { DataPlaneError, GW_ERR } from '../errors.js';
 import { compileCors } from '../filters/cors.js';
+import { compileServerTLS } from '../tls/server-tls.js';
 import { buildHostTable } from './host-table.js';
 import { compileMatch } from './match.js';
 import type {
@@ -89,6 +90,7 @@ export function compileServer(s: ir.Server): CompiledServer {
       port: s.port,
       protocol: s.protocol,
       listeners: buildHostTable(listeners),
+      tls: s.protocol === 'HTTPS' ? compileServerTLS(s) : null,
     };
   } catch (err) {
     if (err instanceof DataPlaneError) throw err;

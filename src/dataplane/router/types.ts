@@ -4,6 +4,7 @@
  */
 import type * as ir from '../../ir/types.js';
 import type { CompiledCors } from '../filters/cors.js';
+import type { ServerTLS } from '../tls/server-tls.js';
 
 /** Path match kinds as small integers for a cheap switch. */
 export const PATH_EXACT = 0;
@@ -66,6 +67,8 @@ export interface CompiledServer {
   readonly port: number;
   readonly protocol: ir.ServerProtocol;
   readonly listeners: HostTable<CompiledListener>;
+  /** Certificates and handshake settings of an HTTPS server (tls/server-tls.ts); absent for HTTP. */
+  readonly tls?: ServerTLS | null;
 }
 
 /** A service backend with its round-robin cursor (the only mutable field). */

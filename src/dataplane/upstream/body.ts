@@ -24,6 +24,9 @@ const NO_BODY: BodyPlan = { body: null, replayable: true };
 export function hasBody(req: IncomingMessage): boolean {
   const cl = req.headers['content-length'];
   if (cl !== undefined) return cl !== '0';
+  // HTTP/2 (compatibility API): a body follows unless the HEADERS frame ended the stream.
+  const stream = (req as { stream?: { endAfterHeaders?: unknown } }).stream;
+  if (stream !== undefined && typeof stream.endAfterHeaders === 'boolean') return !stream.endAfterHeaders;
   return req.headers['transfer-encoding'] !== undefined;
 }
 
