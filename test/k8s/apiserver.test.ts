@@ -5,20 +5,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, KubernetesObjectApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import { kubeConfigFor } from './fixtures.js';
 import { TestApiServer } from './apiserver.js';
-
-/** A KubeConfig pointing at a test server. */
-export function kubeConfigFor(url: string, token = 'test-token'): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'test', server: url, skipTLSVerify: true }],
-    users: [{ name: 'test', token }],
-    contexts: [{ name: 'test', cluster: 'test', user: 'test', namespace: 'default' }],
-    currentContext: 'test',
-  });
-  return kc;
-}
 
 const GW = { group: 'gateway.networking.k8s.io', version: 'v1' };
 

@@ -12,6 +12,16 @@ import { applyJsonPatch, applyMergePatch, PatchError, type JsonPatchOp } from '.
 import { apiVersionOf, findResource, groupList, resourceKey, resourceList, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector, type Selector } from './selectors.js';
 import { ApiError, Store, type Obj, type StoreEvent } from './store.js';
+import { applyCoreDefaults, applyDefaults } from '../../src/api/defaults.js';
+import { lookupKind } from '../../src/api/schema.js';
+
+/** Applies the CRD schema defaults (and core defaults), as the real API server does on writes. */
+function defaulted(obj: Obj, t: { resource: ResourceType; version: string }): Obj {
+  const found = lookupKind(apiVersionOf(t.resource.group, t.version), t.resource.kind);
+  if (found.status === 'ok') applyDefaults(obj, found.kind.schema);
+  applyCoreDefaults(t.resource.kind, obj as never);
+  return obj;
+}
 
 /** One request as the server saw it. */
 export interface RequestRecord {
@@ -83,9 +93,10 @@ export class TestApiServer {
   apply(obj: Obj): Obj {
     const [group, version] = String(obj['apiVersion']).includes('/') ? String(obj['apiVersion']).split('/') : ['', String(obj['apiVersion'])];
     const r = findResourceByKind(group!, version!, String(obj['kind']));
+    const input = defaulted(structuredClone(obj), { resource: r, version: version! });
     const existing = this.store.get(r, obj.metadata.namespace, obj.metadata.name);
-    if (!existing) return this.store.create(r, obj);
-    return this.store.update(r, obj.metadata.namespace, obj.metadata.name, { ...obj, metadata: { ...obj.metadata, resourceVersion: '' } }, false);
+    if (!existing) return this.store.create(r, input);
+    return this.store.update(r, obj.metadata.namespace, obj.metadata.name, { ...input, metadata: { ...existing.metadata, ...input.metadata, resourceVersion: '' } }, false);
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -116,11 +127,11 @@ export class TestApiServer {
     if (method === 'POST' && t.name === undefined) {
       const obj = parseObj(body);
       if (t.namespace !== undefined) obj.metadata.namespace = t.namespace;
-      return send(res, 201, this.#out(t, this.store.create(t.resource, obj)));
+      return send(res, 201, this.#out(t, this.store.create(t.resource, defaulted(obj, t))));
     }
     if (method === 'PUT' && t.name !== undefined) {
       const obj = parseObj(body);
-      return send(res, 200, this.#out(t, this.store.update(t.resource, t.namespace, t.name, obj, t.status)));
+      return send(res, 200, this.#out(t, this.store.update(t.resource, t.namespace, t.name, t.status ? obj : defaulted(obj, t), t.status)));
     }
     if (method === 'PATCH' && t.name !== undefined) {
       const current = this.#mustGet(t);
@@ -129,7 +140,7 @@ export class TestApiServer {
       if (contentType === 'application/json-patch+json') patched = applyJsonPatch(current, patch as JsonPatchOp[]);
       else if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') patched = applyMergePatch(current, patch);
       else throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format: ${contentType ?? ''}`);
-      return send(res, 200, this.#out(t, this.store.update(t.resource, t.namespace, t.name, patched as Obj, t.status)));
+      return send(res, 200, this.#out(t, this.store.update(t.resource, t.namespace, t.name, t.status ? (patched as Obj) : defaulted(patched as Obj, t), t.status)));
     }
     if (method === 'DELETE' && t.name !== undefined) {
       const gone = this.store.delete(t.resource, t.namespace, t.name);

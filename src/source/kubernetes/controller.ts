@@ -1,0 +1,175 @@
+/**
+ * `waygate controller`'s control loop:
+ *
+ *   informers (ready) → buildSnapshot → translate → publish IR per Gateway (config stream)
+ *                                                 → leader only: status writer, provisioner
+ *
+ * One pass at a time; changes during a pass queue exactly one follow-up (informers already
+ * coalesce bursts). Every replica translates and serves configs (so proxies can connect to any
+ * of them); only the Lease holder writes status and provisions. Validation is the API server's
+ * job here: objects go to translate() as the API server stored them.
+ */
+import type { KubeObject } from '../../api/types.js';
+import type { TranslateResult } from '../../controller/translate.js';
+import { translate } from '../../controller/translate.js';
+import type * as ir from '../../ir/types.js';
+import type { Logger } from '../../log.js';
+import { errorFields, silentLogger } from '../../log.js';
+import { toKubeTime } from '../../runtime/standalone.js';
+import { buildSnapshot } from '../snapshot.js';
+import { InformerSet } from './informers.js';
+import { WATCHED_KINDS, type KindSpec } from './kinds.js';
+import { LeaderElector } from './leader-election.js';
+import type { KObj, KubeRest } from './rest.js';
+import { StatusWriter } from './status-writer.js';
+
+/** What the controller hands to provisioning (see provisioner.ts). */
+export interface ProvisionHook {
+  /** Label-selected kinds to cache for it. */
+  readonly watch: readonly { spec: KindSpec; labelSelector: string }[];
+  /** Addresses of each Gateway (`ns/name`) from the objects it created. */
+  addresses(observed: readonly KObj[]): Record<string, readonly string[]>;
+  /** Creates, updates and deletes the data plane objects (leader only). */
+  reconcile(result: TranslateResult, objects: readonly KObj[], observed: readonly KObj[]): Promise<void>;
+}
+
+export interface KubernetesControllerOptions {
+  readonly rest: KubeRest;
+  readonly controllerName: string;
+  /** Lease location and our identity; null disables leader election (always leader). */
+  readonly leaderElection: { namespace: string; name: string; identity: string; leaseDurationMs?: number; renewMs?: number; retryMs?: number } | null;
+  readonly provision?: ProvisionHook | null;
+  /** Called after every pass with the IR (all Gateways). */
+  readonly onConfig?: (config: ir.Config) => void;
+  /** Addresses handed to Gateways that request none when no provisioned Service gives one. */
+  readonly addressPool?: readonly string[];
+  readonly kinds?: readonly KindSpec[];
+  readonly coalesceMs?: number;
+  readonly initialBackoffMs?: number;
+  readonly clock?: () => Date;
+  readonly log?: Logger;
+}
+
+/** The controller. `start()`, then `whenReady()`; `stop()` releases the Lease. */
+export class KubernetesController {
+  readonly #o: KubernetesControllerOptions;
+  readonly #log: Logger;
+  readonly informers: InformerSet;
+  readonly statusWriter: StatusWriter;
+  readonly #elector: LeaderElector | null;
+  #running: Promise<void> | null = null;
+  #pending = false;
+  #stopped = false;
+  #passes = 0;
+  #last: TranslateResult | null = null;
+  #readyWaiters: (() => void)[] = [];
+
+  constructor(options: KubernetesControllerOptions) {
+    this.#o = options;
+    this.#log = options.log ?? silentLogger;
+    this.informers = new InformerSet({
+      rest: options.rest,
+      onChange: () => void this.reconcile(),
+      log: this.#log.child({ component: 'informers' }),
+      kinds: options.kinds ?? WATCHED_KINDS,
+      extra: options.provision?.watch ?? [],
+      ...(options.coalesceMs !== undefined ? { coalesceMs: options.coalesceMs } : {}),
+      ...(options.initialBackoffMs !== undefined ? { initialBackoffMs: options.initialBackoffMs } : {}),
+    });
+    this.statusWriter = new StatusWriter({ rest: options.rest, controllerName: options.controllerName, log: this.#log.child({ component: 'status' }) });
+    const le = options.leaderElection;
+    this.#elector = le
+      ? new LeaderElector({
+          rest: options.rest,
+          ...le,
+          onStartedLeading: () => void this.reconcile(),
+          onStoppedLeading: () => undefined,
+          log: this.#log.child({ component: 'leader-election' }),
+        })
+      : null;
+  }
+
+  /** True while this replica may write (holds the Lease, or election is off). */
+  get isLeader(): boolean {
+    return this.#elector ? this.#elector.isLeader : !this.#stopped;
+  }
+
+  /** True once the caches are filled and the first pass ran. */
+  get ready(): boolean {
+    return this.#passes > 0;
+  }
+
+  /** The last translation, or null. */
+  get last(): TranslateResult | null {
+    return this.#last;
+  }
+
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  start(): void {
+    this.informers.start();
+    this.#elector?.start();
+  }
+
+  /** Stops watching; a leader releases its Lease. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.informers.stop();
+    this.#pending = false;
+    if (this.#running) await this.#running;
+    await this.#elector?.stop();
+  }
+
+  /** Runs a pass now, or queues one follow-up while one runs. Never rejects. */
+  reconcile(): Promise<void> {
+    if (this.#stopped || !this.informers.ready) return Promise.resolve();
+    if (this.#running) {
+      this.#pending = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      try {
+        do {
+          this.#pending = false;
+          await this.#passSafely();
+        } while (this.#pending && !this.#stopped);
+      } finally {
+        this.#running = null;
+      }
+    })();
+    return this.#running;
+  }
+
+  async #passSafely(): Promise<void> {
+    try {
+      await this.#pass();
+    } catch (err) {
+      this.#log.error('controller pass failed; the previous config keeps serving', errorFields(err));
+    }
+  }
+
+  async #pass(): Promise<void> {
+    const objects = this.informers.objects();
+    const observed = this.informers.extraObjects();
+    const snapshot = buildSnapshot(objects as unknown as KubeObject[]);
+    const provisioned = this.#o.provision?.addresses(observed) ?? {};
+    const pool = [...new Set([...Object.values(provisioned).flat(), ...(this.#o.addressPool ?? [])])];
+    const result = translate(snapshot, {
+      controllerName: this.#o.controllerName,
+      now: toKubeTime((this.#o.clock ?? (() => new Date()))()),
+      addresses: { pool, assigned: provisioned, isUsable: () => true },
+    });
+    this.#last = result;
+    this.#o.onConfig?.(result.ir);
+    if (this.isLeader && !this.#stopped) {
+      const written = await this.statusWriter.write(result.statuses, objects);
+      if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written', { ...written });
+      await this.#o.provision?.reconcile(result, objects, observed);
+    }
+    this.#passes++;
+    if (this.#passes === 1) for (const w of this.#readyWaiters.splice(0)) w();
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The controller's caches: one Reflector per watched kind, plus one per referenced Secret or
+ * ConfigMap (watched by name; see kinds.ts for why). Ready only when every kind has completed
+ * its first list and every referenced object its own; changes are coalesced into one
+ * notification per `coalesceMs` burst.
+ */
+import type { Logger } from '../../log.js';
+import { silentLogger } from '../../log.js';
+import { CONFIG_MAP, SECRET, WATCHED_KINDS, type KindSpec } from './kinds.js';
+import { referencedObjects } from './references.js';
+import { Reflector } from './reflector.js';
+import type { KObj, KubeRest } from './rest.js';
+
+export interface InformerSetOptions {
+  readonly rest: KubeRest;
+  /** Called once per burst of changes after the caches are ready. */
+  readonly onChange: () => void;
+  readonly log?: Logger;
+  /** Burst window (default 50 ms). */
+  readonly coalesceMs?: number;
+  /** Kinds to watch whole (default WATCHED_KINDS). */
+  readonly kinds?: readonly KindSpec[];
+  /** Extra label-selected reflectors (e.g. our provisioned objects). */
+  readonly extra?: readonly { spec: KindSpec; labelSelector: string }[];
+  readonly initialBackoffMs?: number;
+}
+
+/** All caches. See the module comment. */
+export class InformerSet {
+  readonly #o: InformerSetOptions;
+  readonly #kinds: Reflector[];
+  readonly #extra: Reflector[];
+  readonly #refs = new Map<string, Reflector>();
+  #timer: NodeJS.Timeout | null = null;
+  #started = false;
+  #readyWaiters: (() => void)[] = [];
+
+  constructor(options: InformerSetOptions) {
+    this.#o = options;
+    const make = (spec: KindSpec, extra: { labelSelector?: string; namespace?: string; fieldSelector?: string } = {}): Reflector =>
+      new Reflector({
+        rest: options.rest,
+        spec,
+        ...extra,
+        onChange: () => this.#changed(),
+        log: options.log ?? silentLogger,
+        ...(options.initialBackoffMs !== undefined ? { initialBackoffMs: options.initialBackoffMs } : {}),
+      });
+    this.#kinds = (options.kinds ?? WATCHED_KINDS).map((k) => make(k));
+    this.#extra = (options.extra ?? []).map((e) => make(e.spec, { labelSelector: e.labelSelector }));
+    this.#makeRef = (spec, namespace, name) => make(spec, { namespace, fieldSelector: `metadata.name=${name}` });
+  }
+
+  readonly #makeRef: (spec: KindSpec, namespace: string, name: string) => Reflector;
+
+  /** All reflectors (for tests and metrics). */
+  get reflectors(): readonly Reflector[] {
+    return [...this.#kinds, ...this.#extra, ...this.#refs.values()];
+  }
+
+  /** True when every cache has completed its first list. */
+  get ready(): boolean {
+    return this.reflectors.every((r) => r.synced);
+  }
+
+  /** Resolves once ready. */
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  start(): void {
+    this.#started = true;
+    for (const r of [...this.#kinds, ...this.#extra]) r.start();
+  }
+
+  stop(): void {
+    this.#started = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    for (const r of this.reflectors) r.stop();
+  }
+
+  /** Every cached object of the watched kinds and referenced Secrets/ConfigMaps. */
+  objects(): KObj[] {
+    return [...this.#kinds, ...this.#refs.values()].flatMap((r) => r.items());
+  }
+
+  /** Cached objects of the extra (label-selected) reflectors. */
+  extraObjects(): KObj[] {
+    return this.#extra.flatMap((r) => r.items());
+  }
+
+  #changed(): void {
+    if (!this.#started) return;
+    this.#syncReferences();
+    if (!this.ready) return;
+    for (const w of this.#readyWaiters.splice(0)) w();
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (this.#started && this.ready) this.#o.onChange();
+    }, this.#o.coalesceMs ?? 50);
+  }
+
+  /** Starts a reflector for each newly referenced Secret/ConfigMap, stops the unreferenced. */
+  #syncReferences(): void {
+    if (!this.#kinds.every((r) => r.synced)) return;
+    const wanted = referencedObjects(this.#kinds.flatMap((r) => r.items()));
+    for (const [key, ref] of wanted) {
+      if (this.#refs.has(key)) continue;
+      const r = this.#makeRef(ref.kind === 'Secret' ? SECRET : CONFIG_MAP, ref.namespace, ref.name);
+      this.#refs.set(key, r);
+      r.start();
+    }
+    for (const [key, r] of this.#refs) {
+      if (wanted.has(key)) continue;
+      r.stop();
+      this.#refs.delete(key);
+    }
+  }
+}

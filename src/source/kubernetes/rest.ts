@@ -1,0 +1,117 @@
+/**
+ * A small JSON client for the Kubernetes API on top of @kubernetes/client-node: the KubeConfig
+ * (in-cluster service account or kubeconfig file) supplies the server, TLS material and
+ * credentials per request; client-node's Watch streams watch events. Objects stay plain JSON
+ * (no generated model classes), which is what the Snapshot wants.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+
+/** An error answer of the API server (a Status object). */
+export class KubeApiError extends Error {
+  override readonly name = 'KubeApiError';
+  constructor(readonly code: number, readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+/** Plain JSON object as the API server returns it. */
+export type KObj = Record<string, unknown> & {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string; generation?: number; labels?: Record<string, string>; [k: string]: unknown };
+};
+
+export interface ListResult {
+  readonly items: KObj[];
+  readonly resourceVersion: string;
+}
+
+/** Watch event callback: type is ADDED, MODIFIED, DELETED, BOOKMARK or ERROR. */
+export type WatchHandler = (type: string, object: KObj) => void;
+
+/** Loads credentials the usual way: in-cluster when running in a pod, else the kubeconfig. */
+export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** JSON requests against the cluster of a KubeConfig. */
+export class KubeRest {
+  readonly kc: KubeConfig;
+  readonly #watch: Watch;
+
+  constructor(kc: KubeConfig) {
+    this.kc = kc;
+    this.#watch = new Watch(kc);
+  }
+
+  /** Sends one request; resolves with the parsed JSON body, rejects with KubeApiError. */
+  async request<T = KObj>(method: string, path: string, opts: { query?: Record<string, string>; body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<T> {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('no current cluster in the kubeconfig');
+    const url = new URL(cluster.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+    const options: https.RequestOptions = { method, headers: {} };
+    await this.kc.applyToHTTPSOptions(options);
+    const headers: Record<string, string> = { ...(options.headers as Record<string, string>), accept: 'application/json' };
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    if (payload !== undefined) {
+      headers['content-type'] = opts.contentType ?? 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(payload));
+    }
+    const mod = url.protocol === 'https:' ? https : http;
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    return new Promise<T>((resolve, reject) => {
+      const req = mod.request(url, { ...options, method, headers, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = null;
+          try {
+            body = text === '' ? null : JSON.parse(text);
+          } catch {
+            body = null;
+          }
+          const code = res.statusCode ?? 0;
+          if (code >= 200 && code < 300) return resolve(body as T);
+          const status = (body ?? {}) as { reason?: string; message?: string };
+          reject(new KubeApiError(code, status.reason ?? 'Unknown', `${method} ${path}: ${code} ${status.message ?? text.slice(0, 200)}`));
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out after ${timeoutMs} ms`)));
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  /** Lists a collection. */
+  async list(path: string, query: Record<string, string> = {}): Promise<ListResult> {
+    const body = await this.request<{ items?: KObj[] | null; metadata?: { resourceVersion?: string } }>('GET', path, { query });
+    return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '' };
+  }
+
+  /** Reads one object; null when it does not exist. */
+  async get(path: string): Promise<KObj | null> {
+    try {
+      return await this.request('GET', path);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.code === 404) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Watches a collection from `resourceVersion` (with bookmarks). `onDone` is called once when
+   * the stream ends, with the error if any. Returns a handle to stop it.
+   */
+  async watch(path: string, query: Record<string, string>, onEvent: WatchHandler, onDone: (err: unknown) => void): Promise<{ abort(): void }> {
+    return this.#watch.watch(path, { ...query, allowWatchBookmarks: 'true' }, (type: string, obj: unknown) => onEvent(type, obj as KObj), onDone);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Writes the controller's statuses through the `/status` subresource.
+ *
+ * - only our entries are touched: route `status.parents` and policy `status.ancestors` entries
+ *   of other controllers are kept as they are ("keyed by (parentRef, controllerName)"); our stale
+ *   entries (a route that no longer points at us) are removed
+ * - no write when nothing changed, comparing without lastTransitionTime
+ * - lastTransitionTime stays stable when a condition's status did not flip (mergeTransitionTimes)
+ * - optimistic concurrency: the patch carries the cached resourceVersion; on 409 Conflict the
+ *   object is read again and the status recomputed on the fresh copy
+ */
+import type { StatusUpdate } from '../../controller/translate.js';
+import { mergeTransitionTimes } from '../../controller/status.js';
+import type { Logger } from '../../log.js';
+import { silentLogger } from '../../log.js';
+import { kindSpec, objectPath } from './kinds.js';
+import { KubeApiError, type KObj, type KubeRest } from './rest.js';
+
+const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
+const POLICY_KINDS = new Set(['BackendTLSPolicy']);
+
+export interface StatusWriteResult {
+  readonly written: number;
+  readonly unchanged: number;
+  readonly failed: number;
+}
+
+type Status = Record<string, unknown>;
+
+function entriesOf(status: Status | undefined, field: string): Record<string, unknown>[] {
+  const v = status?.[field];
+  return Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
+}
+
+/**
+ * The status the object should have: `update` (our part, null when we have none) merged into
+ * `current`. Pure.
+ */
+export function desiredStatus(kind: string, current: Status | undefined, update: StatusUpdate | null, controllerName: string): Status {
+  const field = ROUTE_KINDS.has(kind) ? 'parents' : POLICY_KINDS.has(kind) ? 'ancestors' : null;
+  if (update === null) {
+    if (field === null) return current ?? {};
+    return { ...(current ?? {}), [field]: entriesOf(current, field).filter((e) => e['controllerName'] !== controllerName) };
+  }
+  const previous: StatusUpdate = { ...update, status: current ?? {} };
+  const [merged] = mergeTransitionTimes([previous], [update]);
+  const ours = (merged ?? update).status;
+  if (field === null) return ours;
+  const others = entriesOf(current, field).filter((e) => e['controllerName'] !== controllerName);
+  return { ...(current ?? {}), ...ours, [field]: [...others, ...entriesOf(ours, field)] };
+}
+
+function stripTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripTimes).map((v) => JSON.stringify(v)).sort();
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) if (k !== 'lastTransitionTime') out[k] = stripTimes((value as Record<string, unknown>)[k]);
+    return out;
+  }
+  return value;
+}
+
+/** True when two statuses differ only in lastTransitionTime or list order. */
+export function sameStatus(a: unknown, b: unknown): boolean {
+  return JSON.stringify(stripTimes(a ?? {})) === JSON.stringify(stripTimes(b ?? {}));
+}
+
+/** Patches statuses. See the module comment. */
+export class StatusWriter {
+  readonly #rest: KubeRest;
+  readonly #controllerName: string;
+  readonly #log: Logger;
+  /** Writes sent so far (tests). */
+  writes = 0;
+
+  constructor(options: { rest: KubeRest; controllerName: string; log?: Logger }) {
+    this.#rest = options.rest;
+    this.#controllerName = options.controllerName;
+    this.#log = options.log ?? silentLogger;
+  }
+
+  /** Writes every status that differs from the cached object's. */
+  async write(updates: readonly StatusUpdate[], cached: readonly KObj[]): Promise<StatusWriteResult> {
+    const byKey = new Map<string, KObj>();
+    for (const o of cached) byKey.set(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o);
+    const work: { obj: KObj; update: StatusUpdate | null }[] = [];
+    const seen = new Set<string>();
+    for (const u of updates) {
+      const key = `${u.kind}/${u.namespace ?? ''}/${u.name}`;
+      const obj = byKey.get(key);
+      seen.add(key);
+      if (obj) work.push({ obj, update: u });
+    }
+    // Routes and policies we wrote for before but no longer handle: drop our entries.
+    for (const [key, obj] of byKey) {
+      if (seen.has(key) || !(ROUTE_KINDS.has(obj.kind ?? '') || POLICY_KINDS.has(obj.kind ?? ''))) continue;
+      const field = ROUTE_KINDS.has(obj.kind ?? '') ? 'parents' : 'ancestors';
+      if (entriesOf(obj['status'] as Status | undefined, field).some((e) => e['controllerName'] === this.#controllerName)) work.push({ obj, update: null });
+    }
+    let written = 0;
+    let unchanged = 0;
+    let failed = 0;
+    for (const { obj, update } of work) {
+      try {
+        if (await this.#writeOne(obj, update)) written++;
+        else unchanged++;
+      } catch (err) {
+        failed++;
+        this.#log.warn('status write failed', { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name, error: (err as Error).message });
+      }
+    }
+    return { written, unchanged, failed };
+  }
+
+  async #writeOne(initial: KObj, update: StatusUpdate | null): Promise<boolean> {
+    const spec = kindSpec(initial.kind ?? '');
+    if (!spec) return false;
+    let obj: KObj | null = initial;
+    for (let attempt = 0; attempt < 5 && obj; attempt++) {
+      // observedGeneration must describe the object we write to.
+      if (update && obj.metadata.generation !== undefined && obj.metadata.generation !== update.generation && attempt === 0) {
+        // The cache is behind the object translate saw or vice versa; the next pass fixes it.
+      }
+      const current = obj['status'] as Status | undefined;
+      const desired = desiredStatus(spec.kind, current, update, this.#controllerName);
+      if (sameStatus(current, desired)) return false;
+      const body: Status = { ...desired };
+      // A merge patch merges nested objects: remove what we no longer want explicitly.
+      for (const k of Object.keys(current ?? {})) if (!(k in desired)) body[k] = null;
+      try {
+        this.writes++;
+        await this.#rest.request('PATCH', objectPath(spec, obj.metadata.namespace, obj.metadata.name, 'status'), {
+          body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: body },
+          contentType: 'application/merge-patch+json',
+        });
+        return true;
+      } catch (err) {
+        if (!(err instanceof KubeApiError) || err.code !== 409) throw err;
+        obj = await this.#rest.get(objectPath(spec, obj.metadata.namespace, obj.metadata.name));
+      }
+    }
+    return false;
+  }
+}
