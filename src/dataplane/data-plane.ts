@@ -22,6 +22,7 @@ import { compileServer } from './router/compile.js';
 import type { CompiledRule, CompiledServer } from './router/types.js';
 import type { ForwardContext, LogFn } from './upstream/forward.js';
 import { endpointKey, UpstreamPools } from './upstream/pools.js';
+import { isStreamServer, StreamServers } from './l4/stream-servers.js';
 
 const EMPTY: ir.Config = { version: 1, servers: [] };
 
@@ -56,6 +57,8 @@ class HttpDataPlaneImpl implements HttpDataPlane {
   /** Serving listeners by address|port. */
   readonly #live = new Map<string, HttpListener>();
   readonly #draining = new Set<HttpListener>();
+  /** TLS (passthrough/terminate), TCP and UDP servers (l4/). */
+  readonly #streams: StreamServers;
   #config: ir.Config = EMPTY;
   #generation = 0;
   #unsupported: string[] = [];
@@ -83,6 +86,7 @@ class HttpDataPlaneImpl implements HttpDataPlane {
       connectTimeoutMs: up.connectTimeoutMs ?? 5_000,
     };
     this.#drainGraceMs = opts.drainGraceMs ?? 30_000;
+    this.#streams = new StreamServers({ log: this.#log, random: this.#ctx.random }, opts.stream ?? {}, this.#drainGraceMs);
   }
 
   apply(config: ir.Config): Promise<ApplyResult> {
@@ -96,7 +100,9 @@ class HttpDataPlaneImpl implements HttpDataPlane {
     // 1. Compile everything beside the current tables; any failure leaves the old config serving.
     const unsupported: string[] = [];
     const compiled: CompiledServer[] = [];
+    const swapStreams = this.#streams.prepare(config.servers);
     for (const s of config.servers) {
+      if (isStreamServer(s)) continue;
       if (s.protocol !== 'HTTP' && s.protocol !== 'HTTPS') {
         unsupported.push(s.name);
         continue;
@@ -148,6 +154,9 @@ class HttpDataPlaneImpl implements HttpDataPlane {
       void l.drain(this.#drainGraceMs).then(() => this.#draining.delete(l));
     }
 
+    // L4 servers: bind the new ones, swap, drain the ones that went away (same rules).
+    errors.push(...(await swapStreams()));
+
     // 5. Close pools of endpoints nothing references any more.
     this.#pools.retain(endpointsOf(compiled));
 
@@ -172,7 +181,7 @@ class HttpDataPlaneImpl implements HttpDataPlane {
     this.#closed = true;
     const all = [...this.#live.values(), ...this.#draining];
     this.#live.clear();
-    await Promise.all(all.map((l) => l.drain(graceMs)));
+    await Promise.all([...all.map((l) => l.drain(graceMs)), this.#streams.close(graceMs)]);
     this.#draining.clear();
     await this.#pools.close(graceMs);
   }
@@ -197,6 +206,10 @@ class HttpDataPlaneImpl implements HttpDataPlane {
     };
     for (const l of this.#live.values()) add(l);
     for (const l of this.#draining) add(l);
+    for (const s of this.#streams.stats()) {
+      const { protocol: _protocol, rejected: _rejected, ...rest } = s;
+      servers.push({ ...rest, inFlight: s.connections, totalRequests: s.totalConnections });
+    }
     let connections = 0;
     let inFlight = 0;
     let requests = 0;

@@ -60,6 +60,28 @@ export interface DataPlaneOptions {
   readonly drainGraceMs?: number;
   /** Random source in [0,1) for weights, mirrors and jitter (Math.random); for tests. */
   readonly random?: () => number;
+  /** TLS passthrough/terminate, TCP and UDP limits and timeouts (docs/l4.md). */
+  readonly stream?: StreamLimitOptions;
+}
+
+/** L4 knobs; every field optional (defaults in docs/l4.md and l4/stream-servers.ts). */
+export interface StreamLimitOptions {
+  /** Open client connections per TCP/TLS server (10 000). */
+  readonly maxConnections?: number;
+  /** Time to connect to a backend endpoint (5 000 ms). */
+  readonly connectTimeoutMs?: number;
+  /** Endpoints tried per connection when connecting fails (3). */
+  readonly connectAttempts?: number;
+  /** Close a TCP/TLS connection idle both ways this long (3 600 000 ms; 0 never). */
+  readonly idleTimeoutMs?: number;
+  /** Time to receive the ClientHello, and to finish a terminated handshake (10 000 ms). */
+  readonly handshakeTimeoutMs?: number;
+  /** Largest ClientHello read (16 384 bytes). */
+  readonly maxClientHelloBytes?: number;
+  /** A UDP session idle this long expires (60 000 ms). */
+  readonly sessionIdleMs?: number;
+  /** UDP sessions per server; the least recently used is evicted beyond (10 000). */
+  readonly maxSessions?: number;
 }
 
 /** Counters of one server socket. */
@@ -86,7 +108,7 @@ export interface DataPlaneStats {
   /** `version` of the IR currently served. */
   readonly irVersion: number;
   readonly servers: readonly ServerStats[];
-  /** IR servers not served because their protocol is not HTTP (names). */
+  /** IR servers not served because the data plane does not serve their protocol (names). */
   readonly unsupported: readonly string[];
   readonly totals: { readonly connections: number; readonly inFlight: number; readonly requests: number };
   readonly upstream: { readonly pools: number; readonly h2cSessions: number };

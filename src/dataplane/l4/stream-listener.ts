@@ -1,0 +1,215 @@
+/**
+ * One TCP socket of the L4 data plane (an ir.Server with protocol TLS or TCP).
+ *
+ * TCP: every connection goes to the oldest route of the listener; a backend is chosen by weight
+ * per connection. TLS: the ClientHello is read (not consumed: it is replayed) and its SNI
+ * selects the listener (most specific hostname first) and, among its routes, the one whose
+ * hostnames match (exact, else the longest wildcard). Passthrough listeners then connect to
+ * the backend and replay the raw bytes — the backend terminates TLS and sees the client's SNI;
+ * Terminate listeners complete the handshake with the listener's certificate and forward the
+ * plaintext stream.
+ *
+ * TCPRoute/TLSRoute BackendRefs: "If […] a BackendRef is invalid, the connection MUST be
+ * rejected" (proportionally to weight). A rejected connection is reset; so is one with no
+ * matching listener or route, or no usable endpoint. The table can be swapped at any time;
+ * a connection reads it once when it starts.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { DataPlaneError, GW_ERR } from '../errors.js';
+import type { LogFn } from '../upstream/forward.js';
+import {
+  pickBackend,
+  selectContext,
+  selectListener,
+  selectRoute,
+  type CompiledStreamListener,
+  type CompiledStreamServer,
+} from './compile.js';
+import { peekClientHello, replayingDuplex } from './peek.js';
+import { connectBackend, splice } from './splice.js';
+
+/** Limits and timeouts of L4 connections. */
+export interface StreamLimits {
+  /** Open client connections per server; more are refused. */
+  readonly maxConnections: number;
+  /** Time to connect to a backend endpoint. */
+  readonly connectTimeoutMs: number;
+  /** Endpoints tried per connection when connecting fails. */
+  readonly connectAttempts: number;
+  /** A connection with no traffic either way for this long is closed (0: never). */
+  readonly idleTimeoutMs: number;
+  /** Time for the client to send its ClientHello (TLS), and to finish a terminated handshake. */
+  readonly handshakeTimeoutMs: number;
+  /** Largest ClientHello read (TLS). */
+  readonly maxClientHelloBytes: number;
+}
+
+/** What a stream server needs from the data plane. */
+export interface StreamContext {
+  readonly log: LogFn;
+  readonly random: () => number;
+}
+
+/** Counters of one L4 server (connections, or UDP sessions). */
+export interface StreamCounters {
+  connections: number;
+  totalConnections: number;
+  /** Connections (or datagrams) rejected: no listener/route, invalid backend, no endpoint. */
+  rejected: number;
+}
+
+/** A bound (or binding) TCP/TLS server for one address:port. */
+export class StreamListener {
+  table: CompiledStreamServer;
+  readonly counters: StreamCounters = { connections: 0, totalConnections: 0, rejected: 0 };
+  readonly #server: net.Server;
+  readonly #ctx: StreamContext;
+  readonly #limits: StreamLimits;
+  readonly #sockets = new Set<net.Socket>();
+  #draining = false;
+  #closed: Promise<void> | null = null;
+
+  constructor(table: CompiledStreamServer, ctx: StreamContext, limits: StreamLimits) {
+    this.table = table;
+    this.#ctx = ctx;
+    this.#limits = limits;
+    this.#server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, this.#onConnection);
+    this.#server.maxConnections = limits.maxConnections;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  boundPort(): number | null {
+    const a = this.#server.address();
+    return a !== null && typeof a === 'object' ? a.port : null;
+  }
+
+  /** Binds the socket. Rejects with GW_ERR_BIND on failure. */
+  listen(): Promise<void> {
+    const { address, port } = this.table;
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        reject(new DataPlaneError(GW_ERR.BIND, `cannot listen on ${address}:${port}: ${err.code ?? err.message}`, { cause: err }));
+      };
+      this.#server.once('error', onError);
+      this.#server.listen({ host: address, port, exclusive: false }, () => {
+        this.#server.removeListener('error', onError);
+        this.#server.on('error', (err) => this.#ctx.log('error', 'server socket error', { server: this.table.name, code: (err as NodeJS.ErrnoException).code }));
+        resolve();
+      });
+    });
+  }
+
+  /** Stops accepting; open connections may finish for `graceMs`, then are cut. */
+  drain(graceMs: number): Promise<void> {
+    if (this.#closed !== null) return this.#closed;
+    this.#draining = true;
+    this.#closed = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        for (const s of this.#sockets) s.destroy();
+      }, graceMs);
+      timer.unref();
+      this.#server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (this.#sockets.size === 0) clearTimeout(timer);
+    });
+    return this.#closed;
+  }
+
+  readonly #onConnection = (socket: net.Socket): void => {
+    const table = this.table; // the table this connection lives on
+    this.counters.connections++;
+    this.counters.totalConnections++;
+    this.#sockets.add(socket);
+    socket.once('close', () => {
+      this.counters.connections--;
+      this.#sockets.delete(socket);
+    });
+    socket.on('error', () => socket.destroy());
+    socket.setNoDelay(true);
+    if (table.protocol === 'TCP') {
+      const listener = selectListener(table, null);
+      void this.#forward(socket, socket, listener, null, null);
+      return;
+    }
+    void this.#onTls(socket, table);
+  };
+
+  async #onTls(socket: net.Socket, table: CompiledStreamServer): Promise<void> {
+    const hello = await peekClientHello(socket, this.#limits.maxClientHelloBytes, this.#limits.handshakeTimeoutMs);
+    if (!hello.ok) {
+      this.#reject(socket, hello.reason, table);
+      return;
+    }
+    const listener = selectListener(table, hello.sni);
+    if (listener === null || listener.mode === 'passthrough') {
+      await this.#forward(socket, socket, listener, hello.sni, hello.head);
+      return;
+    }
+    // Terminate: decide the backend first (an invalid share is rejected before the handshake),
+    // then complete the handshake with the listener's certificate and forward plaintext.
+    const context = selectContext(listener, hello.sni);
+    if (context === null) {
+      this.#reject(socket, 'no certificate', table);
+      return;
+    }
+    const secure = new tls.TLSSocket(replayingDuplex(socket, hello.head), { isServer: true, secureContext: context, ALPNProtocols: [] });
+    const timer = setTimeout(() => secure.destroy(), this.#limits.handshakeTimeoutMs);
+    secure.on('error', () => {
+      clearTimeout(timer);
+      secure.destroy();
+      socket.destroy();
+    });
+    secure.once('secure', () => {
+      clearTimeout(timer);
+      void this.#forward(socket, secure, listener, hello.sni, null);
+    });
+  }
+
+  /**
+   * Picks the route and backend for a connection and splices it to the backend. `client` is
+   * what bytes are read from and written to (the socket, or the TLS socket over it); `head`
+   * is replayed to the backend first (passthrough).
+   */
+  async #forward(
+    socket: net.Socket,
+    client: net.Socket,
+    listener: CompiledStreamListener | null,
+    sni: string | null,
+    head: Buffer | null,
+  ): Promise<void> {
+    const table = this.table;
+    const route = listener === null ? null : selectRoute(listener, sni);
+    const backend = route === null ? null : pickBackend(route, this.#ctx.random);
+    if (backend === null || backend.kind === 'invalid') {
+      const why = listener === null ? 'no listener' : route === null ? 'no route' : backend === null ? 'no backend' : `invalid backend ${backend.name}`;
+      this.#reject(socket, why, table, sni);
+      return;
+    }
+    const up = await connectBackend(backend, { connectTimeoutMs: this.#limits.connectTimeoutMs, maxAttempts: this.#limits.connectAttempts });
+    if (!up.ok) {
+      this.#reject(socket, `backend ${backend.name}: ${up.reason}`, table, sni);
+      return;
+    }
+    if (socket.destroyed) {
+      up.socket.destroy();
+      return;
+    }
+    up.socket.setNoDelay(true);
+    if (head !== null) up.socket.write(head);
+    splice(client, up.socket, this.#limits.idleTimeoutMs, () => undefined);
+    client.resume();
+    if (client !== socket) socket.resume();
+  }
+
+  #reject(socket: net.Socket, reason: string, table: CompiledStreamServer, sni: string | null = null): void {
+    this.counters.rejected++;
+    this.#ctx.log('debug', 'connection rejected', { server: table.name, sni, reason });
+    if (!socket.destroyed) socket.resetAndDestroy();
+  }
+}
