@@ -21,7 +21,7 @@ import type {
 import { compileServer } from './router/compile.js';
 import type { CompiledRule, CompiledServer } from './router/types.js';
 import type { ForwardContext, LogFn } from './upstream/forward.js';
-import { endpointKey, UpstreamPools } from './upstream/pools.js';
+import { poolKey, UpstreamPools } from './upstream/pools.js';
 import { isStreamServer, StreamServers } from './l4/stream-servers.js';
 
 const EMPTY: ir.Config = { version: 1, servers: [] };
@@ -33,9 +33,9 @@ function serverKey(s: { readonly address: string; readonly port: number }): stri
 function collectEndpoints(rule: CompiledRule, into: Set<string>): void {
   const a = rule.action;
   if (a.kind === 'forward') {
-    for (const b of a.backends) if (b.kind === 'service') for (const e of b.endpoints) into.add(endpointKey(e));
+    for (const b of a.backends) if (b.kind === 'service') for (const e of b.endpoints) into.add(poolKey(e, b.tls));
   }
-  for (const m of rule.mirrors) if (m.backend.kind === 'service') for (const e of m.backend.endpoints) into.add(endpointKey(e));
+  for (const m of rule.mirrors) if (m.backend.kind === 'service') for (const e of m.backend.endpoints) into.add(poolKey(e, m.backend.tls));
 }
 
 function endpointsOf(servers: readonly CompiledServer[]): Set<string> {

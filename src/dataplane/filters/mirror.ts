@@ -48,6 +48,7 @@ export function sendMirrors(
       body,
       signal: null,
       timeoutMs: MIRROR_TIMEOUT_MS,
+      tls: b.tls,
     }).then(
       (res) => {
         res.body.on('error', () => undefined);

@@ -27,6 +27,7 @@ export function compileBackend(b: ir.Backend): CompiledBackend {
     kind: 'service',
     name: b.name,
     protocol: b.protocol,
+    tls: b.tls,
     endpoints: b.endpoints,
     requestFilters: b.requestFilters,
     redirect: b.redirect,

@@ -76,6 +76,8 @@ export interface CompiledServiceBackend {
   readonly kind: 'service';
   readonly name: string;
   readonly protocol: ir.BackendProtocol;
+  /** TLS to the backend (BackendTLSPolicy), null for plaintext. */
+  readonly tls: ir.BackendTLS | null;
   readonly endpoints: readonly ir.Endpoint[];
   readonly requestFilters: readonly ir.RequestFilter[];
   readonly redirect: ir.Redirect | null;

@@ -27,6 +27,8 @@ export interface AttemptRequest {
   readonly signal: AbortSignal | null;
   /** Time allowed until the response headers arrive (null: the pool default). */
   readonly timeoutMs: number | null;
+  /** TLS to the backend (BackendTLSPolicy); null or absent: plaintext. */
+  readonly tls?: ir.BackendTLS | null;
 }
 
 /** Errors that mean "the request never got an answer from the backend's application". */
@@ -73,13 +75,16 @@ export function classifyUpstreamError(err: unknown, signal: AbortSignal | null):
 /** Sends over HTTP/1.1 through the endpoint's undici pool. */
 export async function sendHttp1(pools: UpstreamPools, e: ir.Endpoint, r: AttemptRequest): Promise<UpstreamResponse> {
   try {
-    const res = await pools.pool(e).request({
+    const tls = r.tls ?? null;
+    const res = await pools.pool(e, tls).request({
       method: r.method as 'GET',
       path: r.target,
       headers: r.headers,
       body: r.body,
       signal: r.signal,
       ...(r.timeoutMs === null ? {} : { headersTimeout: r.timeoutMs }),
+      // undici takes the SNI from the request (else from the Host header): the policy's hostname.
+      ...(tls === null ? {} : ({ servername: tls.serverName } as object)),
     });
     return { status: res.statusCode, headers: res.headers, body: res.body };
   } catch (err) {
@@ -92,7 +97,7 @@ function toH2Headers(r: AttemptRequest): http2.OutgoingHttpHeaders {
   const out: http2.OutgoingHttpHeaders = Object.create(null) as http2.OutgoingHttpHeaders;
   out[':method'] = r.method;
   out[':path'] = r.target;
-  out[':scheme'] = 'http';
+  out[':scheme'] = r.tls ? 'https' : 'http';
   for (const name in r.headers) {
     if (name === 'host') out[':authority'] = r.headers[name] as string;
     else out[name] = r.headers[name];
@@ -109,7 +114,7 @@ export function sendH2c(pools: UpstreamPools, e: ir.Endpoint, r: AttemptRequest)
     }
     let stream: http2.ClientHttp2Stream;
     try {
-      stream = pools.session(e).request(toH2Headers(r), { endStream: r.body === null, ...(r.signal ? { signal: r.signal } : {}) });
+      stream = pools.session(e, r.tls ?? null).request(toH2Headers(r), { endStream: r.body === null, ...(r.signal ? { signal: r.signal } : {}) });
     } catch (err) {
       reject(classifyUpstreamError(err, r.signal));
       return;
@@ -147,5 +152,5 @@ export function sendAttempt(
   e: ir.Endpoint,
   r: AttemptRequest,
 ): Promise<UpstreamResponse> {
-  return protocol === 'h2c' ? sendH2c(pools, e, r) : sendHttp1(pools, e, r);
+  return protocol === 'h2c' || protocol === 'h2' ? sendH2c(pools, e, r) : sendHttp1(pools, e, r);
 }

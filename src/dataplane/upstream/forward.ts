@@ -141,6 +141,7 @@ export async function forwardRequest(ctx: ForwardContext, plan: ForwardPlan, req
           body: bodyPlan.body,
           signal: attemptSignal,
           timeoutMs: null,
+          tls: plan.backend.tls,
         });
       } catch (e) {
         if (attemptTimer !== null) clearTimeout(attemptTimer);

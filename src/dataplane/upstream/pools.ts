@@ -7,6 +7,7 @@
 import http2 from 'node:http2';
 import { Pool } from 'undici';
 import type * as ir from '../../ir/types.js';
+import { backendTLSConnectOptions, tlsIdentity } from './tls.js';
 
 /** Tuning for the upstream side. */
 export interface UpstreamOptions {
@@ -27,6 +28,11 @@ export function endpointKey(e: ir.Endpoint): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
+/** The pool of an endpoint: one per endpoint and TLS identity (a policy change = new pool). */
+export function poolKey(e: ir.Endpoint, tls: ir.BackendTLS | null): string {
+  return tls === null ? endpointKey(e) : `${endpointKey(e)}|tls:${tlsIdentity(tls)}`;
+}
+
 /** Lazily created pools and h2c sessions keyed by endpoint. */
 export class UpstreamPools {
   readonly #opts: UpstreamOptions;
@@ -43,12 +49,13 @@ export class UpstreamPools {
     return this.#opts;
   }
 
-  /** The HTTP/1.1 pool for an endpoint, created on first use. */
-  pool(e: ir.Endpoint): Pool {
-    const key = endpointKey(e);
+  /** The HTTP/1.1 pool for an endpoint (over TLS when `tls` is set), created on first use. */
+  pool(e: ir.Endpoint, tls: ir.BackendTLS | null = null): Pool {
+    const key = poolKey(e, tls);
     let p = this.#pools.get(key);
     if (p === undefined) {
-      p = new Pool(`http://${key}`, {
+      p = new Pool(`${tls === null ? 'http' : 'https'}://${endpointKey(e)}`, {
+        ...(tls === null ? {} : { connect: backendTLSConnectOptions(tls, ['http/1.1']) as NonNullable<Pool.Options['connect']> }),
         connections: this.#opts.connectionsPerEndpoint,
         pipelining: 1,
         keepAliveTimeout: this.#opts.keepAliveTimeoutMs,
@@ -61,12 +68,16 @@ export class UpstreamPools {
     return p;
   }
 
-  /** The shared HTTP/2 (prior knowledge) session for an endpoint, reconnected when closed. */
-  session(e: ir.Endpoint): http2.ClientHttp2Session {
-    const key = endpointKey(e);
+  /**
+   * The shared HTTP/2 session for an endpoint, reconnected when closed: prior knowledge (h2c),
+   * or over TLS with ALPN h2 when `tls` is set.
+   */
+  session(e: ir.Endpoint, tls: ir.BackendTLS | null = null): http2.ClientHttp2Session {
+    const key = poolKey(e, tls);
     const s = this.#sessions.get(key);
     if (s !== undefined && !s.closed && !s.destroyed) return s;
-    const session = http2.connect(`http://${key}`);
+    const session =
+      tls === null ? http2.connect(`http://${key}`) : http2.connect(`https://${endpointKey(e)}`, backendTLSConnectOptions(tls, ['h2']));
     session.on('error', () => {
       // Stream-level callers see their own errors; a dead session is just dropped.
       if (this.#sessions.get(key) === session) this.#sessions.delete(key);
@@ -84,7 +95,7 @@ export class UpstreamPools {
     return session;
   }
 
-  /** Closes pools and sessions whose endpoint is not in `keep`. */
+  /** Closes pools and sessions whose key (poolKey) is not in `keep`. */
   retain(keep: ReadonlySet<string>): void {
     for (const [key, p] of this.#pools) {
       if (keep.has(key)) continue;

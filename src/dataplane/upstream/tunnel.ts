@@ -7,11 +7,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { statusText } from '../errors.js';
 import type { HeaderMap } from '../headers.js';
 import type { ForwardPlan } from '../plan.js';
 import { nextEndpoint } from './balancer.js';
+import { backendTLSConnectOptions } from './tls.js';
 
 /** Answers an upgrade request with a plain HTTP error and closes the socket. */
 export function rejectUpgrade(socket: Duplex, status: number, headers: HeaderMap | null, body: string | null): void {
@@ -56,7 +58,10 @@ export function tunnelUpgrade(
   onEnd: () => void,
 ): void {
   const e = nextEndpoint(plan.backend);
-  const upstream = net.connect({ host: e.address, port: e.port });
+  // wss: TLS to the backend when a BackendTLSPolicy applies (SNI, CA, identity, client cert).
+  const t = plan.backend.tls;
+  const upstream =
+    t === null ? net.connect({ host: e.address, port: e.port }) : tls.connect({ host: e.address, port: e.port, ...backendTLSConnectOptions(t, ['http/1.1']) });
   let connected = false;
   let ended = false;
   const end = (): void => {
@@ -74,7 +79,7 @@ export function tunnelUpgrade(
   upstream.setTimeout(connectTimeoutMs, () => {
     if (!connected) fail();
   });
-  upstream.once('connect', () => {
+  upstream.once(t === null ? 'connect' : 'secureConnect', () => {
     connected = true;
     upstream.setTimeout(0);
     upstream.setNoDelay(true);

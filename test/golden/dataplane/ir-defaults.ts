@@ -73,7 +73,7 @@ export function fillBackend(b: unknown): ir.Backend {
     name: String(o['name'] ?? 'test/svc:80'),
     weight: (o['weight'] as number | undefined) ?? 1,
     protocol: (o['protocol'] as ir.BackendProtocol | undefined) ?? 'http1',
-    tls: null,
+    tls: (o['tls'] as ir.BackendTLS | undefined) ?? null,
     endpoints: (o['endpoints'] as ir.Endpoint[] | undefined) ?? [{ address: '127.0.0.1', port: 9 }],
     requestFilters: fillFilters(o['requestFilters']),
     redirect: fillRedirect(o['redirect']),
