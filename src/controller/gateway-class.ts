@@ -9,13 +9,18 @@
 import type * as api from '../api/types.js';
 import type { GatewayClassNode } from './model.js';
 import { classAccepted, classInvalidParameters } from './conditions.js';
+import { parametersRefProblem } from './parameters-ref.js';
 
 /** Builds a node for every GatewayClass whose controllerName is ours, in input order. */
-export function buildGatewayClassNodes(classes: readonly api.GatewayClass[], controllerName: string): GatewayClassNode[] {
+export function buildGatewayClassNodes(
+  classes: readonly api.GatewayClass[],
+  controllerName: string,
+  knownParameters: ReadonlySet<string> = new Set(),
+): GatewayClassNode[] {
   const nodes: GatewayClassNode[] = [];
   for (const gatewayClass of classes) {
     if (gatewayClass.spec.controllerName !== controllerName) continue;
-    const invalid = validateParametersRef(gatewayClass.spec.parametersRef);
+    const invalid = validateParametersRef(gatewayClass.spec.parametersRef, knownParameters);
     nodes.push({
       gatewayClass,
       accepted: invalid === null,
@@ -27,13 +32,12 @@ export function buildGatewayClassNodes(classes: readonly api.GatewayClass[], con
 
 /**
  * "InvalidParameters: the GatewayClass was not accepted because the parametersRef field was
- * invalid." waygate defines no parameters kind yet, so any parametersRef names a kind we cannot
- * resolve. Returns the problem, or null when there is none.
+ * invalid." Only an existing waygate.dev WaygateParameters is valid (parameters-ref.ts).
+ * Returns the problem, or null when there is none.
  */
-export function validateParametersRef(ref: api.ParametersReference | undefined): string | null {
+export function validateParametersRef(ref: api.ParametersReference | undefined, knownParameters: ReadonlySet<string> = new Set()): string | null {
   if (!ref) return null;
-  const group = ref.group === '' ? 'core' : ref.group;
-  return `The parametersRef ${group}/${ref.kind} ${ref.name} is not supported: this controller takes no parameters`;
+  return parametersRefProblem(ref, undefined, knownParameters);
 }
 
 /** Our accepted classes by name, for the Gateway stage. */

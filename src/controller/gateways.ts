@@ -6,6 +6,7 @@
  * get no node and no status.
  */
 import type * as api from '../api/types.js';
+import { parametersRefProblem } from './parameters-ref.js';
 import { objectKey } from '../source/snapshot.js';
 import type { ConditionSpec, GatewayClassNode, GatewayNode, ListenerNode, ListenerSetNode, ResourceIndex } from './model.js';
 import type { AddressOptions } from './translate.js';
@@ -54,6 +55,7 @@ export function buildGateways(
   classes: ReadonlyMap<string, GatewayClassNode>,
   index: ResourceIndex,
   addressOptions: AddressOptions,
+  knownParameters: ReadonlySet<string> = new Set(),
 ): GatewayStageResult {
   const nodes: GatewayNode[] = [];
   const byKey = new Map<string, GatewayNode>();
@@ -76,7 +78,7 @@ export function buildGateways(
   }
 
   const entries = new Map<GatewayNode, Entry[]>();
-  for (const node of nodes) entries.set(node, planGateway(node, index));
+  for (const node of nodes) entries.set(node, planGateway(node, index, knownParameters));
 
   const addresses = assignAddresses(
     nodes.filter((n) => n.accepted).map((n) => ({ key: objectKey(n.gateway), gateway: n.gateway })),
@@ -89,7 +91,7 @@ export function buildGateways(
 }
 
 /** Validates listeners, detects conflicts, and decides Gateway and ListenerSet acceptance. */
-function planGateway(node: GatewayNode, index: ResourceIndex): Entry[] {
+function planGateway(node: GatewayNode, index: ResourceIndex, knownParameters: ReadonlySet<string>): Entry[] {
   const gw = node.gateway;
   const ns = gw.metadata.namespace ?? '';
   const merged: { listener: api.Listener; ls: ListenerSetNode | null; validation: ListenerValidation }[] = [];
@@ -141,7 +143,7 @@ function planGateway(node: GatewayNode, index: ResourceIndex): Entry[] {
     return { node: listenerNode, validation: m.validation, conflict: conflicts[i] ?? null };
   });
 
-  const accepted = gatewayAcceptance(gw, entries.filter((e) => e.node.listenerSet === null));
+  const accepted = gatewayAcceptance(gw, entries.filter((e) => e.node.listenerSet === null), knownParameters);
   node.accepted = accepted.status === 'True';
   node.conditions.push(accepted);
   if (frontend.gatewayCondition !== null) node.conditions.push(frontend.gatewayCondition);
@@ -175,7 +177,7 @@ function isValid(e: Entry): boolean {
  * The Gateway's Accepted condition.
  *
  * - InvalidParameters: "the Gateway was not accepted because the parametersRef field was
- *   invalid" — waygate defines no infrastructure parameters kind, so any parametersRef is.
+ *   invalid" — anything but an existing waygate.dev WaygateParameters (parameters-ref.ts).
  * - UnsupportedAddress: see addresses.ts.
  * - ListenersNotValid: "one or more Listeners have an invalid or unsupported configuration [...]
  *   This can be the reason when "Accepted" is "True" or "False", depending on whether the
@@ -183,13 +185,10 @@ function isValid(e: Entry): boolean {
  *   accepted while at least one of its own listeners is accepted and unconflicted ("At least
  *   one distinct Listener MUST be present, or else the Gateway [...] must be rejected").
  */
-function gatewayAcceptance(gw: api.Gateway, own: readonly Entry[]): ConditionSpec {
+function gatewayAcceptance(gw: api.Gateway, own: readonly Entry[], knownParameters: ReadonlySet<string>): ConditionSpec {
   const params = gw.spec.infrastructure?.parametersRef;
-  if (params) {
-    return gatewayInvalidParameters(
-      `The infrastructure parametersRef ${params.group || 'core'}/${params.kind} ${params.name} is not supported: this controller takes no parameters.`,
-    );
-  }
+  const paramsProblem = params ? parametersRefProblem(params, gw.metadata.namespace, knownParameters) : null;
+  if (paramsProblem !== null) return gatewayInvalidParameters(`${paramsProblem.replace(/^The parametersRef/, 'The infrastructure parametersRef')}.`);
   const address = validateSpecAddresses(gw);
   if (address !== null) return gatewayUnsupportedAddress(address);
   const usable = own.filter((e) => e.conflict === null && e.validation.accepted.status === 'True');

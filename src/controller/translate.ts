@@ -27,6 +27,7 @@ import { processHTTPRoutes } from './http-routes.js';
 import { processGRPCRoutes } from './grpc-routes.js';
 import { buildVirtualHosts } from './virtual-hosts.js';
 import { buildServers } from './build-servers.js';
+import { knownParameters } from './parameters-ref.js';
 import { buildBackendTLSPolicies } from './backend-tls-policies.js';
 import { collectPolicyAncestors, renderBackendTLSPolicyStatuses } from './backend-tls-status.js';
 import { finishBackendTLS, resolveBackendClientCertificates } from './backend-client-certificate.js';
@@ -76,13 +77,15 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const backendTLSPolicies = buildBackendTLSPolicies(snapshot.backendTLSPolicies, baseIndex);
   const index = { ...baseIndex, backendTLSPolicies };
 
-  const classes = buildGatewayClassNodes(snapshot.gatewayClasses, controllerName);
+  const parameters = knownParameters(snapshot.waygateParameters);
+  const classes = buildGatewayClassNodes(snapshot.gatewayClasses, controllerName, parameters);
   const gatewayStage = buildGateways(
     snapshot.gateways,
     snapshot.listenerSets,
     acceptedClassesByName(classes),
     index,
     options.addresses,
+    parameters,
   );
   const { gateways, listenerSets } = gatewayStage;
   const clientCertificates = resolveBackendClientCertificates(gateways, index);

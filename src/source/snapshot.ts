@@ -39,6 +39,11 @@ export interface Snapshot {
   readonly endpointSlices: readonly EndpointSlice[];
   readonly secrets: readonly Secret[];
   readonly configMaps: readonly ConfigMap[];
+  /**
+   * waygate.dev WaygateParameters (Kubernetes mode), so parametersRefs naming one are valid.
+   * Optional: sources without provisioning leave it out.
+   */
+  readonly waygateParameters?: readonly KubeObject[];
 }
 
 /** The Snapshot field each kind is stored in. */
