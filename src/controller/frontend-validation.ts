@@ -91,7 +91,7 @@ function resolveValidation(v: api.FrontendTLSValidation, namespace: string, inde
     else firstProblem ??= result;
   }
   if (refs.length === 0) {
-    firstProblem = caCondition('InvalidCACertificateRef', `${field}.validation has no caCertificateRefs.`);
+    firstProblem = caCondition('InvalidCACertificateRef', `The frontend validation ${field}.validation has no caCertificateRefs.`);
   }
   if (pems.length === 0) {
     return {
@@ -118,7 +118,7 @@ function resolveCARef(ref: api.SecretObjectReference, gwNamespace: string, index
   const kind = ref.kind ?? 'ConfigMap';
   const namespace = ref.namespace ?? gwNamespace;
   if (group !== '' || (kind !== 'ConfigMap' && kind !== 'Secret')) {
-    return caCondition('InvalidCACertificateKind', `${field} refers to ${group || 'core'}/${kind}; only core ConfigMaps and Secrets hold CA certificates.`);
+    return caCondition('InvalidCACertificateKind', `The CA certificate reference ${field} refers to ${group || 'core'}/${kind}; only core ConfigMaps and Secrets hold CA certificates.`);
   }
   const allowed = isReferenceAllowed(
     index,

@@ -44,13 +44,13 @@ export function parseListenerTLSOptions(options: Readonly<Record<string, string>
     const v = version.trim();
     if (v === '1.2' || v === 'TLSv1.2') minVersion = 'TLSv1.2';
     else if (v === '1.3' || v === 'TLSv1.3') minVersion = 'TLSv1.3';
-    else return { ok: false, message: `tls.options ${OPTION_MIN_VERSION} must be "1.2" or "1.3", not "${version}".` };
+    else return { ok: false, message: `The tls.options key ${OPTION_MIN_VERSION} must be "1.2" or "1.3", not "${version}".` };
   }
   const list = options?.[OPTION_CIPHERS];
   if (list !== undefined) {
     const c = list.trim();
     if (c === '' || c.length > 2048 || !CIPHER_LIST.test(c)) {
-      return { ok: false, message: `tls.options ${OPTION_CIPHERS} must be an OpenSSL cipher list such as "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256".` };
+      return { ok: false, message: `The tls.options key ${OPTION_CIPHERS} must be an OpenSSL cipher list such as "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256".` };
     }
     ciphers = c;
   }
