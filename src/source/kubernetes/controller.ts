@@ -154,7 +154,8 @@ export class KubernetesController {
   async #pass(): Promise<void> {
     const objects = this.informers.objects();
     const observed = this.informers.extraObjects();
-    const snapshot = buildSnapshot(objects as unknown as KubeObject[]);
+    const kubeObjects = objects as unknown as KubeObject[];
+    const snapshot = { ...buildSnapshot(kubeObjects), waygateParameters: kubeObjects.filter((o) => o.kind === 'WaygateParameters') };
     const provisioned = this.#o.provision?.addresses(observed) ?? {};
     const pool = [...new Set([...Object.values(provisioned).flat(), ...(this.#o.addressPool ?? [])])];
     const result = translate(snapshot, {
