@@ -177,7 +177,15 @@ async function probe(env: RunEnv, test: ConformanceTest, rc: RequestCase, reques
     ...(client ? { cert: client.cert, key: client.key } : {}),
   };
   const captured = await sendRequest(out);
-  const error = compareHttp({ scheme, host, path, method: out.method }, rc.expect, captured, expectedPath);
+  let error = compareHttp({ scheme, host, path, method: out.method }, rc.expect, captured, expectedPath);
+  // GatewayTLSBackendClientCertificate: the backend must have received the Gateway's client certificate.
+  const clientCert = rc.expect.request?.['clientCert'];
+  const wantCert = pemFor(env, typeof clientCert === 'string' ? clientCert : undefined);
+  if (error === null && wantCert) {
+    const flat = (pem: string): string => pem.replace(/\s+/g, '');
+    const got = captured.echo?.tls?.peerCertificates ?? [];
+    if (!got.some((p) => flat(p) === flat(wantCert.cert))) error = `expected the backend to receive the client certificate, got ${got.length} peer certificate(s)`;
+  }
   const where = `${out.method} ${scheme}://${t.address}:${t.port}${path} (Host ${host}, ${out.protocol})`;
   return { error: error === null ? null : `${where}: ${error}`, captured };
 }
