@@ -11,7 +11,9 @@ import { applyHeaderModifier } from './filters/header-modifier.js';
 import { rewritePath } from './filters/path-rewrite.js';
 import { buildLocation } from './filters/redirect.js';
 import { emptyHeaders, forwardableHeaders, headerValue, joinedHeader, type HeaderMap } from './headers.js';
-import { toRouteRequest } from './router/match.js';
+import { toGrpcReplyHeaders } from './grpc/status.js';
+import { parseGrpcTimeout } from './grpc/timeout.js';
+import { toRouteRequest, type RouteRequest } from './router/match.js';
 import { routeRequest } from './router/route.js';
 import type {
   CompiledBackend,
@@ -60,6 +62,10 @@ export interface ForwardPlan {
   readonly origin: string | null;
   /** Mirrors selected for this request (fractions already sampled). */
   readonly mirrors: readonly CompiledMirror[];
+  /** A gRPC call on a GRPCRoute rule: failures are answered with gRPC statuses. */
+  readonly grpc: boolean;
+  /** The call's `grpc-timeout` (any gRPC call), enforced as its deadline; null: none. */
+  readonly grpcTimeoutMs: number | null;
 }
 
 export type Plan = ReplyPlan | ForwardPlan;
@@ -134,6 +140,31 @@ function applyRequestFilters(filters: readonly ir.RequestFilter[], headers: Head
  */
 export function planRequest(server: CompiledServer, req: IncomingRequest, random: () => number): Plan {
   const rr = toRouteRequest(req.method, req.target, req.rawHeaders);
+  const plan = planRouted(server, req, rr, random);
+  return rr.grpc ? toGrpcPlan(plan, req.rawHeaders) : plan;
+}
+
+/**
+ * gRPC calls: answers the gateway makes itself become gRPC statuses (Trailers-Only, HTTP 200)
+ * when no route matched or the rule is a GRPCRoute's — unmatched → UNIMPLEMENTED, invalid or
+ * missing backend → UNAVAILABLE (see grpc/status.ts). A gRPC call through an HTTPRoute keeps
+ * HTTPRoute's answers. Forwarded calls carry their `grpc-timeout` deadline, and `te: trailers`
+ * to HTTP/2 backends (gRPC servers may require it; it is hop-by-hop, so it was not copied).
+ */
+function toGrpcPlan(plan: Plan, rawHeaders: readonly string[]): Plan {
+  if (plan.kind === 'reply') {
+    if (plan.code === null || (plan.rule !== null && plan.rule.kind !== 'GRPCRoute')) return plan;
+    return { ...plan, status: 200, headers: toGrpcReplyHeaders(plan.status, plan.code, plan.headers), body: '' };
+  }
+  if (plan.backend.protocol === 'h2c' || plan.backend.protocol === 'h2') plan.headers['te'] = 'trailers';
+  return {
+    ...plan,
+    grpc: plan.rule.kind === 'GRPCRoute',
+    grpcTimeoutMs: parseGrpcTimeout(joinedHeader(rawHeaders, 'grpc-timeout')),
+  };
+}
+
+function planRouted(server: CompiledServer, req: IncomingRequest, rr: RouteRequest, random: () => number): Plan {
   const { listener, rule } = routeRequest(server, req.host, rr);
   if (listener === null || rule === null) return reply(404, GW_ERR.NO_ROUTE, null, listener);
 
@@ -194,5 +225,7 @@ export function planRequest(server: CompiledServer, req: IncomingRequest, random
     headers,
     origin,
     mirrors,
+    grpc: false,
+    grpcTimeoutMs: null,
   };
 }

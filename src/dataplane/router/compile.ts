@@ -47,6 +47,7 @@ function compileAction(a: ir.Action): CompiledAction {
 export function compileRule(r: ir.Rule): CompiledRule {
   return {
     name: r.name,
+    kind: r.kind,
     route: r.route,
     requestFilters: r.requestFilters,
     responseHeaders: r.responseHeaders,
@@ -61,14 +62,16 @@ export function compileRule(r: ir.Rule): CompiledRule {
 function compileListener(l: ir.Listener): CompiledListener {
   const rules = l.rules.map(compileRule);
   const vhosts = l.virtualHosts.map((vh): { hostname: string; value: CompiledVirtualHost } => {
-    const entries: CompiledEntry[] = vh.entries.map((e) => {
+    const entries: CompiledEntry[] = [];
+    const grpcEntries: CompiledEntry[] = [];
+    for (const e of vh.entries) {
       const rule = rules[e.rule];
       if (rule === undefined) {
         throw new DataPlaneError(GW_ERR.INVALID_CONFIG, `listener ${l.name}: virtual host ${vh.hostname} points at missing rule ${e.rule}`);
       }
-      return { rule, match: compileMatch(e.match) };
-    });
-    return { hostname: vh.hostname, value: { hostname: vh.hostname, entries } };
+      (rule.kind === 'GRPCRoute' ? grpcEntries : entries).push({ rule, match: compileMatch(e.match) });
+    }
+    return { hostname: vh.hostname, value: { hostname: vh.hostname, entries, grpcEntries } };
   });
   return {
     name: l.name,

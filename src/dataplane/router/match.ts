@@ -6,6 +6,7 @@
  * evaluate to true only if all conditions are satisfied."
  */
 import type * as ir from '../../ir/types.js';
+import { isGrpcContentType } from '../grpc/status.js';
 import { joinedHeader } from '../headers.js';
 import { PATH_EXACT, PATH_PREFIX, PATH_REGEX, type CompiledMatch, type CompiledValueMatch } from './types.js';
 
@@ -19,6 +20,8 @@ export interface RouteRequest {
   readonly rawHeaders: readonly string[];
   /** First value of each query parameter, parsed lazily on the first query match. */
   parsedQuery: Record<string, string> | null;
+  /** A gRPC call (content-type application/grpc…): matched against GRPCRoute entries. */
+  readonly grpc: boolean;
 }
 
 /** Splits a request target into path and query without building a URL. */
@@ -30,6 +33,7 @@ export function toRouteRequest(method: string, target: string, rawHeaders: reado
     query: q === -1 ? '' : target.slice(q + 1),
     rawHeaders,
     parsedQuery: null,
+    grpc: isGrpcContentType(joinedHeader(rawHeaders, 'content-type')),
   };
 }
 

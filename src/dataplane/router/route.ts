@@ -6,6 +6,11 @@
  * Spec (Listener.Hostname, GatewayHTTPListenerIsolation): "a request MUST be routed by the most
  * specific listener that matches its hostname; it MUST NOT be routed by a less specific
  * listener" — the IR orders listeners most specific first, we keep the first hit.
+ *
+ * GRPCRoute rules are not merged with HTTPRoute rules ("Merging MUST not be done between
+ * GRPCRoutes and HTTPRoutes"): a gRPC call is matched against the virtual host's GRPCRoute
+ * entries (or its HTTPRoute entries when it has no GRPCRoute entry); other requests only
+ * against HTTPRoute entries.
  */
 import { lookupHost, normalizeHost } from './host-table.js';
 import { matches, type RouteRequest } from './match.js';
@@ -26,7 +31,8 @@ export function routeRequest(server: CompiledServer, rawHost: string, req: Route
   if (listener === null) return NO_LISTENER;
   const vhost = lookupHost(listener.vhosts, host);
   if (vhost === null) return { listener, rule: null };
-  const entries = vhost.entries;
+  // gRPC calls go to the GRPCRoute entries when the virtual host has any; never mixed.
+  const entries = req.grpc && vhost.grpcEntries.length > 0 ? vhost.grpcEntries : vhost.entries;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as CompiledEntry;
     if (matches(e.match, req)) return { listener, rule: e.rule };

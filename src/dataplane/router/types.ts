@@ -35,7 +35,13 @@ export interface CompiledEntry {
 
 export interface CompiledVirtualHost {
   readonly hostname: string;
+  /** HTTPRoute entries, in IR order: every request that is not gRPC is matched here. */
   readonly entries: readonly CompiledEntry[];
+  /**
+   * GRPCRoute entries, in IR order: gRPC requests are matched here when there are any (and
+   * then only here); otherwise against `entries`. The two kinds are never merged.
+   */
+  readonly grpcEntries: readonly CompiledEntry[];
 }
 
 /** A wildcard hostname compiled to its suffix: `*.example.com` → `.example.com`. */
@@ -113,6 +119,8 @@ export interface CompiledMirror {
 
 export interface CompiledRule {
   readonly name: string;
+  /** GRPCRoute rules answer gateway-made errors the gRPC way (grpc/status.ts). */
+  readonly kind: ir.Rule['kind'];
   readonly route: string;
   readonly requestFilters: readonly ir.RequestFilter[];
   readonly responseHeaders: ir.HeaderModifier | null;

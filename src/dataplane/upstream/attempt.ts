@@ -15,6 +15,12 @@ export interface UpstreamResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: Readable;
+  /**
+   * HTTP/2 trailers (gRPC's grpc-status, grpc-message), set when they arrive — before `body`
+   * ends; null until then and always for HTTP/1.1. Captured as soon as the response starts, as
+   * the trailers may arrive in the same read as the headers.
+   */
+  trailers: Record<string, string | string[] | undefined> | null;
 }
 
 /** What one attempt sends. */
@@ -86,7 +92,7 @@ export async function sendHttp1(pools: UpstreamPools, e: ir.Endpoint, r: Attempt
       // undici takes the SNI from the request (else from the Host header): the policy's hostname.
       ...(tls === null ? {} : ({ servername: tls.serverName } as object)),
     });
-    return { status: res.statusCode, headers: res.headers, body: res.body };
+    return { status: res.statusCode, headers: res.headers, body: res.body, trailers: null };
   } catch (err) {
     throw classifyUpstreamError(err, r.signal);
   }
@@ -138,7 +144,11 @@ export function sendH2c(pools: UpstreamPools, e: ir.Endpoint, r: AttemptRequest)
       stream.setTimeout(0);
       stream.removeListener('error', fail);
       // Later stream errors surface through the body's consumer (pipeline).
-      resolve({ status: Number(headers[':status'] ?? 502), headers, body: stream });
+      const up: UpstreamResponse = { status: Number(headers[':status'] ?? 502), headers, body: stream, trailers: null };
+      stream.once('trailers', (t) => {
+        up.trailers = t;
+      });
+      resolve(up);
     });
     if (r.body instanceof Buffer) stream.end(r.body);
     else if (r.body !== null) pipeline(r.body, stream, () => undefined);

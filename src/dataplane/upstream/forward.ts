@@ -15,7 +15,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import { DataPlaneError, GW_ERR, statusText } from '../errors.js';
+import { DataPlaneError, GW_ERR, statusText, type ErrorCode } from '../errors.js';
+import { endWithGrpcStatus, isGrpcReply, toGrpcReplyHeaders, writeGrpcReply } from '../grpc/status.js';
+import { isHttp2Response, relayHttp2 } from '../grpc/relay.js';
 import { sendMirrors } from '../filters/mirror.js';
 import { emptyHeaders, responseHeadersFromUpstream, type HeaderMap } from '../headers.js';
 import { decorateResponse, type ForwardPlan } from '../plan.js';
@@ -56,6 +58,11 @@ export function writeReply(res: ServerResponse, status: number, headers: HeaderM
     res.destroy();
     return;
   }
+  // gRPC statuses made by the plan (grpc/status.ts) go out as Trailers-Only answers.
+  if (isGrpcReply(status, headers)) {
+    writeGrpcReply(res, headers);
+    return;
+  }
   if (body !== '') {
     headers['content-type'] ??= 'text/plain; charset=utf-8';
     headers['content-length'] = String(Buffer.byteLength(body));
@@ -69,12 +76,29 @@ export function writeReply(res: ServerResponse, status: number, headers: HeaderM
 function replyError(res: ServerResponse, plan: ForwardPlan, err: DataPlaneError): void {
   const headers = emptyHeaders();
   decorateResponse(headers, plan.rule, plan.backend, plan.origin);
+  if (plan.grpc) {
+    writeGrpcReply(res, toGrpcReplyHeaders(err.status, err.code, headers));
+    return;
+  }
   writeReply(res, err.status, headers, `${statusText(err.status)}\n`);
 }
 
-function streamResponse(ctx: ForwardContext, plan: ForwardPlan, up: UpstreamResponse, res: ServerResponse, done: () => void): void {
+function streamResponse(
+  ctx: ForwardContext,
+  plan: ForwardPlan,
+  up: UpstreamResponse,
+  res: ServerResponse,
+  signal: AbortSignal,
+  done: () => void,
+): void {
   const headers = responseHeadersFromUpstream(up.headers);
   decorateResponse(headers, plan.rule, plan.backend, plan.origin);
+  if ((plan.backend.protocol === 'h2c' || plan.backend.protocol === 'h2') && isHttp2Response(res)) {
+    // HTTP/2 end to end: trailers relayed (gRPC), Trailers-Only kept (grpc/relay.ts).
+    const abortReason = (): ErrorCode | null => (signal.aborted ? ((signal.reason as DataPlaneError).code ?? null) : null);
+    relayHttp2(up, res, headers, { grpc: plan.grpc || plan.grpcTimeoutMs !== null, abortReason }, done);
+    return;
+  }
   res.writeHead(up.status, headers);
   pipeline(up.body, res, (err) => {
     if (err && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
@@ -93,7 +117,8 @@ export async function forwardRequest(ctx: ForwardContext, plan: ForwardPlan, req
   const retry = rule.retry;
   const ac = new AbortController();
   const signal = ac.signal;
-  const requestMs = rule.timeouts.requestMs;
+  // A gRPC call's grpc-timeout is its deadline too: the shorter one wins.
+  const requestMs = minTimeout(rule.timeouts.requestMs, plan.grpcTimeoutMs);
   let deadline: NodeJS.Timeout | null = null;
   let finished = false;
   const onClose = (): void => {
@@ -108,8 +133,12 @@ export async function forwardRequest(ctx: ForwardContext, plan: ForwardPlan, req
   if (requestMs !== null && requestMs > 0) {
     deadline = setTimeout(() => {
       ac.abort(new DataPlaneError(GW_ERR.UPSTREAM_TIMEOUT, 'request timeout'));
-      // Headers already sent: the answer cannot become a 504 any more; cut it.
-      if (res.headersSent && !finished) res.destroy();
+      // Headers already sent: the answer cannot become a 504 any more; cut it (a gRPC call on
+      // HTTP/2 ends with DEADLINE_EXCEEDED in its trailers instead).
+      if (res.headersSent && !finished) {
+        if ((plan.grpc || plan.grpcTimeoutMs !== null) && isHttp2Response(res)) endWithGrpcStatus(res, 504, GW_ERR.UPSTREAM_TIMEOUT);
+        else res.destroy();
+      }
     }, requestMs);
   }
 
@@ -165,7 +194,7 @@ export async function forwardRequest(ctx: ForwardContext, plan: ForwardPlan, req
         await sleep(backoff(retry.backoffMs, attempt, ctx.random), signal);
         continue;
       }
-      await new Promise<void>((resolve) => streamResponse(ctx, plan, up, res, resolve));
+      await new Promise<void>((resolve) => streamResponse(ctx, plan, up, res, signal, resolve));
       return;
     }
   } catch (e) {
@@ -182,6 +211,13 @@ export async function forwardRequest(ctx: ForwardContext, plan: ForwardPlan, req
   } finally {
     cleanup();
   }
+}
+
+/** The shorter of two optional timeouts (null: none). */
+function minTimeout(a: number | null, b: number | null): number | null {
+  if (a === null || a <= 0) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
 }
 
 /** Exponential backoff from the configured minimum, with up to 25 % jitter. */
