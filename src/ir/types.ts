@@ -133,7 +133,12 @@ export interface StreamRoute {
 export interface VirtualHost {
   /** `foo.example.com`, `*.example.com` or `*`. */
   readonly hostname: string;
-  /** Ordered by precedence; the first entry whose match holds serves the request. */
+  /**
+   * Ordered by precedence; the first entry whose match holds serves the request. GRPCRoute
+   * entries (their rule's kind) come first and are never merged with HTTPRoute entries: a gRPC
+   * call (content-type application/grpc…) is matched against the GRPCRoute entries when there
+   * are any, else against the HTTPRoute entries; any other request only against HTTPRoute ones.
+   */
   readonly entries: readonly RouteEntry[];
 }
 
