@@ -11,6 +11,7 @@ import { watchDirectory } from '../source/file/watch.js';
 import { silentLogger, type Logger } from '../log.js';
 import { isBindableAddress, localInterfaceAddresses } from './addresses.js';
 import { StandaloneRuntime } from './standalone.js';
+import { WorkerPool } from './workers.js';
 
 export interface CreateRuntimeOptions {
   /** Directory of Gateway API YAML. */
@@ -23,6 +24,11 @@ export interface CreateRuntimeOptions {
   readonly debounceMs?: number;
   /** Watch the directory (default true); false: passes run only on reload(). */
   readonly watch?: boolean;
+  /**
+   * Data plane worker processes (default 0): 2 or more run the data plane in that many worker
+   * processes sharing the listening sockets (./workers.ts); 0 or 1 keep it in this process.
+   */
+  readonly workers?: number;
 }
 
 /** A StandaloneRuntime over a directory, not yet started. */
@@ -32,7 +38,10 @@ export function createStandaloneRuntime(options: CreateRuntimeOptions): Standalo
   const debounceMs = options.debounceMs ?? 10;
   return new StandaloneRuntime({
     source: new FileSource(options.dir, { clock }),
-    dataPlane: createDataPlane({ log: (level, msg, fields) => log.log(level, msg, fields) }),
+    dataPlane:
+      (options.workers ?? 0) >= 2
+        ? new WorkerPool({ workers: options.workers ?? 2, log: log.child({ component: 'dataplane' }) })
+        : createDataPlane({ log: (level, msg, fields) => log.log(level, msg, fields) }),
     translate,
     mergeTransitionTimes,
     ...(options.watch === false ? {} : { watch: (onChange) => watchDirectory(options.dir, onChange, { debounceMs }) }),

@@ -97,7 +97,9 @@ export async function startEcho(name: string): Promise<{ proc: Proc; port: numbe
 export async function startServe(dir: string, pool: string, extra: readonly string[] = []): Promise<{ proc: Proc; admin: string }> {
   const adminPort = await freePort();
   const admin = `127.0.0.1:${adminPort}`;
-  const proc = run(process.execPath, ['--import', 'tsx', CLI, 'serve', '-f', dir, '--admin-address', admin, '--address-pool', pool, ...extra]);
+  // In-process data plane unless the test asks for workers (counters are then exact at once).
+  const workers = extra.includes('--workers') ? [] : ['--workers', '1'];
+  const proc = run(process.execPath, ['--import', 'tsx', CLI, 'serve', '-f', dir, '--admin-address', admin, '--address-pool', pool, ...workers, ...extra]);
   await waitFor('waygate /readyz', async () => {
     if (proc.child.exitCode !== null) throw new Error(`serve exited early: ${proc.stderr}`);
     const res = await fetch(`http://${admin}/readyz`).catch(() => null);

@@ -3,6 +3,7 @@
  * reloading on every change, with the admin endpoint beside it.
  */
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { isLoopbackHost, parseHostPort } from '../../admin/address.js';
 import { startAdminServer, type AdminServer } from '../../admin/server.js';
 import { createLogger, errorFields, isLogLevel, type LogFormat } from '../../log.js';
@@ -24,6 +25,8 @@ Flags:
       --admin-allow-remote     allow a non-loopback admin address
       --address-pool POOL      Gateway addresses: a CIDR or a comma list (default ${DEFAULT_ADDRESS_POOL})
       --grace-period DUR       how long in-flight requests may finish on shutdown (default 10s)
+      --workers N              data plane worker processes sharing the listening sockets
+                               (default: one per core, here ${availableParallelism()}); 0 or 1: in this process
       --log-level LEVEL        debug | info | warn | error (default info)
       --log-format FORMAT      text | json (default text)
 `;
@@ -35,6 +38,7 @@ const FLAGS = {
   'admin-allow-remote': { type: 'boolean', default: false },
   'address-pool': { type: 'string', default: DEFAULT_ADDRESS_POOL },
   'grace-period': { type: 'string', default: '10s' },
+  workers: { type: 'string' },
   'log-level': { type: 'string', default: 'info' },
   'log-format': { type: 'string', default: 'text' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -64,6 +68,8 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
     throw new UsageError(`--admin-address ${flags['admin-address']} is not a loopback address; add --admin-allow-remote to expose the admin endpoint`);
   }
   const graceMs = parseDurationMs(flags['grace-period'], '--grace-period');
+  const workers = flags.workers === undefined ? availableParallelism() : Number(flags.workers);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new UsageError('--workers must be a whole number from 0 to 256');
 
   const log = createLogger({ level, format: format as LogFormat, write: io.err });
   const info = await stat(dir).catch(() => null);
@@ -72,7 +78,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
     return EXIT_FAILURE;
   }
 
-  const runtime = createStandaloneRuntime({ dir, controllerName: flags['controller-name'], addressPool: pool, log: log.child({ component: 'runtime' }) });
+  const runtime = createStandaloneRuntime({ dir, controllerName: flags['controller-name'], addressPool: pool, workers, log: log.child({ component: 'runtime' }) });
   let stopping = false;
   let adminServer: AdminServer;
   try {
@@ -117,7 +123,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   });
 
   await runtime.start();
-  log.info('waygate serving', { dir, admin: adminServer.url, controllerName: flags['controller-name'], ready: runtime.ready });
+  log.info('waygate serving', { dir, admin: adminServer.url, controllerName: flags['controller-name'], workers: workers >= 2 ? workers : 0, ready: runtime.ready });
   const code = await done;
   log.info('stopped', { code });
   // Safety net: if some handle outlives the shutdown, do not hang around.
