@@ -32,6 +32,8 @@ export interface PodLogLine {
 }
 
 const ECHO_IMAGE = /echo-basic/;
+/** CoreDNS (base manifests, UDPRoute tests): stood in for by the UDP echo's DNS mode. */
+const COREDNS_IMAGE = /coredns\/coredns/;
 
 /** The echo child process and the pods it hosts. */
 export class EchoProcess {
@@ -175,7 +177,8 @@ export function planDeployment(dep: KObject, cluster: Pick<Cluster, 'get'>, pods
   const replicas = spec.replicas ?? 1;
   const hash = createHash('sha1').update(JSON.stringify(spec.template ?? {})).digest('hex').slice(0, 10);
   const container = spec.template?.spec?.containers?.[0] ?? {};
-  const supported = ECHO_IMAGE.test(container.image ?? '');
+  const coredns = COREDNS_IMAGE.test(container.image ?? '');
+  const supported = ECHO_IMAGE.test(container.image ?? '') || coredns;
   const labels = spec.template?.metadata?.labels ?? {};
   const out: PlannedPod[] = [];
   for (let i = 0; i < replicas; i++) {
@@ -216,6 +219,7 @@ export function planDeployment(dep: KObject, cluster: Pick<Cluster, 'get'>, pods
       }
       env[e.name] = value;
     }
+    if (coredns) Object.assign(env, { UDP_ECHO_SERVER: '1', WAYGATE_DNS: '1', UDP_PORT: '53', POD_NAME: name, NAMESPACE: ns });
     const ip = supported ? allocate() : '';
     out.push({ info: { name, namespace: ns, ip, labels, deployment: dep.metadata.name, supported, ready: false }, spec: { name, namespace: ns, ip, env }, files });
   }

@@ -16,6 +16,8 @@ import { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { canonicalHeaderKey, parseGoDuration, sleep } from '../util.js';
+import { startTcpEcho, type L4Echo } from './tcp.js';
+import { startUdpEcho } from './udp.js';
 
 /** What the runner tells the echo process about one pod. */
 export interface EchoPodSpec {
@@ -74,6 +76,8 @@ export class EchoPod {
   readonly #servers: Array<net.Server> = [];
   readonly #sockets = new Set<net.Socket>();
   readonly #retries: RetryCounters = new Map();
+  /** TCP/UDP echoes (tcp.ts, udp.ts) started by the other modes. */
+  readonly #l4: L4Echo[] = [];
   /** Ports actually bound (useful with port 0 in tests). */
   readonly ports: { http?: number; h2c?: number; https?: number } = {};
 
@@ -165,6 +169,10 @@ export class EchoPod {
 
   /** Seam for the gRPC, TCP and UDP echo modes (their own issue). */
   async #startOtherMode(mode: EchoMode): Promise<void> {
+    if (mode === 'tcp' || mode === 'udp') {
+      this.#l4.push(await (mode === 'tcp' ? startTcpEcho : startUdpEcho)(this.spec, this.#log));
+      return;
+    }
     this.#log(`echo mode ${mode} is not implemented yet; pod ${this.spec.name} serves nothing`);
   }
 
@@ -333,6 +341,7 @@ export class EchoPod {
   /** Closes every listener and connection of the pod. */
   async close(): Promise<void> {
     for (const s of this.#sockets) s.destroy();
+    await Promise.all(this.#l4.map((e) => e.close()));
     await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 }
