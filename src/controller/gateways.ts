@@ -13,6 +13,7 @@ import type { AddressOptions } from './translate.js';
 import { assignAddresses, validateSpecAddresses, type AddressAssignment } from './addresses.js';
 import { detectConflicts, listenerConditions, validateListener, type Conflict, type ListenerValidation } from './listeners.js';
 import { applyFrontendValidation, resolveFrontendValidation } from './frontend-validation.js';
+import { markOverlappingTLSHostnames } from './listener-tls.js';
 import {
   isListenerSetAllowed,
   listenerSetAcceptance,
@@ -236,6 +237,7 @@ function finishGateway(node: GatewayNode, entries: readonly Entry[], assignment:
     else state = listenerProgrammed();
     l.conditions.push(...listenerConditions(e.validation, e.conflict, state));
   }
+  markOverlappingTLSHostnames(entries.map((e) => e.node));
 
   for (const ls of node.listenerSets) {
     const accepted = ls.conditions.find((c) => c.type === 'Accepted');

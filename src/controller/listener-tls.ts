@@ -1,7 +1,7 @@
 /**
  * ir.ListenerTLS for Terminate listeners: the certificates resolved by certificates.ts, the
  * waygate options of `tls.options`, and (for HTTPS) the frontend client validation decided by
- * frontend-validation.ts. Also detects listeners whose TLS hostnames overlap on one port.
+ * frontend-validation.ts.
  *
  * "Options are a list of key/value pairs to enable extended TLS configuration for each
  * implementation. [...] A set of common keys MAY be defined by the API in the future. To avoid
@@ -13,9 +13,12 @@
  * - `waygate.dev/min-version`: `1.2` (default) or `1.3`;
  * - `waygate.dev/ciphers`: an OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are fixed).
  * A bad value of one of our keys makes the listener Accepted=False UnsupportedValue.
+ *
+ * Also: OverlappingTLSConfig on HTTPS listeners whose hostnames overlap on one port.
  */
 import type * as ir from '../ir/types.js';
 import type { ResolvedCertificate } from './certificates.js';
+import type { ListenerNode } from './model.js';
 
 /** The option key for the lowest TLS version offered. */
 export const OPTION_MIN_VERSION = 'waygate.dev/min-version';
@@ -76,39 +79,42 @@ export function withClientValidation(tls: ir.ListenerTLS, clientValidation: ir.C
   return { ...tls, clientValidation };
 }
 
-/** A listener as overlap detection sees it. */
-export interface TLSHostnameCandidate {
-  readonly port: number;
-  /** Lower-cased hostname, or '' for any. */
-  readonly hostname: string;
-}
-
 /**
- * Indexes of the candidates whose hostnames overlap with another candidate's on the same port.
+ * Sets OverlappingTLSConfig on the accepted HTTPS listeners of one Gateway's merged listener set
+ * whose hostnames overlap with another's on the same port.
  *
- * "OverlappingTLSConfig [...] indicates that the hostname of this listener overlaps with the
- * hostname of another listener on the same port [...] e.g. `*.example.com` and
- * `foo.example.com`" — a connection for the narrower name could be coalesced onto the broader
- * listener's certificate, so both carry the condition. Listeners without a hostname are left
- * out: every other listener would overlap with them, which tells the user nothing.
+ * "Controllers MUST detect the presence of overlapping hostnames and MAY detect the presence of
+ * overlapping certificates. This condition MUST be set on all Listeners with overlapping TLS
+ * config. [...] This is a negative polarity condition and MUST NOT be set when it is False."
+ * (ListenerConditionOverlappingTLSConfig, reason OverlappingHostnames). Two hostnames overlap
+ * when one covers a name the other covers too: a wildcard and a name under it, or a listener
+ * without hostname (any name) and any other listener. Such connections may be coalesced by
+ * HTTP/2 clients, which the data plane answers with 421 (docs/tls.md).
  */
-export function overlappingTLSHostnames(candidates: readonly TLSHostnameCandidate[]): Set<number> {
-  const out = new Set<number>();
-  for (let i = 0; i < candidates.length; i++) {
-    for (let j = i + 1; j < candidates.length; j++) {
-      const a = candidates[i]!;
-      const b = candidates[j]!;
-      if (a.port !== b.port || a.hostname === '' || b.hostname === '' || a.hostname === b.hostname) continue;
-      if (covers(a.hostname, b.hostname) || covers(b.hostname, a.hostname)) {
-        out.add(i);
-        out.add(j);
-      }
-    }
+export function markOverlappingTLSHostnames(listeners: readonly ListenerNode[]): void {
+  const https = listeners.filter((l) => l.accepted && l.listener.protocol === 'HTTPS');
+  const hostOf = (l: ListenerNode): string => (l.listener.hostname ?? '').toLowerCase();
+  for (const l of https) {
+    const others = https.filter((o) => o !== l && o.listener.port === l.listener.port && overlaps(hostOf(l), hostOf(o)));
+    if (others.length === 0) continue;
+    const names = others.map((o) => `${o.listener.name} (${o.listener.hostname ?? 'any hostname'})`).join(', ');
+    l.conditions.push({
+      type: 'OverlappingTLSConfig',
+      status: 'True',
+      reason: 'OverlappingHostnames',
+      message: `The hostname ${l.listener.hostname ?? '(any)'} overlaps on port ${l.listener.port} with ${others.length === 1 ? 'listener' : 'listeners'} ${names}; a request whose Host selects another listener than its TLS SNI did is answered 421 Misdirected Request.`,
+    });
   }
-  return out;
 }
 
-/** True when wildcard `pattern` (`*.example.com`) matches `host` (exact or a narrower wildcard). */
+/** True when two distinct listener hostnames ('' = any) can both match one request name. */
+export function overlaps(a: string, b: string): boolean {
+  if (a === b) return false; // identical hostnames are a conflict, not an overlap
+  if (a === '' || b === '') return true;
+  return covers(a, b) || covers(b, a);
+}
+
+/** True when wildcard `pattern` (`*.example.com`) matches `host` (a name or a narrower wildcard). */
 function covers(pattern: string, host: string): boolean {
   if (!pattern.startsWith('*.')) return false;
   const suffix = pattern.slice(1);

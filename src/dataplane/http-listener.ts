@@ -73,6 +73,7 @@ export class HttpListener {
       ctx.log,
     );
     this.#server = this.#front.server;
+    this.#warnTLS(table);
   }
 
   /** The table new requests use. */
@@ -83,7 +84,16 @@ export class HttpListener {
   /** Swaps the table (and for HTTPS the certificates new handshakes use). */
   set table(table: CompiledServer) {
     this.#table = table;
-    if (table.tls) this.#front.setTLS(table.tls);
+    if (table.tls) {
+      this.#front.setTLS(table.tls);
+      this.#warnTLS(table);
+    }
+  }
+
+  #warnTLS(table: CompiledServer): void {
+    if (table.tls && table.tls.problems.length > 0) {
+      this.#ctx.log('warn', 'TLS material not used', { server: table.name, problems: table.tls.problems });
+    }
   }
 
   /** True once `drain` has begun. */
