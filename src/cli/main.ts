@@ -14,6 +14,8 @@ Commands:
   serve     run waygate on a directory of Gateway API YAML (hot reload, admin endpoint)
   validate  load a directory once and report problems; -o prints the statuses
   status    show Gateways, listeners and routes with their conditions
+  controller  run in Kubernetes: watch the API server, write status, provision proxies
+  proxy     run the data plane of one Gateway, fed by the controller
 
 Run 'waygate <command> --help' for a command's flags.
 `;
@@ -23,6 +25,8 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: Io) => Pro
   serve: async (argv, io) => (await import('./commands/serve.js')).serveCommand(argv, io),
   validate: async (argv, io) => (await import('./commands/validate.js')).validateCommand(argv, io),
   status: async (argv, io) => (await import('./commands/status.js')).statusCommand(argv, io),
+  controller: async (argv, io) => (await import('./commands/controller.js')).controllerCommand(argv, io),
+  proxy: async (argv, io) => (await import('./commands/proxy.js')).proxyCommand(argv, io),
 };
 
 /** Runs the CLI; resolves with the exit code. */

@@ -1,0 +1,90 @@
+/**
+ * `waygate proxy`: a data plane process for one Gateway, fed by the controller's config stream
+ * (see src/proxy). Binds every listener port on --bind-address; /readyz is 200 once a config
+ * is applied and stays 200 while the controller is unreachable (the last config keeps serving).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseHostPort } from '../../admin/address.js';
+import { createDataPlane } from '../../dataplane/index.js';
+import { createLogger, errorFields, isLogLevel, type LogFormat } from '../../log.js';
+import { startHealthServer } from '../../proxy/health-server.js';
+import { ProxyRuntime } from '../../proxy/proxy-runtime.js';
+import { EXIT_FAILURE, EXIT_OK, parseDurationMs, parseFlags, UsageError, type Io } from '../args.js';
+
+export const PROXY_USAGE = `Usage: waygate proxy --controller URL --gateway NS/NAME --token-file FILE [flags]
+
+Runs the data plane of one Gateway with the config the controller streams to it.
+
+Flags:
+      --controller URL       the controller's config stream (https://… or http://…)
+      --gateway NS/NAME      the Gateway this proxy serves
+      --token-file FILE      the stream token (from the provisioned Secret)
+      --ca-file FILE         CA certificate of the stream server (https)
+      --bind-address IP      address listeners bind (default 0.0.0.0)
+      --admin-address H:P    health endpoint (default 0.0.0.0:9902)
+      --grace-period DUR     drain time on shutdown (default 10s)
+      --log-level LEVEL      debug | info | warn | error (default info)
+      --log-format FORMAT    text | json (default json)
+`;
+
+const FLAGS = {
+  controller: { type: 'string' },
+  gateway: { type: 'string' },
+  'token-file': { type: 'string' },
+  'ca-file': { type: 'string' },
+  'bind-address': { type: 'string', default: '0.0.0.0' },
+  'admin-address': { type: 'string', default: '0.0.0.0:9902' },
+  'grace-period': { type: 'string', default: '10s' },
+  'log-level': { type: 'string', default: 'info' },
+  'log-format': { type: 'string', default: 'json' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** Runs until SIGTERM/SIGINT. */
+export async function proxyCommand(argv: readonly string[], io: Io): Promise<number> {
+  const flags = parseFlags(argv, FLAGS);
+  if (flags.help) {
+    io.out(PROXY_USAGE);
+    return EXIT_OK;
+  }
+  if (!flags.controller || !flags.gateway || !flags['token-file']) throw new UsageError('--controller, --gateway and --token-file are required');
+  if (!/^[^/]+\/[^/]+$/.test(flags.gateway)) throw new UsageError('--gateway must be NS/NAME');
+  const level = flags['log-level'];
+  if (!isLogLevel(level)) throw new UsageError('--log-level must be debug, info, warn or error');
+  const admin = parseHostPort(flags['admin-address']);
+  const graceMs = parseDurationMs(flags['grace-period'], '--grace-period');
+  const log = createLogger({ level, format: flags['log-format'] as LogFormat, write: io.err });
+  let token: string;
+  let caPem: string | undefined;
+  try {
+    token = (await readFile(flags['token-file'], 'utf8')).trim();
+    caPem = flags['ca-file'] ? await readFile(flags['ca-file'], 'utf8') : undefined;
+  } catch (err) {
+    log.error('cannot read credentials', errorFields(err));
+    return EXIT_FAILURE;
+  }
+  const runtime = new ProxyRuntime({
+    url: flags.controller,
+    gateway: flags.gateway,
+    token,
+    ...(caPem ? { caPem } : {}),
+    bindAddress: flags['bind-address'],
+    dataPlane: createDataPlane({ log: (lvl, msg, fields) => log.log(lvl, msg, fields) }),
+    log: log.child({ component: 'proxy', gateway: flags.gateway }),
+  });
+  let stopping = false;
+  const health = await startHealthServer(admin.host, admin.port, () => runtime.ready && !stopping);
+  runtime.start();
+  log.info('waygate proxy started', { gateway: flags.gateway, controller: flags.controller, admin: health.url });
+  const code = await new Promise<number>((resolve) => {
+    const onSignal = (): void => {
+      if (stopping) process.exit(EXIT_FAILURE);
+      stopping = true;
+      runtime.stop(graceMs).then(() => health.close()).then(() => resolve(EXIT_OK), () => resolve(EXIT_FAILURE));
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  setTimeout(() => process.exit(code), 1000).unref();
+  return code;
+}
