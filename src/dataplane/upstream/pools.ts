@@ -2,11 +2,13 @@
  * Keep-alive connection pools to backend endpoints: one undici `Pool` per endpoint (HTTP/1.1,
  * `pipelining: 1`) and one HTTP/2 session per h2c endpoint. Created lazily on first use, kept
  * across config swaps while the endpoint is still referenced, closed when a new config no longer
- * references it (gracefully: requests in flight on it finish first).
+ * references it (gracefully: requests in flight on it finish first). Backends reached over TLS
+ * (BackendTLSPolicy) get pools of their own, keyed by endpoint and TLS identity (poolKey, tls.ts).
  */
 import http2 from 'node:http2';
 import { Pool } from 'undici';
 import type * as ir from '../../ir/types.js';
+import { backendTLSConnectOptions, tlsIdentity } from './tls.js';
 import { backendTLSConnectOptions, tlsIdentity } from './tls.js';
 
 /** Tuning for the upstream side. */
@@ -26,6 +28,11 @@ export interface UpstreamOptions {
 /** `host:port` with brackets for IPv6. */
 export function endpointKey(e: ir.Endpoint): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+/** The pool of an endpoint: one per endpoint and TLS identity (a policy change = new pool). */
+export function poolKey(e: ir.Endpoint, tls: ir.BackendTLS | null): string {
+  return tls === null ? endpointKey(e) : `${endpointKey(e)}|tls:${tlsIdentity(tls)}`;
 }
 
 /** The pool of an endpoint: one per endpoint and TLS identity (a policy change = new pool). */
