@@ -9,7 +9,6 @@ import http2 from 'node:http2';
 import { Pool } from 'undici';
 import type * as ir from '../../ir/types.js';
 import { backendTLSConnectOptions, tlsIdentity } from './tls.js';
-import { backendTLSConnectOptions, tlsIdentity } from './tls.js';
 
 /** Tuning for the upstream side. */
 export interface UpstreamOptions {
@@ -28,11 +27,6 @@ export interface UpstreamOptions {
 /** `host:port` with brackets for IPv6. */
 export function endpointKey(e: ir.Endpoint): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
-}
-
-/** The pool of an endpoint: one per endpoint and TLS identity (a policy change = new pool). */
-export function poolKey(e: ir.Endpoint, tls: ir.BackendTLS | null): string {
-  return tls === null ? endpointKey(e) : `${endpointKey(e)}|tls:${tlsIdentity(tls)}`;
 }
 
 /** The pool of an endpoint: one per endpoint and TLS identity (a policy change = new pool). */
