@@ -14,11 +14,10 @@
 import type * as ir from '../ir/types.js';
 import { objectKey } from '../source/snapshot.js';
 import { compareListenerSpecificity, serverName } from './build-servers.js';
-import { resolveCertificateRefs } from './certificates.js';
-import type { GatewayNode, ListenerNode, ResourceIndex } from './model.js';
+import type { GatewayNode, ListenerNode } from './model.js';
 import type { StreamAttachment } from './stream-routes.js';
 
-/** Builds the ListenerTLS of a Terminate listener (injected: listener-tls.ts when present). */
+/** The ListenerTLS of a Terminate listener (translate passes the one listener-tls.ts built). */
 export type ListenerTLSBuilder = (listener: ListenerNode) => ir.ListenerTLS | null;
 
 const STREAM_PROTOCOLS = new Set(['TLS', 'TCP', 'UDP']);
@@ -81,26 +80,5 @@ export function buildStreamListener(
     mode,
     tls: mode === 'terminate' ? buildTLS(l) : null,
     routes,
-  };
-}
-
-/**
- * A minimal ListenerTLS for Terminate listeners, from the listener's certificateRefs (already
- * validated: the listener would not be programmed otherwise). TLS 1.2 minimum, default ciphers,
- * no client validation. Replaced by listener-tls.ts (frontend validation, options) when wired.
- */
-export function minimalListenerTLS(index: ResourceIndex): ListenerTLSBuilder {
-  return (l) => {
-    const owner = l.listenerSet
-      ? { kind: 'ListenerSet' as const, namespace: l.listenerSet.listenerSet.metadata.namespace ?? '' }
-      : { kind: 'Gateway' as const, namespace: l.gateway.gateway.metadata.namespace ?? '' };
-    const result = resolveCertificateRefs(l.listener.tls?.certificateRefs ?? [], owner, index);
-    if (!result.ok) return null;
-    return {
-      certificates: result.certificates.map((c) => ({ name: c.secret, certPem: c.certPem, keyPem: c.keyPem })),
-      clientValidation: null,
-      minVersion: 'TLSv1.2',
-      ciphers: null,
-    };
   };
 }

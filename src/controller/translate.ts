@@ -32,7 +32,7 @@ import { buildBackendTLSPolicies } from './backend-tls-policies.js';
 import { collectPolicyAncestors, renderBackendTLSPolicyStatuses } from './backend-tls-status.js';
 import { finishBackendTLS, resolveBackendClientCertificates } from './backend-client-certificate.js';
 import { processStreamRoutes } from './stream-routes.js';
-import { buildStreamServers, minimalListenerTLS } from './build-stream-listeners.js';
+import { buildStreamServers } from './build-stream-listeners.js';
 import { renderGatewayClassStatus, renderGatewayStatus, renderListenerSetStatus, renderRouteStatus } from './status.js';
 
 export interface TranslateOptions {
@@ -97,7 +97,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
 
   const servers = [
     ...buildServers(gateways, buildVirtualHosts),
-    ...buildStreamServers(gateways, streams.attachments, minimalListenerTLS(index)),
+    ...buildStreamServers(gateways, streams.attachments, (l) => l.tls ?? null),
   ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const config: ir.Config = { version: IR_VERSION, servers };
 

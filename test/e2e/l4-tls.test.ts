@@ -116,3 +116,38 @@ test('tls mixed: Terminate and Passthrough listeners on one port, chosen by SNI;
   });
   assert.match(raw, /ECONNRESET|closed/);
 });
+
+test('tls terminate: a certificate that does not load fails only its listener; client validation is enforced', async (t) => {
+  const plain = await startTcpBackend('plain');
+  const broken: ir.ListenerTLS = { ...terminateTls(gatewayCert), certificates: [{ name: 'default/bad', certPem: gatewayCert.cert, keyPem: otherCert.key }] };
+  const clientCa = makeCert({ commonName: 'client CA', isCA: true });
+  const client = makeCert({ commonName: 'client', issuer: clientCa, usage: 'client' });
+  const mtls: ir.ListenerTLS = { ...terminateTls(otherCert), clientValidation: { caPems: [clientCa.cert], mode: 'AllowValidOnly' } };
+  const gw = await startGateway(
+    config('TLS', [
+      listener('bad', 'terminate', [route('b', [svc(plain)])], { hostname: 'tls.example.com', tls: broken }),
+      listener('mtls', 'terminate', [route('m', [svc(plain)])], { hostname: 'other.example.com', tls: mtls }),
+    ]),
+  );
+  t.after(async () => {
+    await gw.dp.close(100);
+    await plain.close();
+  });
+  assert.ok((await dial(gw.port(), 'tls.example.com')).error, 'no usable certificate: the handshake fails');
+  // Without a client certificate the AllowValidOnly listener refuses the handshake.
+  const anonymous = await dial(gw.port(), 'other.example.com', 'PING\n');
+  assert.ok(anonymous.error, JSON.stringify(anonymous));
+  const withCert = await new Promise<string>((resolve) => {
+    const s = tls.connect({ host: '127.0.0.1', port: gw.port(), servername: 'other.example.com', ca: ca.cert, cert: client.cert, key: client.key, checkServerIdentity: () => undefined });
+    let buf = '';
+    s.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) {
+        s.destroy();
+        resolve(buf.split('\n')[0] ?? '');
+      }
+    });
+    s.on('error', (e) => resolve(`error: ${e.message}`));
+  });
+  assert.equal(withCert, 'plain');
+});

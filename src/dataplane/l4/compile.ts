@@ -4,12 +4,13 @@
  * Terminate listeners. Connections read the table once when they start.
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
 import type * as ir from '../../ir/types.js';
 import { DataPlaneError, GW_ERR } from '../errors.js';
 import { buildHostTable, lookupHost } from '../router/host-table.js';
 import type { HostTable } from '../router/types.js';
 import { cumulativeWeights, pickWeighted } from '../router/weighted.js';
+import { bestNameScore, certificateNames } from '../tls/cert-names.js';
+import { DEFAULT_CIPHERS } from '../tls/server-tls.js';
 
 /** A backend a connection or UDP session can be sent to. */
 export type L4Backend =
@@ -42,6 +43,8 @@ export interface CompiledStreamListener {
   readonly first: CompiledStreamRoute | null;
   /** Terminate: secure contexts with the names their certificate covers, in IR order. */
   readonly contexts: readonly { readonly context: SecureContext; readonly names: readonly string[] }[];
+  /** Terminate: frontend client-certificate validation, or null. */
+  readonly clientValidation: ir.ClientValidation | null;
 }
 
 export interface CompiledStreamServer {
@@ -52,18 +55,25 @@ export interface CompiledStreamServer {
   readonly protocol: 'TLS' | 'TCP' | 'UDP';
   /** Listeners by SNI (TLS); TCP/UDP servers have exactly one listener under `any`. */
   readonly listeners: HostTable<CompiledStreamListener>;
+  /** Certificates that could not be loaded (their listener rejects handshakes), for the log. */
+  readonly problems: readonly string[];
 }
 
-/** Compiles one L4 server. Throws GW_ERR_INVALID_CONFIG when TLS material does not load. */
+/**
+ * Compiles one L4 server. Certificate material the controller could only check structurally
+ * and that does not load is skipped with a problem (that listener's handshakes fail) instead of
+ * failing the whole config.
+ */
 export function compileStreamServer(s: ir.Server): CompiledStreamServer {
   if (s.protocol !== 'TLS' && s.protocol !== 'TCP' && s.protocol !== 'UDP') {
     throw new DataPlaneError(GW_ERR.INVALID_CONFIG, `server ${s.name} is not an L4 server`);
   }
-  const items = s.streamListeners.map((l) => ({ hostname: s.protocol === 'TLS' ? l.hostname : null, value: compileListener(s, l) }));
-  return { name: s.name, gateway: s.gateway, address: s.address, port: s.port, protocol: s.protocol, listeners: buildHostTable(items) };
+  const problems: string[] = [];
+  const items = s.streamListeners.map((l) => ({ hostname: s.protocol === 'TLS' ? l.hostname : null, value: compileListener(l, problems) }));
+  return { name: s.name, gateway: s.gateway, address: s.address, port: s.port, protocol: s.protocol, listeners: buildHostTable(items), problems };
 }
 
-function compileListener(s: ir.Server, l: ir.StreamListener): CompiledStreamListener {
+function compileListener(l: ir.StreamListener, problems: string[]): CompiledStreamListener {
   const routes = l.routes.map(compileRoute);
   const items: { hostname: string | null; value: CompiledStreamRoute }[] = [];
   routes.forEach((r, i) => {
@@ -71,46 +81,25 @@ function compileListener(s: ir.Server, l: ir.StreamListener): CompiledStreamList
     if (hostnames.length === 0) items.push({ hostname: null, value: r });
     else for (const h of hostnames) items.push({ hostname: h, value: r });
   });
-  let contexts: CompiledStreamListener['contexts'] = [];
-  if (l.mode === 'terminate') {
-    if (!l.tls || l.tls.certificates.length === 0) {
-      throw new DataPlaneError(GW_ERR.INVALID_CONFIG, `listener ${l.name} of ${s.name} terminates TLS without certificates`);
+  const contexts: { context: SecureContext; names: string[] }[] = [];
+  const tls = l.mode === 'terminate' ? l.tls : null;
+  if (l.mode === 'terminate' && (tls === null || tls.certificates.length === 0)) problems.push(`listener ${l.name} terminates TLS without certificates`);
+  for (const c of tls?.certificates ?? []) {
+    try {
+      const context = createSecureContext({
+        cert: c.certPem,
+        key: c.keyPem,
+        minVersion: tls!.minVersion,
+        ciphers: tls!.ciphers ?? DEFAULT_CIPHERS,
+        honorCipherOrder: true,
+        ...(tls!.clientValidation !== null ? { ca: [...tls!.clientValidation.caPems] } : {}),
+      });
+      contexts.push({ context, names: certificateNames(c.certPem) });
+    } catch (err) {
+      problems.push(`listener ${l.name}: certificate ${c.name} cannot be used: ${(err as Error).message}`);
     }
-    contexts = l.tls.certificates.map((c) => compileCertificate(l, c, l.tls as ir.ListenerTLS));
   }
-  return { name: l.name, mode: l.mode, routes: buildHostTable(items), first: routes[0] ?? null, contexts };
-}
-
-function compileCertificate(l: ir.StreamListener, c: ir.Certificate, tls: ir.ListenerTLS): { context: SecureContext; names: string[] } {
-  try {
-    const context = createSecureContext({
-      cert: c.certPem,
-      key: c.keyPem,
-      minVersion: tls.minVersion,
-      ...(tls.ciphers !== null ? { ciphers: tls.ciphers } : {}),
-    });
-    return { context, names: certificateNames(c.certPem) };
-  } catch (err) {
-    throw new DataPlaneError(GW_ERR.INVALID_CONFIG, `listener ${l.name}: certificate ${c.name} does not load: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-/** DNS names of the leaf certificate (SAN dNSName, else the CN), lower-cased. */
-function certificateNames(pem: string): string[] {
-  try {
-    const x = new X509Certificate(pem);
-    const san = x.subjectAltName ?? '';
-    const names = san
-      .split(',')
-      .map((e) => e.trim())
-      .filter((e) => e.startsWith('DNS:'))
-      .map((e) => e.slice(4).toLowerCase());
-    if (names.length > 0) return names;
-    const cn = /(?:^|\n)CN=([^\n]+)/.exec(x.subject)?.[1];
-    return cn ? [cn.toLowerCase()] : [];
-  } catch {
-    return [];
-  }
+  return { name: l.name, mode: l.mode, routes: buildHostTable(items), first: routes[0] ?? null, contexts, clientValidation: tls?.clientValidation ?? null };
 }
 
 function compileRoute(r: ir.StreamRoute): CompiledStreamRoute {
@@ -146,19 +135,18 @@ export function pickBackend(route: CompiledStreamRoute, random: () => number): L
  */
 export function selectContext(listener: CompiledStreamListener, sni: string | null): SecureContext | null {
   const contexts = listener.contexts;
-  if (contexts.length === 0) return null;
-  let best: SecureContext | null = null;
-  let bestScore = -1;
-  if (sni !== null) {
-    for (const c of contexts) {
-      for (const n of c.names) {
-        const score = n === sni ? 10_000 : n.startsWith('*.') && sni.endsWith(n.slice(1)) && sni.length > n.length - 1 ? n.length : -1;
-        if (score > bestScore) {
-          bestScore = score;
-          best = c.context;
-        }
-      }
+  const first = contexts[0];
+  if (first === undefined) return null;
+  if (sni === null || contexts.length === 1) return first.context;
+  let best = first;
+  let bestScore = bestNameScore(first.names, sni);
+  for (let i = 1; i < contexts.length; i++) {
+    const c = contexts[i]!;
+    const score = bestNameScore(c.names, sni);
+    if (score > bestScore) {
+      best = c;
+      bestScore = score;
     }
   }
-  return best ?? (contexts[0] as { context: SecureContext }).context;
+  return best.context;
 }

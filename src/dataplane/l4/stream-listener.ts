@@ -158,7 +158,15 @@ export class StreamListener {
       this.#reject(socket, 'no certificate', table);
       return;
     }
-    const secure = new tls.TLSSocket(replayingDuplex(socket, hello.head), { isServer: true, secureContext: context, ALPNProtocols: [] });
+    // Frontend client-certificate validation: AllowValidOnly fails handshakes without a valid
+    // client certificate; AllowInsecureFallback asks for one but takes any.
+    const validation = listener.clientValidation;
+    const secure = new tls.TLSSocket(replayingDuplex(socket, hello.head), {
+      isServer: true,
+      secureContext: context,
+      ALPNProtocols: [],
+      ...(validation !== null ? { requestCert: true, rejectUnauthorized: validation.mode === 'AllowValidOnly' } : {}),
+    });
     const timer = setTimeout(() => secure.destroy(), this.#limits.handshakeTimeoutMs);
     secure.on('error', () => {
       clearTimeout(timer);

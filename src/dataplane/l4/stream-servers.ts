@@ -92,6 +92,7 @@ export class StreamServers {
     for (const s of servers) {
       if (!isStreamServer(s)) continue;
       const c = compileStreamServer(s);
+      for (const problem of c.problems) this.#ctx.log('warn', 'TLS material not usable', { server: c.name, problem });
       if (!wanted.has(keyOf(c))) wanted.set(keyOf(c), c);
     }
     return () => this.#swap(wanted);
