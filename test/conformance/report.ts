@@ -81,7 +81,7 @@ export const PROFILES: Record<string, Profile> = {
 };
 
 /** The profiles reported by default. */
-export const DEFAULT_PROFILES = ['GATEWAY-HTTP', 'GATEWAY-TLS', 'GATEWAY-TCP', 'GATEWAY-UDP'];
+export const DEFAULT_PROFILES = ['GATEWAY-HTTP', 'GATEWAY-TLS', 'GATEWAY-GRPC', 'GATEWAY-TCP', 'GATEWAY-UDP'];
 
 type Status = { result: 'success' | 'partial' | 'failure'; statistics: { Passed: number; Failed: number; Skipped: number }; skippedTests?: string[]; failedTests?: string[] };
 

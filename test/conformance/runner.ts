@@ -11,6 +11,7 @@ import { loadManifestFile, type KObject, type RenderOptions } from './manifests.
 import type { EchoProcess, PodController } from './pods.js';
 import { sendRequest, sendWebSocket, type Outgoing } from './requests.js';
 import { isL4Protocol, probeL4 } from './probes-l4.js';
+import { probeGrpc } from './probes-grpc.js';
 import { STEPS, type StepContext } from './steps.js';
 import type { ConformanceTest, RequestCase, StatusCheck, WsFrame } from './types.js';
 import { mapLimit, sleep, uuid } from './util.js';
@@ -120,6 +121,7 @@ function pemFor(env: RunEnv, description: string | undefined): { cert: string; k
 async function probe(env: RunEnv, test: ConformanceTest, rc: RequestCase, requestId: string | undefined): Promise<{ error: string | null; captured?: Captured }> {
   const r = rc.request;
   const protocol = r.protocol ?? 'HTTP/1.1';
+  if (protocol === 'gRPC') return probeGrpc(rc, { resolve: () => target(env, test, rc), timeoutMs: env.opts.requestTimeoutMs });
   if (isL4Protocol(protocol)) {
     return probeL4(rc, { resolve: () => target(env, test, rc), timeoutMs: env.opts.requestTimeoutMs, ca: pemFor(env, r.trustedCA)?.cert });
   }

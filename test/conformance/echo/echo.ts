@@ -16,6 +16,7 @@ import { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { canonicalHeaderKey, parseGoDuration, sleep } from '../util.js';
+import { startGrpcEcho } from './grpc.js';
 import { startTcpEcho, type L4Echo } from './tcp.js';
 import { startUdpEcho } from './udp.js';
 
@@ -169,6 +170,10 @@ export class EchoPod {
 
   /** Seam for the gRPC, TCP and UDP echo modes (their own issue). */
   async #startOtherMode(mode: EchoMode): Promise<void> {
+    if (mode === 'grpc') {
+      this.#l4.push(await startGrpcEcho(this.spec, this.#log));
+      return;
+    }
     if (mode === 'tcp' || mode === 'udp') {
       this.#l4.push(await (mode === 'tcp' ? startTcpEcho : startUdpEcho)(this.spec, this.#log));
       return;
