@@ -39,7 +39,8 @@ test('conflicts among Gateway listeners have no winner', () => {
     gwc(l('h', 53, 'TCP')),
     gwc(l('i', 80, 'example.com/custom')),
   ]);
-  assert.deepEqual(reasons(out), ['HostnameConflict', 'HostnameConflict', null, null, null, null, null, null, null]);
+  // e (HTTPS) and f (TLS) share port 443: served by different sockets, so a ProtocolConflict.
+  assert.deepEqual(reasons(out), ['HostnameConflict', 'HostnameConflict', null, null, 'ProtocolConflict', 'ProtocolConflict', null, null, null]);
 });
 
 test('a protocol conflict wins over a hostname conflict, and rejects every listener on the port', () => {
@@ -71,8 +72,20 @@ test('validateListener: protocols and route kinds', () => {
   ]);
 
   const tcp = validateListener(l('t', 9000, 'TCP'), OWNER, EMPTY_INDEX);
-  assert.equal(tcp.accepted.reason, 'UnsupportedProtocol');
-  assert.deepEqual(tcp.supportedKinds, []);
+  assert.equal(tcp.accepted.status, 'True');
+  assert.deepEqual(tcp.supportedKinds, [{ group: 'gateway.networking.k8s.io', kind: 'TCPRoute' }]);
+
+  const custom = validateListener(l('c', 9000, 'example.com/custom'), OWNER, EMPTY_INDEX);
+  assert.equal(custom.accepted.reason, 'UnsupportedProtocol');
+  assert.deepEqual(custom.supportedKinds, []);
+
+  const tlsTcpKind = validateListener(
+    { ...l('t', 443, 'TLS'), tls: { mode: 'Passthrough' }, allowedRoutes: { kinds: [{ kind: 'TCPRoute' }, { kind: 'TLSRoute' }] } },
+    OWNER,
+    EMPTY_INDEX,
+  );
+  assert.equal(tlsTcpKind.resolvedRefs.reason, 'InvalidRouteKinds', 'TCPRoute is not valid on TLS listeners (v1.5+)');
+  assert.deepEqual(tlsTcpKind.supportedKinds, [{ group: 'gateway.networking.k8s.io', kind: 'TLSRoute' }]);
 
   const tlsWrongKind = validateListener(
     { ...l('t', 443, 'TLS'), tls: { mode: 'Passthrough' }, allowedRoutes: { kinds: [{ kind: 'HTTPRoute' }] } },

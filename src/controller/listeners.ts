@@ -176,7 +176,10 @@ export interface Conflict {
  * if supported by the protocol, Hostname" (HTTP, HTTPS, TLS: Port, Hostname; TCP, UDP: Port).
  * Different protocols on one port conflict when they need different handling of the same
  * socket (HTTP, TLS-based and TCP listeners); UDP uses its own socket. HTTPS and TLS both
- * start with a TLS handshake, so they share a port when their hostnames (SNI) differ.
+ * start with a TLS handshake, but waygate serves them from different sockets (the HTTPS server
+ * and the L4 data plane), so an HTTPS and a TLS listener on one port are a ProtocolConflict
+ * ("compatible listeners" are implementation-specific). TLS listeners in Passthrough and
+ * Terminate mode share a port (TLSRouteModeMixed), chosen by SNI.
  * Listeners with an unknown protocol take no part (they are UnsupportedProtocol anyway).
  */
 export function detectConflicts(candidates: readonly ConflictCandidate[]): (Conflict | null)[] {
@@ -211,7 +214,7 @@ function conflictBetween(a: ConflictCandidate, b: ConflictCandidate): Conflict |
   const ta = PROTOCOLS[la.protocol]?.transport;
   const tb = PROTOCOLS[lb.protocol]?.transport;
   if (!ta || !tb) return null;
-  if (ta !== tb) {
+  if (ta !== tb || (ta === 'tls' && la.protocol !== lb.protocol)) {
     if (ta === 'udp' || tb === 'udp') return null;
     return {
       reason: 'ProtocolConflict',
