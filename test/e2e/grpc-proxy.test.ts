@@ -189,3 +189,15 @@ test('an unmatched method is UNIMPLEMENTED; a missing backend is UNAVAILABLE', a
   const missing = await unary(other, 'Unary', { text: 'x' });
   assert.equal(missing.err?.code, grpc.status.UNAVAILABLE);
 });
+
+test('every call above has finished on the gateway side (Trailers-Only answers included)', async () => {
+  const deadline = Date.now() + 3000;
+  let inFlight = -1;
+  while (Date.now() < deadline) {
+    inFlight = gw.dp.stats().servers[0]?.inFlight ?? -1;
+    if (inFlight === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(inFlight, 0);
+  assert.ok((gw.dp.stats().servers[0]?.totalRequests ?? 0) >= 10);
+});
