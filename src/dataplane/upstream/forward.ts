@@ -14,7 +14,6 @@
  * Spec (HTTPRouteTimeouts.BackendRequest): per attempt; 504 on expiry (or retried).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream';
 import { DataPlaneError, GW_ERR, statusText, type ErrorCode } from '../errors.js';
 import { endWithGrpcStatus, isGrpcReply, toGrpcReplyHeaders, writeGrpcReply } from '../grpc/status.js';
 import { isHttp2Response, relayHttp2 } from '../grpc/relay.js';
@@ -23,6 +22,7 @@ import { emptyHeaders, responseHeadersFromUpstream, type HeaderMap } from '../he
 import { decorateResponse, type ForwardPlan } from '../plan.js';
 import { sendAttempt, type UpstreamResponse } from './attempt.js';
 import { nextEndpoint } from './balancer.js';
+import { pipeBody } from './pipe-body.js';
 import { planBody } from './body.js';
 import type { UpstreamPools } from './pools.js';
 
@@ -100,7 +100,7 @@ function streamResponse(
     return;
   }
   res.writeHead(up.status, headers);
-  pipeline(up.body, res, (err) => {
+  pipeBody(up.body, res, (err) => {
     if (err && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
       ctx.log('debug', 'response stream ended early', { rule: plan.rule.name, backend: plan.backend.name, code: (err as { code?: string }).code });
     }
