@@ -50,13 +50,14 @@ export function computeBackendProtocol(appProtocol: string | undefined, overTLS 
  * GRPCRoute backends need HTTP/2 (gRPC cannot travel over HTTP/1.1). A Service port without
  * appProtocol is spoken to with h2c (prior knowledge), as gRPC servers expect; so are `grpc`
  * and `h2c` (common non-standard spellings) and `kubernetes.io/h2c`. Whatever
- * computeBackendProtocol maps to an HTTP/2 protocol (`h2`) is kept; anything else (`http`,
+ * computeBackendProtocol maps to an HTTP/2 protocol is kept (under a BackendTLSPolicy, h2c
+ * and the defaults become `h2`); anything else (`http`,
  * `kubernetes.io/ws`, unknown values) cannot carry gRPC: ResolvedRefs=False UnsupportedProtocol.
  */
-export function computeGrpcBackendProtocol(appProtocol: string | undefined): ir.BackendProtocol | null {
+export function computeGrpcBackendProtocol(appProtocol: string | undefined, overTLS = false): ir.BackendProtocol | null {
   const lower = (appProtocol ?? '').toLowerCase();
-  if (lower === '' || lower === 'grpc' || lower === 'h2c') return 'h2c';
-  const p = computeBackendProtocol(appProtocol);
+  if (lower === '' || lower === 'grpc' || lower === 'h2c') return overTLS ? 'h2' : 'h2c';
+  const p = computeBackendProtocol(appProtocol, overTLS);
   return p === 'h2c' || p === 'h2' ? p : null;
 }
 
@@ -100,7 +101,7 @@ export function resolveBackendRef(
   const port = (service.spec?.ports ?? []).find((p) => p.port === ref.port);
   if (!port) return fail('BackendNotFound', fieldMessage(field, `Service ${namespace}/${ref.name} has no port ${ref.port}`));
   const overTLS = decideBackendTLS(index, namespace, ref.name, port).kind !== 'none';
-  const protocol = from.kind === 'GRPCRoute' ? computeGrpcBackendProtocol(port.appProtocol) : computeBackendProtocol(port.appProtocol, overTLS);
+  const protocol = from.kind === 'GRPCRoute' ? computeGrpcBackendProtocol(port.appProtocol, overTLS) : computeBackendProtocol(port.appProtocol, overTLS);
   if (protocol === null) {
     return fail(
       'UnsupportedProtocol',
