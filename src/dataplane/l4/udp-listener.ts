@@ -3,11 +3,16 @@
  *
  * UDP has no connections, so the gateway keeps a session per client address:port: the first
  * datagram picks a backend by weight (UDPRoute BackendRefs: an invalid backend's share of
- * traffic is dropped) and opens a socket connected to one of its endpoints; later datagrams of
+ * traffic is dropped) and opens a socket to one of its endpoints; later datagrams of
  * that client go the same way, and every reply of the backend is sent back to the client from
  * the listener's own socket, so the client sees answers from the address it talked to.
  * Sessions expire after `sessionIdleMs` without a datagram either way. The table is bounded:
  * when full, the least recently used session is closed to make room.
+ *
+ * The backend and endpoint are chosen from a hash of the client address:port, not at random:
+ * with several worker processes sharing the socket, a client's datagrams may reach different
+ * workers, and each picks the same backend for it (given the same config), so a session stays
+ * on one backend. Across clients the hash spreads sessions by weight.
  *
  * A new table applies to new sessions; existing sessions keep their backend until they expire
  * — unless their backend endpoint is no longer in the config, then they are closed at once so
@@ -153,14 +158,13 @@ export class UdpListener {
     const table = this.table;
     const listener = selectListener(table, null);
     const route = listener === null ? null : selectRoute(listener, null);
-    const backend = route === null ? null : pickBackend(route, this.#ctx.random);
+    const h = hashKey(key);
+    const backend = route === null ? null : pickBackend(route, () => h / 2 ** 32);
     let upstream: dgram.Socket | null = null;
     let endpoint: string | null = null;
     let to: Session['to'] = null;
     if (backend !== null && backend.kind === 'service' && backend.endpoints.length > 0) {
-      const i = backend.cursor % backend.endpoints.length;
-      backend.cursor = i + 1;
-      const ep = backend.endpoints[i]!;
+      const ep = backend.endpoints[hashKey(`${key}#endpoint`) % backend.endpoints.length]!;
       endpoint = `${ep.address}|${ep.port}`;
       to = { address: ep.address, port: ep.port };
       const sock = dgram.createSocket(net.isIPv6(ep.address) ? 'udp6' : 'udp4');
@@ -202,4 +206,19 @@ export class UdpListener {
     const cutoff = Date.now() - this.#limits.sessionIdleMs;
     for (const s of [...this.#sessions.values()]) if (s.lastSeen <= cutoff) this.#close(s);
   }
+}
+
+/** A well-mixed 32-bit hash of a string (FNV-1a, then the murmur3 finalizer). */
+export function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
