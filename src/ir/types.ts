@@ -26,7 +26,10 @@ export type ServerProtocol = 'HTTP' | 'HTTPS' | 'TLS' | 'TCP' | 'UDP';
  * an address and port. Several Gateways never share a server: each has its own address.
  */
 export interface Server {
-  /** `<gateway ns>/<gateway name>/<address>:<port>` */
+  /**
+   * `<gateway ns>/<gateway name>/<address>:<port>`; UDP servers add `/udp` (a TCP and a UDP
+   * server may share an address and port).
+   */
   readonly name: string;
   /** `namespace/name` of the Gateway. */
   readonly gateway: string;
