@@ -52,6 +52,7 @@ import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
 import { compareGrpcRanks, type GrpcMatchRank } from './grpc-matches.js';
 import { hostnameCovers, isWildcard } from './hostnames.js';
+import { compareByAgeThenKey } from '../source/snapshot.js';
 
 /** How well a route's effective hostnames match one virtual host name. */
 export interface HostnamePrecedence {
@@ -104,16 +105,6 @@ export function compareMatches(a: ir.Match, b: ir.Match): number {
   return b.queryParams.length - a.queryParams.length;
 }
 
-/** Oldest creationTimestamp first, then `{namespace}/{name}`. */
-export function compareRouteAge(a: api.KubeObject, b: api.KubeObject): number {
-  const ta = a.metadata.creationTimestamp ?? '';
-  const tb = b.metadata.creationTimestamp ?? '';
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
-  const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
 /** The full order of entries in a virtual host (negative: `a` is tried first). */
 export function compareEntries(a: PrecedenceEntry, b: PrecedenceEntry): number {
   // GRPCRoute entries first, never interleaved with HTTPRoute entries.
@@ -123,7 +114,8 @@ export function compareEntries(a: PrecedenceEntry, b: PrecedenceEntry): number {
   if (a.host.any !== b.host.any) return b.host.any - a.host.any;
   const m = a.grpc !== undefined && b.grpc !== undefined ? compareGrpcRanks(a.grpc, b.grpc) : compareMatches(a.match, b.match);
   if (m !== 0) return m;
-  const age = compareRouteAge(a.route, b.route);
+  // Ties across routes: oldest creationTimestamp, then `{namespace}/{name}`.
+  const age = compareByAgeThenKey(a.route, b.route);
   if (age !== 0) return age;
   if (a.ruleIndex !== b.ruleIndex) return a.ruleIndex - b.ruleIndex;
   return a.matchIndex - b.matchIndex;
