@@ -12,7 +12,7 @@ import type * as ir from '../ir/types.js';
 import { objectKey } from '../source/snapshot.js';
 import { BACKEND_TLS_INVALID_REASON, policiesTargeting, type BackendTLSPolicyNode, type BackendTLSPolicyTable } from './backend-tls-policies.js';
 import type { GatewayNode, ResourceIndex } from './model.js';
-import { mergeConditionTimes, toConditions } from './status.js';
+import { mergeConditionTimes, sameParentRef, toConditions } from './status.js';
 import type { StatusUpdate } from './translate.js';
 
 /** "MaxItems=16" on PolicyStatus.ancestors. */
@@ -84,7 +84,7 @@ function renderBackendTLSPolicyStatus(node: BackendTLSPolicyNode, controllerName
   const ancestors = [...node.ancestors].sort().slice(0, MAX_ANCESTORS).map((key): api.PolicyAncestorStatus => {
     const slash = key.indexOf('/');
     const ancestorRef: api.ParentReference = { group: GATEWAY_GROUP, kind: 'Gateway', namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-    const before = previous.find((p) => p.controllerName === controllerName && sameAncestor(p.ancestorRef, ancestorRef));
+    const before = previous.find((p) => p.controllerName === controllerName && sameParentRef(p.ancestorRef, ancestorRef));
     return {
       ancestorRef,
       controllerName,
@@ -98,15 +98,4 @@ function renderBackendTLSPolicyStatus(node: BackendTLSPolicyNode, controllerName
     generation,
     status: { ancestors },
   };
-}
-
-/** Same ancestorRef, with defaults filled in (group gateway.networking.k8s.io, kind Gateway). */
-export function sameAncestor(a: api.ParentReference, b: api.ParentReference): boolean {
-  return (
-    a.name === b.name &&
-    (a.group ?? GATEWAY_GROUP) === (b.group ?? GATEWAY_GROUP) &&
-    (a.kind ?? 'Gateway') === (b.kind ?? 'Gateway') &&
-    (a.namespace ?? '') === (b.namespace ?? '') &&
-    (a.sectionName ?? '') === (b.sectionName ?? '')
-  );
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as api from '../api/types.js';
 import type { StatusUpdate } from './translate.js';
-import { mergeConditionTimes, mergeTransitionTimes, toConditions } from './status.js';
+import { mergeConditionTimes, mergeTransitionTimes, sameParentRef, toConditions } from './status.js';
 
 const OLD = '2025-01-01T00:00:00Z';
 const NOW = '2026-01-01T00:00:00Z';
@@ -61,4 +61,12 @@ test('mergeTransitionTimes over status updates: conditions, listeners, parents',
   assert.equal(route.parents[0]!.conditions[0]!.lastTransitionTime, OLD);
   assert.equal(out[2], next[2], 'objects without a previous status pass through');
   assert.equal((next[0]!.status['conditions'] as api.Condition[])[0]!.lastTransitionTime, NOW, 'input not mutated');
+});
+
+test('sameParentRef fills the group and kind defaults on both sides', () => {
+  const spelled: api.ParentReference = { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra', name: 'gw' };
+  assert.equal(sameParentRef({ namespace: 'infra', name: 'gw' }, spelled), true);
+  assert.equal(sameParentRef({ namespace: 'infra', name: 'gw', kind: 'ListenerSet' }, spelled), false);
+  assert.equal(sameParentRef({ ...spelled, sectionName: 'http' }, spelled), false);
+  assert.equal(sameParentRef({ ...spelled, port: 80 }, spelled), false);
 });

@@ -8,6 +8,7 @@
  * the snapshot (Kubernetes mode) keeps its timestamps through mergeTransitionTimes.
  */
 import type * as api from '../api/types.js';
+import { GATEWAY_GROUP } from '../api/types.js';
 import type {
   ConditionSpec,
   GatewayClassNode,
@@ -78,7 +79,7 @@ export function renderGatewayClassStatus(node: GatewayClassNode, now: string): R
 }
 
 /** Per-listener status entries, as Gateway and ListenerSet status both carry them. */
-export function renderListenerStatuses(
+function renderListenerStatuses(
   owner: api.KubeObject,
   listeners: readonly ListenerNode[],
   previous: readonly api.ListenerStatus[] | undefined,
@@ -155,11 +156,16 @@ export function renderRouteStatus(node: RouteNode, controllerName: string, now: 
   };
 }
 
-function sameParentRef(a: api.ParentReference, b: api.ParentReference): boolean {
+/**
+ * Same parentRef (or policy ancestorRef), with the defaults filled in on both sides (group
+ * gateway.networking.k8s.io, kind Gateway), so a stored status entry is found whether or not
+ * it spells the defaults out.
+ */
+export function sameParentRef(a: api.ParentReference, b: api.ParentReference): boolean {
   return (
     a.name === b.name &&
-    (a.group ?? '') === (b.group ?? '') &&
-    (a.kind ?? '') === (b.kind ?? '') &&
+    (a.group ?? GATEWAY_GROUP) === (b.group ?? GATEWAY_GROUP) &&
+    (a.kind ?? 'Gateway') === (b.kind ?? 'Gateway') &&
     (a.namespace ?? '') === (b.namespace ?? '') &&
     (a.sectionName ?? '') === (b.sectionName ?? '') &&
     (a.port ?? 0) === (b.port ?? 0)
