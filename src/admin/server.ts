@@ -42,7 +42,7 @@ export interface AdminServer {
 }
 
 /** The JSON body of GET /status. */
-export function statusBody(state: RuntimeState): Record<string, unknown> {
+function statusBody(state: RuntimeState): Record<string, unknown> {
   return {
     version: state.version,
     appliedAt: state.appliedAt,

@@ -13,7 +13,7 @@ export function joinPath(base: string, key: string | number): string {
 }
 
 /** A JSON pointer (`/spec/rules/0`) as a field path, using the data to tell indexes from keys. */
-export function pointerToPath(pointer: string, data: unknown): string {
+function pointerToPath(pointer: string, data: unknown): string {
   if (pointer === '') return '';
   let path = '';
   let node: unknown = data;

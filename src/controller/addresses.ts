@@ -154,7 +154,7 @@ export function assignAddresses(gateways: readonly { key: string; gateway: api.G
 // ---------------------------------------------------------------- IP syntax (no node:net here)
 
 /** True for a dotted-quad IPv4 address or an RFC 4291 IPv6 address (no zone). */
-export function isIPAddress(value: string): boolean {
+function isIPAddress(value: string): boolean {
   return isIPv4(value) || isIPv6(value);
 }
 

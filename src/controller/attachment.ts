@@ -226,7 +226,7 @@ export function attachToParent(
 }
 
 /** Does the listener's supportedKinds include this route kind (group gateway.networking.k8s.io)? */
-export function isKindAllowed(listener: ListenerNode, kind: string): boolean {
+function isKindAllowed(listener: ListenerNode, kind: string): boolean {
   return listener.supportedKinds.some((k) => (k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && k.kind === kind);
 }
 
@@ -235,7 +235,7 @@ export function isKindAllowed(listener: ListenerNode, kind: string): boolean {
  * be used by this Gateway" (for a ListenerSet listener, the ListenerSet's namespace); "All:
  * Routes in all namespaces"; "Selector: Routes in namespaces selected by the selector".
  */
-export function isNamespaceAllowed(listener: ListenerNode, routeNamespace: string, index: ResourceIndex): boolean {
+function isNamespaceAllowed(listener: ListenerNode, routeNamespace: string, index: ResourceIndex): boolean {
   const from = listener.listener.allowedRoutes?.namespaces?.from ?? 'Same';
   if (from === 'All') return true;
   if (from === 'Same') {

@@ -61,7 +61,7 @@ export function buildStreamServers(
 }
 
 /** One programmed L4 listener with its routes (in attachment order: oldest route first). */
-export function buildStreamListener(
+function buildStreamListener(
   l: ListenerNode,
   attachments: readonly StreamAttachment[],
   buildTLS: ListenerTLSBuilder,

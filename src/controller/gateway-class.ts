@@ -35,7 +35,7 @@ export function buildGatewayClassNodes(
  * invalid." Only an existing waygate.dev WaygateParameters is valid (parameters-ref.ts).
  * Returns the problem, or null when there is none.
  */
-export function validateParametersRef(ref: api.ParametersReference | undefined, knownParameters: ReadonlySet<string> = new Set()): string | null {
+function validateParametersRef(ref: api.ParametersReference | undefined, knownParameters: ReadonlySet<string> = new Set()): string | null {
   if (!ref) return null;
   return parametersRefProblem(ref, undefined, knownParameters);
 }

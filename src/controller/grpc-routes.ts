@@ -55,7 +55,7 @@ export function processGRPCRoutes(
  * Converts every rule of a GRPCRoute to IR. A route without rules is read like HTTPRoute's CRD
  * default: one rule matching every call, with no backends (UNAVAILABLE).
  */
-export function convertGrpcRules(route: api.GRPCRoute, index: ResourceIndex): ConvertedRule[] {
+function convertGrpcRules(route: api.GRPCRoute, index: ResourceIndex): ConvertedRule[] {
   return (route.spec?.rules ?? [{}]).map((rule, i) => convertGrpcRule(route, rule, i, index));
 }
 

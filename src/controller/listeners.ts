@@ -49,7 +49,7 @@ const PROTOCOLS: Readonly<Record<string, ProtocolInfo>> = {
  * Does the listener terminate TLS with certificateRefs? HTTPS always does; a TLS listener does
  * in mode Terminate (ListenerTLSConfig.Mode defaults to Terminate; TLSRouteModeTerminate).
  */
-export function terminatesTLS(listener: api.Listener): boolean {
+function terminatesTLS(listener: api.Listener): boolean {
   if (listener.protocol === 'HTTPS') return true;
   return listener.protocol === 'TLS' && listener.tls !== undefined && (listener.tls.mode ?? 'Terminate') === 'Terminate';
 }

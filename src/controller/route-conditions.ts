@@ -40,7 +40,7 @@ function cap(message: string): string {
 }
 
 /** Joins problem sentences, at most `max` of them, noting how many were left out. */
-export function joinMessages(messages: readonly string[], max = 3): string {
+function joinMessages(messages: readonly string[], max = 3): string {
   const unique = [...new Set(messages)];
   const shown = unique.slice(0, max).join(' ');
   const rest = unique.length - max;

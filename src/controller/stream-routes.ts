@@ -137,7 +137,7 @@ function convertStreamRule(
  * the application protocol, and an L4 route forwards the bytes whatever they are. A port whose
  * appProtocol the HTTP data plane cannot speak is still a valid L4 backend.
  */
-export function resolveStreamBackend(
+function resolveStreamBackend(
   index: ResourceIndex,
   from: { readonly kind: string; readonly namespace: string },
   ref: api.BackendRef,
