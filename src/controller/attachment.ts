@@ -74,7 +74,7 @@ export type AttachmentResult =
   | { readonly ok: false; readonly condition: ConditionSpec };
 
 /** The parentRef as status echoes it: as written, with the group and kind defaults filled in. */
-export function echoParentRef(ref: api.ParentReference): api.ParentReference {
+function echoParentRef(ref: api.ParentReference): api.ParentReference {
   const out: api.ParentReference = { group: ref.group ?? GATEWAY_GROUP, kind: ref.kind ?? 'Gateway', name: ref.name };
   if (ref.namespace !== undefined) out.namespace = ref.namespace;
   if (ref.sectionName !== undefined) out.sectionName = ref.sectionName;
@@ -88,7 +88,7 @@ export function echoParentRef(ref: api.ParentReference): api.ParentReference {
  * RouteStatus.Parents: "parent references that cannot be resolved by an implementation of this
  * API will not be added to this list."
  */
-export function resolveParentRef(
+function resolveParentRef(
   ref: api.ParentReference,
   routeNamespace: string,
   gateways: readonly GatewayNode[],
@@ -152,36 +152,73 @@ export function attachRoute(r: RouteToAttach, gateways: readonly GatewayNode[], 
   const refProblems = rules.flatMap((x) => x.refProblems);
   const resolvedRefs = refProblems.length > 0 ? routeRefsNotResolved(refProblems) : routeResolvedRefs();
 
-  const parents: RouteParentResult[] = [];
-  const attachedTo = new Set<ListenerNode>();
-  (route.spec?.parentRefs ?? []).forEach((ref, i) => {
-    const parent = resolveParentRef(ref, namespace, gateways);
-    if (!parent) return;
-    const field = `spec.parentRefs[${i}]`;
-    const result = attachToParent({ kind, namespace, hostnames: route.spec?.hostnames }, ref, parent, index, field);
-    const conditions: ConditionSpec[] = [];
-    if (!result.ok) conditions.push(result.condition);
-    else if (validCount === 0) conditions.push(routeAllRulesInvalid(invalidProblems));
-    else {
-      conditions.push(routeAccepted());
-      for (const { listener, hostnames } of result.attachments) {
-        if (attachedTo.has(listener)) continue; // two parentRefs selecting the same listener
-        attachedTo.add(listener);
-        listener.attachments.push({ routeKind: kind, route, hostnames, rules: served });
-        listener.attachedRoutes += 1;
-      }
-    }
-    conditions.push(resolvedRefs);
-    if (result.ok && validCount > 0 && invalidRules.length > 0) {
-      conditions.push(routePartiallyInvalid(invalidRules.map((x) => `spec.rules[${x.index}]`), invalidProblems));
-    }
-    parents.push({ parentRef: echoParentRef(ref), conditions });
-  });
+  const allInvalid = validCount === 0 ? routeAllRulesInvalid(invalidProblems) : null;
+  const partiallyInvalid =
+    validCount > 0 && invalidRules.length > 0
+      ? routePartiallyInvalid(invalidRules.map((x) => `spec.rules[${x.index}]`), invalidProblems)
+      : null;
+  const parents = attachParentRefs(
+    { kind, namespace, hostnames: route.spec?.hostnames },
+    route.spec?.parentRefs ?? [],
+    gateways,
+    index,
+    { notAccepted: allInvalid, resolvedRefs, partiallyInvalid },
+    ({ listener, hostnames }) => listener.attachments.push({ routeKind: kind, route, hostnames, rules: served }),
+  );
   return { kind, route, parents };
 }
 
+/** What a route's rules decided, the same for every parentRef. */
+export interface RuleVerdict {
+  /** Accepted=False when no rule can be served (null: some can). */
+  readonly notAccepted: ConditionSpec | null;
+  readonly resolvedRefs: ConditionSpec;
+  /** PartiallyInvalid=True when some rules were dropped (null: none). */
+  readonly partiallyInvalid: ConditionSpec | null;
+}
+
+/**
+ * Attaches a route through each of its parentRefs that names one of our parents (others are
+ * not reported): `attach` is called once per listener the route is Accepted on, whose
+ * `attachedRoutes` is incremented (a listener two parentRefs select counts the route once).
+ * Returns one status entry per such parentRef: Accepted (or why not), ResolvedRefs and, when
+ * rules were dropped, PartiallyInvalid.
+ */
+export function attachParentRefs(
+  route: AttachingRoute,
+  parentRefs: readonly api.ParentReference[],
+  gateways: readonly GatewayNode[],
+  index: ResourceIndex,
+  verdict: RuleVerdict,
+  attach: (attachment: ListenerAttachment) => void,
+): RouteParentResult[] {
+  const parents: RouteParentResult[] = [];
+  const attachedTo = new Set<ListenerNode>();
+  parentRefs.forEach((ref, i) => {
+    const parent = resolveParentRef(ref, route.namespace, gateways);
+    if (!parent) return;
+    const result = attachToParent(route, ref, parent, index, `spec.parentRefs[${i}]`);
+    const conditions: ConditionSpec[] = [];
+    if (!result.ok) conditions.push(result.condition);
+    else if (verdict.notAccepted) conditions.push(verdict.notAccepted);
+    else {
+      conditions.push(routeAccepted());
+      for (const a of result.attachments) {
+        if (attachedTo.has(a.listener)) continue; // two parentRefs selecting the same listener
+        attachedTo.add(a.listener);
+        attach(a);
+        a.listener.attachedRoutes += 1;
+      }
+    }
+    conditions.push(verdict.resolvedRefs);
+    if (result.ok && !verdict.notAccepted && verdict.partiallyInvalid) conditions.push(verdict.partiallyInvalid);
+    parents.push({ parentRef: echoParentRef(ref), conditions });
+  });
+  return parents;
+}
+
 /** Attaches a route to the listeners one parentRef selects. `field` is `spec.parentRefs[i]`. */
-export function attachToParent(
+function attachToParent(
   route: AttachingRoute,
   ref: api.ParentReference,
   parent: ResolvedParent,

@@ -18,10 +18,10 @@
 import { CORE_GROUP } from '../api/types.js';
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
-import type { ConditionSpec, GatewayNode, ListenerNode, ResourceIndex, RouteNode, RouteParentResult } from './model.js';
-import { attachToParent, echoParentRef, resolveParentRef } from './attachment.js';
+import type { GatewayNode, ListenerNode, ResourceIndex, RouteNode } from './model.js';
+import { attachParentRefs } from './attachment.js';
 import { resolveBackendRef, resolveEndpoints, type BackendResolution } from './backend-refs.js';
-import { routeAccepted, routeRefsNotResolved, routeResolvedRefs, type RefReason, type RouteProblem } from './route-conditions.js';
+import { routeRefsNotResolved, routeResolvedRefs, type RefReason, type RouteProblem } from './route-conditions.js';
 
 /** The L4 route kinds and the IR name prefix of each. */
 export type StreamRouteKind = 'TLSRoute' | 'TCPRoute' | 'UDPRoute';
@@ -78,30 +78,19 @@ function processStreamRoute(
   const resolvedRefs = refProblems.length > 0 ? routeRefsNotResolved(refProblems) : routeResolvedRefs();
   const hostnames = kind === 'TLSRoute' ? (route as api.TLSRoute).spec?.hostnames : undefined;
 
-  const parents: RouteParentResult[] = [];
-  const attachedTo = new Set<ListenerNode>();
-  (route.spec?.parentRefs ?? []).forEach((ref, i) => {
-    const parent = resolveParentRef(ref, namespace, gateways);
-    if (!parent) return;
-    const field = `spec.parentRefs[${i}]`;
-    const result = attachToParent({ kind, namespace, hostnames }, ref, parent, index, field);
-    const conditions: ConditionSpec[] = [];
-    if (!result.ok) conditions.push(result.condition);
-    else {
-      conditions.push(routeAccepted());
-      for (const a of result.attachments) {
-        if (attachedTo.has(a.listener)) continue; // two parentRefs selecting the same listener
-        attachedTo.add(a.listener);
-        const list = out.get(a.listener);
-        const attachment: StreamAttachment = { routeKind: kind, route: key, hostnames: a.hostnames, rules };
-        if (list) list.push(attachment);
-        else out.set(a.listener, [attachment]);
-        a.listener.attachedRoutes += 1;
-      }
-    }
-    conditions.push(resolvedRefs);
-    parents.push({ parentRef: echoParentRef(ref), conditions });
-  });
+  const parents = attachParentRefs(
+    { kind, namespace, hostnames },
+    route.spec?.parentRefs ?? [],
+    gateways,
+    index,
+    { notAccepted: null, resolvedRefs, partiallyInvalid: null },
+    (a) => {
+      const attachment: StreamAttachment = { routeKind: kind, route: key, hostnames: a.hostnames, rules };
+      const list = out.get(a.listener);
+      if (list) list.push(attachment);
+      else out.set(a.listener, [attachment]);
+    },
+  );
   return { kind, route, parents };
 }
 
