@@ -45,6 +45,19 @@ test('the table shows class, gateway, listener and route parent, with reasons fo
   assert.ok(text.indexOf('GATEWAY ') < text.indexOf('HTTPROUTE'), 'gateways before routes');
 });
 
+test('a policy shows its conditions per ancestor', () => {
+  const policy: StatusObject = {
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy',
+    metadata: { name: 'tls', namespace: 'store', generation: 1, creationTimestamp: T },
+    spec: {},
+    status: { ancestors: [{ ancestorRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra', name: 'gw' }, controllerName: 'c', conditions: [cond('Accepted', 'False', 'Conflicted', 'Older policy wins.')] }] },
+  };
+  const lines = renderStatusTable([policy]).split('\n');
+  assert.equal(lines[0], 'BACKENDTLSPOLICY store/tls');
+  assert.equal(lines[1], '  ancestor Gateway infra/gw: Accepted=False');
+  assert.equal(lines[2], '    ! Accepted=False Conflicted: Older policy wins.');
+});
+
 test('columns pads every column but the last', () => {
   assert.deepEqual(columns([['a', 'bb', 'c'], ['ccc', 'd', 'e']], '  '), ['  a    bb  c', '  ccc  d   e']);
 });

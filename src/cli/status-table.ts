@@ -127,9 +127,23 @@ function kindRank(kind: string): number {
   return 3;
 }
 
+/** Policies (BackendTLSPolicy) report per ancestor (`status.ancestors`); others top-level conditions. */
 function renderOther(o: StatusObject): string[] {
-  const conds = conditions(asRecord(o.status)['conditions']);
-  return [`${o.kind.toUpperCase()} ${key(o)}: ${summary(conds)}`, ...problems(conds, '  ')];
+  const status = asRecord(o.status);
+  const ancestors = asArray(status['ancestors']).map(asRecord);
+  if (ancestors.length === 0) {
+    const conds = conditions(status['conditions']);
+    return [`${o.kind.toUpperCase()} ${key(o)}: ${summary(conds)}`, ...problems(conds, '  ')];
+  }
+  const out = [`${o.kind.toUpperCase()} ${key(o)}`];
+  for (const a of ancestors) {
+    const ref = asRecord(a['ancestorRef']);
+    const ns = ref['namespace'] ?? o.metadata.namespace;
+    const target = `${String(ref['kind'] ?? 'Gateway')} ${ns ? `${String(ns)}/` : ''}${String(ref['name'] ?? '?')}`;
+    const ac = conditions(a['conditions']);
+    out.push(`  ancestor ${target}: ${summary(ac)}`, ...problems(ac, '    '));
+  }
+  return out;
 }
 
 /** The whole report, ending with a newline; "No objects." when empty. */
