@@ -22,6 +22,15 @@ export interface ClusterController {
   reconcile(cluster: Cluster): Promise<void>;
 }
 
+/**
+ * Where objects go instead of files (Kubernetes mode: a real API server). With a sink every
+ * kind is written, workloads included; the sink decides what it can store.
+ */
+export interface ObjectSink {
+  put(obj: KObject): Promise<void>;
+  remove(obj: KObject): Promise<void>;
+}
+
 /** `kind/namespace/name` (namespace empty for cluster-scoped objects). */
 export function objKey(kind: string, namespace: string | undefined, name: string): string {
   return `${kind}/${namespace ?? ''}/${name}`;
@@ -41,13 +50,15 @@ export class Cluster {
   readonly #objects = new Map<string, KObject>();
   readonly #controllers: ClusterController[] = [];
   readonly #now: () => Date;
+  readonly #sink: ObjectSink | undefined;
   #resourceVersion = 1;
   /** Runs controllers one pass at a time. */
   #reconciling: Promise<void> = Promise.resolve();
 
-  constructor(dir: string, opts: { now?: () => Date } = {}) {
+  constructor(dir: string, opts: { now?: () => Date; sink?: ObjectSink } = {}) {
     this.dir = dir;
     this.#now = opts.now ?? (() => new Date());
+    this.#sink = opts.sink;
   }
 
   /** Creates the directory. */
@@ -110,8 +121,10 @@ export class Cluster {
   async deleteQuiet(objects: ReadonlyArray<{ kind: string; metadata: { namespace?: string; name: string } }>): Promise<void> {
     for (const o of objects) {
       const key = objKey(o.kind, o.metadata.namespace, o.metadata.name);
-      if (!this.#objects.delete(key)) continue;
-      if (!WORKLOAD_KINDS.has(o.kind)) {
+      const stored = this.#objects.get(key);
+      if (!stored || !this.#objects.delete(key)) continue;
+      if (this.#sink) await this.#sink.remove(stored);
+      else if (!WORKLOAD_KINDS.has(o.kind)) {
         await rm(join(this.dir, fileNameFor(o.kind, o.metadata.namespace, o.metadata.name)), { force: true });
       }
     }
@@ -156,7 +169,8 @@ export class Cluster {
     }
     delete (obj as Record<string, unknown>)['status'];
     this.#objects.set(key, obj);
-    if (!WORKLOAD_KINDS.has(obj.kind)) await this.#write(obj);
+    if (this.#sink) await this.#sink.put(obj);
+    else if (!WORKLOAD_KINDS.has(obj.kind)) await this.#write(obj);
     return structuredClone(obj);
   }
 

@@ -98,7 +98,7 @@ function status(results: TestResult[]): Status {
 }
 
 /** Builds the report object for the given profiles. */
-export function buildReport(results: TestResult[], opts: { supportedFeatures: string[]; version: string; profiles?: string[]; date?: Date }): Record<string, unknown> {
+export function buildReport(results: TestResult[], opts: { supportedFeatures: string[]; version: string; profiles?: string[]; date?: Date; mode?: string }): Record<string, unknown> {
   const supported = new Set(opts.supportedFeatures);
   const profiles = (opts.profiles ?? DEFAULT_PROFILES).map((name) => {
     const p = PROFILES[name];
@@ -141,7 +141,7 @@ export function buildReport(results: TestResult[], opts: { supportedFeatures: st
     },
     gatewayAPIVersion: 'v1.6.1',
     gatewayAPIChannel: 'experimental',
-    mode: 'default',
+    mode: opts.mode ?? 'default',
     profiles,
     ...(succeededProvisionalTests.length > 0 ? { succeededProvisionalTests } : {}),
   };

@@ -1,10 +1,12 @@
 /**
- * `npm run conformance -- [--test NAME...] [--expectations FILE] [--manifests DIR]
- *   [--report FILE] [--all-features] [--timeout SECONDS] [--keep] [--verbose]`
+ * `npm run conformance -- [--mode standalone|kubernetes] [--test NAME...] [--expectations FILE]
+ *   [--manifests DIR] [--report FILE] [--all-features] [--timeout SECONDS] [--keep] [--verbose]`
  *
  * Replays the upstream Gateway API conformance tests (as data, from expectations.json)
  * against `waygate serve` in standalone mode: an emulated API server (a directory of YAML),
  * echo backends on loopback IPs, EndpointSlices written like the EndpointSlice controller's.
+ * `--mode kubernetes` runs the same tests through the test API server, `waygate controller`
+ * and `waygate proxy` processes (see kubernetes-mode.ts).
  */
 import net from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,9 +19,10 @@ import { Cluster } from './cluster.js';
 import { loadManifestFile, type KObject, type RenderOptions } from './manifests.js';
 import { EchoProcess, EndpointSliceController, PodController } from './pods.js';
 import { buildReport, formatTable, reportYaml, type TestResult } from './report.js';
+import { KubernetesMode } from './kubernetes-mode.js';
 import { awaitChecks, runTest, TestFailure, type RunEnv } from './runner.js';
 import type { ConformanceTest } from './types.js';
-import { Waygate } from './waygate.js';
+import { Waygate, type GatewayRuntime } from './waygate.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CONTROLLER_NAME = 'waygate.dev/gateway-controller';
@@ -70,9 +73,10 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       test: { type: 'string', multiple: true },
+      mode: { type: 'string', default: 'standalone' },
       expectations: { type: 'string', default: join(REPO_ROOT, '..', 'shared', 'conformance', 'expectations.json') },
       manifests: { type: 'string', default: join(REPO_ROOT, '..', 'shared', 'gateway-api', 'conformance') },
-      report: { type: 'string', default: join(REPO_ROOT, 'reports', 'conformance-report.yaml') },
+      report: { type: 'string' },
       'all-features': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '30' },
       keep: { type: 'boolean', default: false },
@@ -86,6 +90,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`unknown test(s): ${unknown.join(', ')}\n`);
     return 2;
   }
+  const mode = values.mode;
+  if (mode !== 'standalone' && mode !== 'kubernetes') {
+    process.stderr.write(`--mode must be standalone or kubernetes\n`);
+    return 2;
+  }
+  const reportFile = values.report ?? join(REPO_ROOT, 'reports', mode === 'kubernetes' ? 'conformance-report-kubernetes.yaml' : 'conformance-report.yaml');
   const timeoutMs = Number(values.timeout) * 1000;
   const verbose = values.verbose;
 
@@ -97,14 +107,15 @@ async function main(argv: string[]): Promise<number> {
     usableAddress: { type: 'IPAddress', value: `127.${slot.gatewayOctet}.1.10` },
     unusableAddress: { type: 'IPAddress', value: '203.0.113.10' },
   };
-  const cluster = new Cluster(join(tmp, 'cluster'));
+  const k8s = mode === 'kubernetes' ? await KubernetesMode.create({ repoRoot: REPO_ROOT, tmpDir: tmp, controllerName: CONTROLLER_NAME, gatewayOctet: slot.gatewayOctet, verbose }) : undefined;
+  const cluster = new Cluster(join(tmp, 'cluster'), k8s ? { sink: k8s.sink } : {});
   await cluster.init();
   const echo = new EchoProcess({ verbose });
   echo.start();
   const pods = new PodController(echo, join(tmp, 'pods'), [127, slot.podOctet]);
   cluster.addController(pods);
   cluster.addController(new EndpointSliceController(pods));
-  const waygate = new Waygate({ repoRoot: REPO_ROOT, dir: cluster.dir, controllerName: CONTROLLER_NAME, addressPool: `127.${slot.gatewayOctet}.0.0/24`, verbose });
+  const waygate: GatewayRuntime = k8s ?? new Waygate({ repoRoot: REPO_ROOT, dir: cluster.dir, controllerName: CONTROLLER_NAME, addressPool: `127.${slot.gatewayOctet}.0.0/24`, verbose });
 
   const cleanup = async (): Promise<void> => {
     await waygate.stop();
@@ -118,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
   const results: TestResult[] = [];
   let supported: string[] = [];
   try {
-    process.stderr.write(`conformance: cluster dir ${cluster.dir}\n`);
+    process.stderr.write(k8s ? `conformance: kubernetes mode, API server ${k8s.server.url}\n` : `conformance: cluster dir ${cluster.dir}\n`);
     const tls = generateTlsMaterial();
     const gatewayClass: KObject = {
       apiVersion: 'gateway.networking.k8s.io/v1',
@@ -183,10 +194,10 @@ async function main(argv: string[]): Promise<number> {
 
   process.stdout.write(`${formatTable(results)}\n`);
   const version = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  const report = buildReport(results, { supportedFeatures: supported, version });
-  await mkdir(dirname(values.report), { recursive: true });
-  await writeFile(values.report, reportYaml(report));
-  process.stderr.write(`report written to ${values.report}\n`);
+  const report = buildReport(results, { supportedFeatures: supported, version, mode: mode === 'kubernetes' ? 'kubernetes' : 'default' });
+  await mkdir(dirname(reportFile), { recursive: true });
+  await writeFile(reportFile, reportYaml(report));
+  process.stderr.write(`report written to ${reportFile}\n`);
   return results.some((r) => r.result === 'failed') ? 1 : 0;
 }
 

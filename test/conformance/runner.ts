@@ -15,7 +15,7 @@ import { probeGrpc } from './probes-grpc.js';
 import { STEPS, type StepContext } from './steps.js';
 import type { ConformanceTest, RequestCase, StatusCheck, WsFrame } from './types.js';
 import { mapLimit, sleep, uuid } from './util.js';
-import type { StatusView, Waygate } from './waygate.js';
+import type { GatewayRuntime, StatusView } from './waygate.js';
 import { backendFromPod, checkWeights, describeCounts } from './weights.js';
 
 /** Knobs of a run. */
@@ -35,7 +35,8 @@ export interface RunnerOptions {
 /** The shared environment of a run. */
 export interface RunEnv {
   cluster: Cluster;
-  waygate: Waygate;
+  /** waygate serve (standalone) or the Kubernetes-mode stack (kubernetes-mode.ts). */
+  waygate: GatewayRuntime;
   echo: EchoProcess;
   pods: PodController;
   opts: RunnerOptions;

@@ -10,8 +10,20 @@ import { sleep } from './util.js';
 export interface StatusObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; generation?: number; creationTimestamp?: string };
+  metadata: { name: string; namespace?: string; generation?: number; creationTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   status?: Record<string, unknown>;
+}
+
+/** What the runner needs from the implementation under test (standalone or Kubernetes mode). */
+export interface GatewayRuntime {
+  start(): Promise<void>;
+  /** Object statuses, as the upstream suite reads them from the API server. */
+  status(): Promise<StatusView>;
+  /** False once the process under test exited. */
+  readonly running: boolean;
+  /** The last lines it wrote. */
+  tail(): string;
+  stop(): Promise<void>;
 }
 
 /** The /status document. */
@@ -59,7 +71,7 @@ export interface WaygateOptions {
 }
 
 /** A waygate serve child process. */
-export class Waygate {
+export class Waygate implements GatewayRuntime {
   readonly #opts: WaygateOptions;
   #child: ChildProcess | undefined;
   #stderrTail: string[] = [];
