@@ -2,6 +2,9 @@
  * Shared pieces of command-line parsing (node:util parseArgs, no framework).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseHostPort, type HostPort } from '../admin/address.js';
+import { isLogLevel, type LogFormat, type LogLevel } from '../log.js';
+import { parseAddressPool } from '../runtime/addresses.js';
 
 /** A usage error: the command prints it with the usage text and exits 2. */
 export class UsageError extends Error {
@@ -68,4 +71,29 @@ export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:9901';
 export function requireDir(value: string | undefined): string {
   if (!value) throw new UsageError('-f DIR is required (a directory of Gateway API YAML)');
   return value;
+}
+
+/** `--log-level` and `--log-format`, validated. */
+export function parseLogFlags(level: string, format: string): { level: LogLevel; format: LogFormat } {
+  if (!isLogLevel(level)) throw new UsageError('--log-level must be debug, info, warn or error');
+  if (format !== 'text' && format !== 'json') throw new UsageError('--log-format must be text or json');
+  return { level, format };
+}
+
+/** A `host:port` flag such as `--admin-address`; bad input is a UsageError naming the flag. */
+export function parseAddressFlag(text: string, flag: string): HostPort {
+  try {
+    return parseHostPort(text);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** `--address-pool` (a CIDR or a comma list); bad input is a UsageError. */
+export function parsePoolFlag(text: string): string[] {
+  try {
+    return parseAddressPool(text);
+  } catch (err) {
+    throw new UsageError(`--address-pool: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

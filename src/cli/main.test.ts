@@ -40,6 +40,22 @@ test('flag errors name the command and exit 2', async () => {
   io = capture();
   assert.equal(await main(['serve', '-f', EXAMPLE, '--grace-period', 'soon'], io), 2);
   assert.match(io.stderr, /--grace-period must be a duration/);
+  // Address, pool and log flags of every command: a usage error naming the flag, not a crash.
+  io = capture();
+  assert.equal(await main(['proxy', '--controller', 'http://127.0.0.1:1', '--gateway', 'a/b', '--token-file', '/nonexistent', '--admin-address', 'bogus'], io), 2);
+  assert.match(io.stderr, /waygate proxy: --admin-address: "bogus" is not host:port/);
+  io = capture();
+  assert.equal(await main(['proxy', '--controller', 'http://127.0.0.1:1', '--gateway', 'a/b', '--token-file', '/nonexistent', '--log-format', 'xml'], io), 2);
+  assert.match(io.stderr, /--log-format must be text or json/);
+  io = capture();
+  assert.equal(await main(['controller', '--stream-address', '1.2.3.4'], io), 2);
+  assert.match(io.stderr, /waygate controller: --stream-address: /);
+  io = capture();
+  assert.equal(await main(['status', '--admin-address', 'x:99999'], io), 2);
+  assert.match(io.stderr, /--admin-address: "x:99999": port must be at most 65535/);
+  io = capture();
+  assert.equal(await main(['validate', '-f', EXAMPLE, '--address-pool', 'not-a-cidr'], io), 2);
+  assert.match(io.stderr, /waygate validate: --address-pool: /);
 });
 
 test('validate and status -f on the example: summary, JSON List, table', async () => {

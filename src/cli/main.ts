@@ -1,5 +1,5 @@
 /**
- * The waygate command line: `waygate serve | validate | status`.
+ * The waygate command line: `waygate serve | validate | status | controller | proxy`.
  *
  * `main(argv)` resolves with the process exit code (0 ok, 1 failure, 2 usage); bin/waygate.js
  * calls it, and running this file directly (`node --import tsx src/cli/main.ts …`) does too.
@@ -11,11 +11,11 @@ import { EXIT_OK, EXIT_USAGE, processIo, UsageError, type Io } from './args.js';
 export const USAGE = `Usage: waygate <command> [flags]
 
 Commands:
-  serve     run waygate on a directory of Gateway API YAML (hot reload, admin endpoint)
-  validate  load a directory once and report problems; -o prints the statuses
-  status    show Gateways, listeners and routes with their conditions
+  serve       run waygate on a directory of Gateway API YAML (hot reload, admin endpoint)
+  validate    load a directory once and report problems; -o prints the statuses
+  status      show Gateways, listeners and routes with their conditions
   controller  run in Kubernetes: watch the API server, write status, provision proxies
-  proxy     run the data plane of one Gateway, fed by the controller
+  proxy       run the data plane of one Gateway, fed by the controller
 
 Run 'waygate <command> --help' for a command's flags.
 `;

@@ -7,16 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { parseHostPort } from '../../admin/address.js';
-import { createLogger, errorFields, isLogLevel, type LogFormat } from '../../log.js';
+import { createLogger, errorFields } from '../../log.js';
 import { startHealthServer } from '../../proxy/health-server.js';
 import { ConfigStreamServer } from '../../proxy/stream-server.js';
 import { streamToken } from '../../proxy/token.js';
-import { parseAddressPool } from '../../runtime/addresses.js';
 import { KubernetesController } from '../../source/kubernetes/controller.js';
-import { Provisioner } from '../../source/kubernetes/provisioner.js';
+import { PROVISIONING_FEATURES, Provisioner } from '../../source/kubernetes/provisioner.js';
 import { KubeRest, loadKubeConfig } from '../../source/kubernetes/rest.js';
-import { DEFAULT_CONTROLLER_NAME, EXIT_FAILURE, EXIT_OK, parseFlags, UsageError, type Io } from '../args.js';
+import { DEFAULT_CONTROLLER_NAME, EXIT_FAILURE, EXIT_OK, parseAddressFlag, parseFlags, parseLogFlags, parsePoolFlag, UsageError, type Io } from '../args.js';
 
 export const CONTROLLER_USAGE = `Usage: waygate controller [flags]
 
@@ -79,16 +77,15 @@ export async function controllerCommand(argv: readonly string[], io: Io): Promis
     io.out(CONTROLLER_USAGE);
     return EXIT_OK;
   }
-  const level = flags['log-level'];
-  if (!isLogLevel(level)) throw new UsageError('--log-level must be debug, info, warn or error');
+  const { level, format } = parseLogFlags(flags['log-level'], flags['log-format']);
   const leaderElect = bool(flags['leader-elect'], '--leader-elect');
   const provision = bool(flags.provision, '--provision');
-  const streamAddr = parseHostPort(flags['stream-address']);
-  const admin = parseHostPort(flags['admin-address']);
-  const pool = flags['address-pool'] ? parseAddressPool(flags['address-pool']) : [];
+  const streamAddr = parseAddressFlag(flags['stream-address'], '--stream-address');
+  const admin = parseAddressFlag(flags['admin-address'], '--admin-address');
+  const pool = flags['address-pool'] ? parsePoolFlag(flags['address-pool']) : [];
   const namespace = flags.namespace ?? process.env['POD_NAMESPACE'] ?? 'waygate-system';
   const identity = flags.identity ?? process.env['POD_NAME'] ?? hostname();
-  const log = createLogger({ level, format: flags['log-format'] as LogFormat, write: io.err });
+  const log = createLogger({ level, format, write: io.err });
 
   let tls: { cert: string; key: string } | null = null;
   let caPem: string | null = null;
@@ -116,6 +113,7 @@ export async function controllerCommand(argv: readonly string[], io: Io): Promis
     provision: provision ? new Provisioner({ rest, image: flags['proxy-image'], streamUrl, tokenFor: (gw) => streamToken(tokenKey, gw), caPem, log: log.child({ component: 'provisioner' }) }) : null,
     onConfig: (config) => stream.publish(config),
     addressPool: pool,
+    extraFeatures: provision ? PROVISIONING_FEATURES : [],
     log: log.child({ component: 'controller' }),
   });
   try {

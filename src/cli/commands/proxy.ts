@@ -4,12 +4,11 @@
  * is applied and stays 200 while the controller is unreachable (the last config keeps serving).
  */
 import { readFile } from 'node:fs/promises';
-import { parseHostPort } from '../../admin/address.js';
 import { createDataPlane } from '../../dataplane/index.js';
-import { createLogger, errorFields, isLogLevel, type LogFormat } from '../../log.js';
+import { createLogger, errorFields } from '../../log.js';
 import { startHealthServer } from '../../proxy/health-server.js';
 import { ProxyRuntime } from '../../proxy/proxy-runtime.js';
-import { EXIT_FAILURE, EXIT_OK, parseDurationMs, parseFlags, UsageError, type Io } from '../args.js';
+import { EXIT_FAILURE, EXIT_OK, parseAddressFlag, parseDurationMs, parseFlags, parseLogFlags, UsageError, type Io } from '../args.js';
 
 export const PROXY_USAGE = `Usage: waygate proxy --controller URL --gateway NS/NAME --token-file FILE [flags]
 
@@ -49,11 +48,10 @@ export async function proxyCommand(argv: readonly string[], io: Io): Promise<num
   }
   if (!flags.controller || !flags.gateway || !flags['token-file']) throw new UsageError('--controller, --gateway and --token-file are required');
   if (!/^[^/]+\/[^/]+$/.test(flags.gateway)) throw new UsageError('--gateway must be NS/NAME');
-  const level = flags['log-level'];
-  if (!isLogLevel(level)) throw new UsageError('--log-level must be debug, info, warn or error');
-  const admin = parseHostPort(flags['admin-address']);
+  const { level, format } = parseLogFlags(flags['log-level'], flags['log-format']);
+  const admin = parseAddressFlag(flags['admin-address'], '--admin-address');
   const graceMs = parseDurationMs(flags['grace-period'], '--grace-period');
-  const log = createLogger({ level, format: flags['log-format'] as LogFormat, write: io.err });
+  const log = createLogger({ level, format, write: io.err });
   let token: string;
   let caPem: string | undefined;
   try {

@@ -4,13 +4,13 @@
  */
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { isLoopbackHost, parseHostPort } from '../../admin/address.js';
+import { isLoopbackHost } from '../../admin/address.js';
 import { startAdminServer, type AdminServer } from '../../admin/server.js';
-import { createLogger, errorFields, isLogLevel, type LogFormat } from '../../log.js';
-import { DEFAULT_ADDRESS_POOL, parseAddressPool } from '../../runtime/addresses.js';
+import { createLogger, errorFields } from '../../log.js';
+import { DEFAULT_ADDRESS_POOL } from '../../runtime/addresses.js';
 import { createStandaloneRuntime } from '../../runtime/create.js';
 import {
-  DEFAULT_ADMIN_ADDRESS, DEFAULT_CONTROLLER_NAME, EXIT_FAILURE, EXIT_OK, parseDurationMs, parseFlags, requireDir,
+  DEFAULT_ADMIN_ADDRESS, DEFAULT_CONTROLLER_NAME, EXIT_FAILURE, EXIT_OK, parseAddressFlag, parseDurationMs, parseFlags, parseLogFlags, parsePoolFlag, requireDir,
   UsageError, type Io,
 } from '../args.js';
 
@@ -52,18 +52,9 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
     return EXIT_OK;
   }
   const dir = requireDir(flags.file);
-  const level = flags['log-level'];
-  if (!isLogLevel(level)) throw new UsageError('--log-level must be debug, info, warn or error');
-  const format = flags['log-format'];
-  if (format !== 'text' && format !== 'json') throw new UsageError('--log-format must be text or json');
-  let admin: { host: string; port: number };
-  let pool: string[];
-  try {
-    admin = parseHostPort(flags['admin-address']);
-    pool = parseAddressPool(flags['address-pool']);
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const { level, format } = parseLogFlags(flags['log-level'], flags['log-format']);
+  const admin = parseAddressFlag(flags['admin-address'], '--admin-address');
+  const pool = parsePoolFlag(flags['address-pool']);
   if (!isLoopbackHost(admin.host) && !flags['admin-allow-remote']) {
     throw new UsageError(`--admin-address ${flags['admin-address']} is not a loopback address; add --admin-allow-remote to expose the admin endpoint`);
   }
@@ -71,7 +62,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   const workers = flags.workers === undefined ? availableParallelism() : Number(flags.workers);
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new UsageError('--workers must be a whole number from 0 to 256');
 
-  const log = createLogger({ level, format: format as LogFormat, write: io.err });
+  const log = createLogger({ level, format, write: io.err });
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory()) {
     log.error('not a directory', { dir });

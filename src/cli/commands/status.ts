@@ -2,13 +2,13 @@
  * `waygate status`: the status of every object, as a table, from a running `waygate serve`
  * (its admin /status) or computed offline from a directory (`-f DIR`).
  */
-import { formatHostPort, parseHostPort } from '../../admin/address.js';
+import { formatHostPort } from '../../admin/address.js';
 import { formatIssue } from '../../source/file/issues.js';
 import { DEFAULT_ADDRESS_POOL } from '../../runtime/addresses.js';
 import type { StatusObject } from '../../runtime/status-objects.js';
 import type { RuntimeIssue } from '../../runtime/types.js';
 import {
-  DEFAULT_ADMIN_ADDRESS, DEFAULT_CONTROLLER_NAME, EXIT_FAILURE, EXIT_OK, parseDurationMs, parseFlags, parseOutput, UsageError, type Io,
+  DEFAULT_ADMIN_ADDRESS, DEFAULT_CONTROLLER_NAME, EXIT_FAILURE, EXIT_OK, parseAddressFlag, parseDurationMs, parseFlags, parseOutput, UsageError, type Io,
 } from '../args.js';
 import { formatObjects } from '../output.js';
 import { renderStatusTable } from '../status-table.js';
@@ -65,12 +65,7 @@ export async function statusCommand(argv: readonly string[], io: Io): Promise<nu
     return allLoaded(result) ? EXIT_OK : EXIT_FAILURE;
   }
 
-  let hp: { host: string; port: number };
-  try {
-    hp = parseHostPort(flags['admin-address'] ?? DEFAULT_ADMIN_ADDRESS);
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const hp = parseAddressFlag(flags['admin-address'] ?? DEFAULT_ADMIN_ADDRESS, '--admin-address');
   const url = `http://${formatHostPort(hp.host, hp.port)}/status`;
   const timeoutMs = parseDurationMs(flags.timeout, '--timeout');
   let body: StatusBody;

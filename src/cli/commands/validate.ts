@@ -4,9 +4,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { formatIssue } from '../../source/file/issues.js';
-import { DEFAULT_ADDRESS_POOL, parseAddressPool } from '../../runtime/addresses.js';
+import { DEFAULT_ADDRESS_POOL } from '../../runtime/addresses.js';
 import {
-  DEFAULT_CONTROLLER_NAME, EXIT_FAILURE, EXIT_OK, parseFlags, parseOutput, requireDir, UsageError, type Io,
+  DEFAULT_CONTROLLER_NAME, EXIT_FAILURE, EXIT_OK, parseFlags, parseOutput, parsePoolFlag, requireDir, type Io,
 } from '../args.js';
 import { computeOffline, type OfflineResult } from '../offline.js';
 import { formatObjects } from '../output.js';
@@ -33,12 +33,7 @@ const FLAGS = {
 
 /** Parses the flags shared by validate and `status -f`, and runs the offline pass. */
 export async function loadOffline(dir: string, controllerName: string, poolText: string, io: Io): Promise<OfflineResult | null> {
-  let pool: string[];
-  try {
-    pool = parseAddressPool(poolText);
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const pool = parsePoolFlag(poolText);
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory()) {
     io.err(`error: ${dir} is not a directory\n`);
