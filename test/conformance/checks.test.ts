@@ -126,6 +126,21 @@ describe('status checks', () => {
     assert.notEqual(runCheck(ctx([gateway({ attachedListenerSets: 2 })]), als), null);
   });
 
+  it('infrastructurePropagation: generated objects carry the infrastructure labels and annotations', () => {
+    const c: StatusCheck = {
+      kind: 'GeneratedResources', namespace: NS, check: 'infrastructurePropagation', labelSelector: 'gateway.networking.k8s.io/gateway-name=gw',
+      resourceKinds: ['ServiceAccount', 'Pod', 'Service'], expectedLabels: { key2: 'value2' }, expectedAnnotations: { key1: 'value1' },
+    };
+    const gen = (kind: string, labels: Record<string, string>, annotations: Record<string, string>): StatusObject => ({
+      apiVersion: 'v1', kind, metadata: { name: `waygate-gw-${kind.toLowerCase()}`, namespace: NS, labels: { 'gateway.networking.k8s.io/gateway-name': 'gw', ...labels }, annotations },
+    });
+    assert.match(runCheck(ctx([]), c) ?? '', /no ServiceAccount\/Pod\/Service/);
+    const good = [gen('ServiceAccount', { key2: 'value2' }, { key1: 'value1' }), gen('Pod', { key2: 'value2' }, { key1: 'value1', x: 'y' })];
+    assert.equal(runCheck(ctx(good), c), null);
+    assert.match(runCheck(ctx([...good, gen('Service', { key2: 'value2' }, {})]), c) ?? '', /Service .*annotation key1=value1 missing/);
+    assert.match(runCheck(ctx([gen('Pod', {}, { key1: 'value1' })]), c) ?? '', /label key2=value2 missing/);
+  });
+
   it('reports unknown check kinds', () => {
     assert.match(runCheck(ctx([]), { kind: 'X', check: 'nope' }) ?? '', /unknown check/);
   });

@@ -99,6 +99,31 @@ export function runCheck(ctx: CheckContext, c: StatusCheck): string | null {
 type CheckFn = (ctx: CheckContext, c: StatusCheck) => string | null;
 
 const CHECKS: Record<string, CheckFn> = {
+  /**
+   * GatewayInfrastructure: objects generated for the Gateway (selected by label in the
+   * namespace) carry spec.infrastructure labels and annotations. Only Kubernetes mode reports
+   * generated objects (their metadata is in the status view); standalone mode has none.
+   */
+  infrastructurePropagation(ctx, c) {
+    const [key, value] = String(c['labelSelector'] ?? '').split('=');
+    const kinds = (c['resourceKinds'] as string[] | undefined) ?? [];
+    const wantLabels = (c['expectedLabels'] as Record<string, string> | undefined) ?? {};
+    const wantAnnotations = (c['expectedAnnotations'] as Record<string, string> | undefined) ?? {};
+    const found = ctx.status.doc.objects.filter((o) => kinds.includes(o.kind) && o.metadata.namespace === c.namespace && key !== undefined && o.metadata.labels?.[key] === value);
+    if (found.length === 0) return `no ${kinds.join('/')} in ${c.namespace ?? ''} labelled ${String(c['labelSelector'])}`;
+    for (const kind of kinds) {
+      const first = found.find((o) => o.kind === kind);
+      if (!first) continue;
+      for (const [k, v] of Object.entries(wantLabels)) {
+        if (first.metadata.labels?.[k] !== v) return `${kind} ${first.metadata.name}: label ${k}=${v} missing (labels ${JSON.stringify(first.metadata.labels ?? {})})`;
+      }
+      for (const [k, v] of Object.entries(wantAnnotations)) {
+        if (first.metadata.annotations?.[k] !== v) return `${kind} ${first.metadata.name}: annotation ${k}=${v} missing (annotations ${JSON.stringify(first.metadata.annotations ?? {})})`;
+      }
+    }
+    return null;
+  },
+
   addressAssigned(ctx, c) {
     const o = getObj(ctx, c);
     if (typeof o === 'string') return o;
@@ -288,10 +313,6 @@ const CHECKS: Record<string, CheckFn> = {
       return `${objName(c)}: expected status.addresses [${usable.type} ${usable.value}], got ${JSON.stringify(addrs)}`;
     }
     return null;
-  },
-
-  infrastructurePropagation(_ctx, c) {
-    return `${objName(c)}: standalone mode generates no ServiceAccount/Pod/Service to inspect`;
   },
 };
 

@@ -43,6 +43,11 @@ export interface KubernetesControllerOptions {
   readonly onConfig?: (config: ir.Config) => void;
   /** Addresses handed to Gateways that request none when no provisioned Service gives one. */
   readonly addressPool?: readonly string[];
+  /**
+   * Conformance features claimed on top of translate()'s (e.g. PROVISIONING_FEATURES when
+   * provisioning): merged into our GatewayClasses' status.supportedFeatures, kept sorted.
+   */
+  readonly extraFeatures?: readonly string[];
   readonly kinds?: readonly KindSpec[];
   readonly coalesceMs?: number;
   readonly initialBackoffMs?: number;
@@ -158,11 +163,18 @@ export class KubernetesController {
     const snapshot = { ...buildSnapshot(kubeObjects), waygateParameters: kubeObjects.filter((o) => o.kind === 'WaygateParameters') };
     const provisioned = this.#o.provision?.addresses(observed) ?? {};
     const pool = [...new Set([...Object.values(provisioned).flat(), ...(this.#o.addressPool ?? [])])];
-    const result = translate(snapshot, {
-      controllerName: this.#o.controllerName,
-      now: toKubeTime((this.#o.clock ?? (() => new Date()))()),
-      addresses: { pool, assigned: provisioned, isUsable: () => true },
-    });
+    // With provisioning, an address is usable only when the cluster gave it to one of our
+    // Services (a static address the load balancer could not assign is AddressNotUsable);
+    // without it, static addresses are the administrator's business.
+    const usable = new Set(pool);
+    const result = withExtraFeatures(
+      translate(snapshot, {
+        controllerName: this.#o.controllerName,
+        now: toKubeTime((this.#o.clock ?? (() => new Date()))()),
+        addresses: { pool, assigned: provisioned, isUsable: this.#o.provision ? (ip) => usable.has(ip) : () => true },
+      }),
+      this.#o.extraFeatures ?? [],
+    );
     this.#last = result;
     this.#o.onConfig?.(result.ir);
     if (this.isLeader && !this.#stopped) {
@@ -173,4 +185,16 @@ export class KubernetesController {
     this.#passes++;
     if (this.#passes === 1) for (const w of this.#readyWaiters.splice(0)) w();
   }
+}
+
+/** Adds `extra` to every GatewayClass status that lists supportedFeatures (sorted, no duplicates). */
+export function withExtraFeatures(result: TranslateResult, extra: readonly string[]): TranslateResult {
+  if (extra.length === 0) return result;
+  const statuses = result.statuses.map((s) => {
+    const list = s.status['supportedFeatures'] as { name: string }[] | undefined;
+    if (s.kind !== 'GatewayClass' || !list) return s;
+    const names = [...new Set([...list.map((f) => f.name), ...extra])].sort();
+    return { ...s, status: { ...s.status, supportedFeatures: names.map((name) => ({ name })) } };
+  });
+  return { ...result, statuses };
 }

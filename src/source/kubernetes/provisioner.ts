@@ -29,6 +29,13 @@ export const GATEWAY_ANNOTATION = 'waygate.dev/gateway';
 const HASH_ANNOTATION = 'waygate.dev/spec-hash';
 /** The proxy's admin port (health and readiness). */
 export const PROXY_ADMIN_PORT = 9902;
+/**
+ * Conformance features only Kubernetes mode implements (standalone mode provisions nothing):
+ * GatewayInfrastructurePropagation ("labels/annotations that SHOULD be applied to any
+ * resources created in response to this Gateway"). The controller adds them to the
+ * GatewayClass supportedFeatures when it provisions.
+ */
+export const PROVISIONING_FEATURES: readonly string[] = ['GatewayInfrastructurePropagation'];
 
 export interface ProvisionerOptions {
   readonly rest: KubeRest;
@@ -53,12 +60,15 @@ function withHash(o: KObj): KObj {
   return { ...o, metadata: { ...o.metadata, annotations } };
 }
 
-/** The objects one Gateway needs. Pure. */
-export function buildProvisionedObjects(gateway: KObj, params: EffectiveParameters, opts: Pick<ProvisionerOptions, 'streamUrl' | 'tokenFor' | 'caPem'>): KObj[] {
+/**
+ * The objects one Gateway needs. Pure. `extraPorts` are ports served beyond `spec.listeners`
+ * (listeners of attached ListenerSets, from the IR).
+ */
+export function buildProvisionedObjects(gateway: KObj, params: EffectiveParameters, opts: Pick<ProvisionerOptions, 'streamUrl' | 'tokenFor' | 'caPem'>, extraPorts: readonly { port: number; protocol: 'TCP' | 'UDP' }[] = []): KObj[] {
   const ns = gateway.metadata.namespace ?? 'default';
   const gwName = gateway.metadata.name;
   const key = `${ns}/${gwName}`;
-  const spec = (gateway['spec'] ?? {}) as { gatewayClassName?: string; listeners?: { port: number; protocol: string }[]; infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
+  const spec = (gateway['spec'] ?? {}) as { gatewayClassName?: string; listeners?: { port: number; protocol: string }[]; addresses?: { type?: string; value?: string }[]; infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
   const name = childName(gwName);
   const selector = { 'app.kubernetes.io/name': 'waygate-proxy', 'app.kubernetes.io/instance': name };
   const labels: Record<string, string> = {
@@ -76,6 +86,12 @@ export function buildProvisionedObjects(gateway: KObj, params: EffectiveParamete
     const protocol = l.protocol === 'UDP' ? 'UDP' : 'TCP';
     ports.set(`${protocol}/${l.port}`, { port: l.port, protocol });
   }
+  for (const p of extraPorts) ports.set(`${p.protocol}/${p.port}`, { port: p.port, protocol: p.protocol });
+  // "The implementation MUST bind all Listeners to every GatewayAddress that it assigns to the
+  // Gateway": static IPAddress values are requested from the cluster as the Service's
+  // externalIPs; a load balancer reports those it could assign in status.loadBalancer.ingress,
+  // and only those count as usable (see Provisioner.addresses).
+  const staticIPs = [...new Set((spec.addresses ?? []).filter((a) => (a.type ?? 'IPAddress') === 'IPAddress' && a.value).map((a) => a.value!))];
   const secretName = `${name}-stream`;
   const secretData: Record<string, string> = { token: opts.tokenFor(key) };
   if (opts.caPem) secretData['ca.crt'] = opts.caPem;
@@ -108,19 +124,36 @@ export function buildProvisionedObjects(gateway: KObj, params: EffectiveParamete
     }),
     withHash({
       apiVersion: 'v1', kind: 'Service', metadata: meta(name, params.serviceAnnotations),
-      spec: { type: params.serviceType, selector, ports: [...ports.values()].map((p) => ({ name: `${p.protocol.toLowerCase()}-${p.port}`, port: p.port, targetPort: p.port, protocol: p.protocol })) },
+      spec: { type: params.serviceType, selector, ...(staticIPs.length > 0 ? { externalIPs: staticIPs } : {}), ports: [...ports.values()].map((p) => ({ name: `${p.protocol.toLowerCase()}-${p.port}`, port: p.port, targetPort: p.port, protocol: p.protocol })) },
     }),
   ];
 }
 
-/** Addresses of a provisioned Service: load balancer ingress IPs, else cluster IPs. */
+/**
+ * Addresses of a provisioned Service: load balancer ingress IPs; for other types its external
+ * IPs (requested static addresses, routed by the cluster as they are), then its cluster IPs.
+ */
 export function serviceAddresses(svc: KObj): string[] {
-  const spec = (svc['spec'] ?? {}) as { type?: string; clusterIPs?: string[]; clusterIP?: string };
+  const spec = (svc['spec'] ?? {}) as { type?: string; clusterIPs?: string[]; clusterIP?: string; externalIPs?: string[] };
   if (spec.type === 'LoadBalancer') {
     const ingress = ((svc['status'] ?? {}) as { loadBalancer?: { ingress?: { ip?: string }[] } }).loadBalancer?.ingress ?? [];
     return ingress.map((i) => i.ip).filter((ip): ip is string => !!ip);
   }
-  return (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter((ip) => ip !== 'None');
+  return [...(spec.externalIPs ?? []), ...(spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : []))].filter((ip) => ip !== 'None');
+}
+
+/** Ports of the accepted ListenerSets attached to Gateway `key` (`ns/name`). */
+export function listenerSetPorts(key: string, result: TranslateResult, objects: readonly KObj[]): { port: number; protocol: 'TCP' | 'UDP' }[] {
+  const out: { port: number; protocol: 'TCP' | 'UDP' }[] = [];
+  for (const st of result.statuses) {
+    if (st.kind !== 'ListenerSet') continue;
+    const accepted = ((st.status['conditions'] as { type: string; status: string }[] | undefined) ?? []).some((c) => c.type === 'Accepted' && c.status === 'True');
+    const ls = objects.find((o) => o.kind === 'ListenerSet' && o.metadata.namespace === st.namespace && o.metadata.name === st.name);
+    const spec = (ls?.['spec'] ?? {}) as { parentRef?: { name?: string; namespace?: string }; listeners?: { port: number; protocol: string }[] };
+    if (!accepted || `${spec.parentRef?.namespace ?? st.namespace}/${spec.parentRef?.name ?? ''}` !== key) continue;
+    for (const l of spec.listeners ?? []) out.push({ port: l.port, protocol: l.protocol === 'UDP' ? 'UDP' : 'TCP' });
+  }
+  return out;
 }
 
 /** The ProvisionHook of the controller. */
@@ -162,10 +195,11 @@ export class Provisioner implements ProvisionHook {
         resolveParameters((gw['spec'] as { infrastructure?: { parametersRef?: never } }).infrastructure?.parametersRef, gw.metadata.namespace, objects),
         this.#o.image,
       );
-      for (const desired of buildProvisionedObjects(gw, params, this.#o)) {
-        const key = `${desired.kind}/${desired.metadata.namespace}/${desired.metadata.name}`;
-        wanted.add(key);
-        const current = byKey.get(key);
+      const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
+      for (const desired of buildProvisionedObjects(gw, params, this.#o, listenerSetPorts(key, result, objects))) {
+        const objKey = `${desired.kind}/${desired.metadata.namespace}/${desired.metadata.name}`;
+        wanted.add(objKey);
+        const current = byKey.get(objKey);
         const hash = (desired.metadata['annotations'] as Record<string, string>)[HASH_ANNOTATION];
         if ((current?.metadata['annotations'] as Record<string, string> | undefined)?.[HASH_ANNOTATION] === hash) continue;
         await this.#apply(desired, current ?? null);
