@@ -36,10 +36,16 @@ export function processHTTPRoutes(
   gateways: readonly GatewayNode[],
   index: ResourceIndex,
   controllerName: string,
+  memo: RuleMemo = (_, compute) => compute(),
 ): RouteNode[] {
   void controllerName; // status rendering adds it; kept for the stage signature.
-  return routes.map((route) => attachRoute({ kind: ROUTE_KIND, route, rules: convertRules(route, index) }, gateways, index));
+  return routes.map((route) =>
+    attachRoute({ kind: ROUTE_KIND, route, rules: memo(route, () => convertRules(route, index)) }, gateways, index),
+  );
 }
+
+/** Returns a route's converted rules, reusing an earlier result if it may (translate-cache.ts). */
+export type RuleMemo = (route: object, compute: () => ConvertedRule[]) => readonly ConvertedRule[];
 
 /** Converts every rule of the route to IR (see the file comment for validity). */
 export function convertRules(route: api.HTTPRoute, index: ResourceIndex): ConvertedRule[] {

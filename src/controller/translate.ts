@@ -34,6 +34,10 @@ import { finishBackendTLS, resolveBackendClientCertificates } from './backend-cl
 import { processStreamRoutes } from './stream-routes.js';
 import { buildStreamServers } from './build-stream-listeners.js';
 import { renderGatewayClassStatus, renderGatewayStatus, renderListenerSetStatus, renderRouteStatus } from './status.js';
+import type { TranslateCache } from './translate-cache.js';
+import type { RuleMemo } from './http-routes.js';
+
+export { TranslateCache } from './translate-cache.js';
 
 export interface TranslateOptions {
   /** Our GatewayClass controllerName, e.g. `waygate.dev/gateway-controller`. */
@@ -41,6 +45,11 @@ export interface TranslateOptions {
   /** RFC 3339 timestamp used as lastTransitionTime for conditions written in this pass. */
   readonly now: string;
   readonly addresses: AddressOptions;
+  /**
+   * Reuses per-route work of earlier passes (translate-cache.ts). The result is the same with
+   * or without it; pass the same cache to consecutive passes of one controller.
+   */
+  readonly cache?: TranslateCache;
 }
 
 export interface AddressOptions {
@@ -71,7 +80,9 @@ export interface TranslateResult {
 
 /** Runs the controller over one snapshot. See the module comment for the stages. */
 export function translate(snapshot: Snapshot, options: TranslateOptions): TranslateResult {
-  const { controllerName, now } = options;
+  const { controllerName, now, cache } = options;
+  cache?.begin(snapshot, controllerName);
+  const memo: RuleMemo | undefined = cache ? (route, compute) => cache.rules(route, compute) : undefined;
   const baseIndex = buildResourceIndex(snapshot);
   // BackendTLSPolicies first: the route stages look them up while resolving backendRefs.
   const backendTLSPolicies = buildBackendTLSPolicies(snapshot.backendTLSPolicies, baseIndex);
@@ -90,8 +101,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const { gateways, listenerSets } = gatewayStage;
   const clientCertificates = resolveBackendClientCertificates(gateways, index);
 
-  const routes = processHTTPRoutes(snapshot.httpRoutes, gateways, index, controllerName);
-  routes.push(...processGRPCRoutes(snapshot.grpcRoutes, gateways, index));
+  const routes = processHTTPRoutes(snapshot.httpRoutes, gateways, index, controllerName, memo);
+  routes.push(...processGRPCRoutes(snapshot.grpcRoutes, gateways, index, memo));
   const streams = processStreamRoutes(snapshot, gateways, index);
   routes.push(...streams.routes);
 

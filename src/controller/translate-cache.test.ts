@@ -1,0 +1,145 @@
+/**
+ * TranslateCache equivalence: translate() with a cache must give exactly the result without
+ * one. Every golden controller case is run through a seeded random sequence of edits (route
+ * edits, removals and re-additions of the very same object, non-route objects replaced by
+ * copies or changed), comparing cached and uncached output after each step.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KubeObject } from '../api/types.js';
+import { buildSnapshot } from '../source/snapshot.js';
+import { loadText } from '../source/file/load.js';
+import { translate, type TranslateOptions } from './translate.js';
+import { TranslateCache } from './translate-cache.js';
+
+const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '../../test/golden/controller');
+const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
+
+function options(cache?: TranslateCache): TranslateOptions {
+  const base = {
+    controllerName: 'waygate.dev/gateway-controller',
+    now: '2026-01-01T00:00:00Z',
+    addresses: { pool: ['127.0.1.1', '127.0.1.2'], assigned: {}, isUsable: (ip: string) => ip.startsWith('127.') || ip === '::1' },
+  };
+  return cache ? { ...base, cache } : base;
+}
+
+function load(file: string): KubeObject[] {
+  return loadText(file, readFileSync(join(GOLDEN, file), 'utf8')).objects.map((lo) => lo.object);
+}
+
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Json = Record<string, unknown>;
+
+/** A deep copy with one random structural edit (or none: same content, new object). */
+function editRoute(route: KubeObject, rnd: () => number): KubeObject {
+  const copy = structuredClone(route) as KubeObject & { spec?: Json };
+  const spec = (copy.spec ??= {});
+  const rules = spec['rules'] as Json[] | undefined;
+  switch (Math.floor(rnd() * 6)) {
+    case 0:
+      spec['hostnames'] = rnd() < 0.5 ? ['edited.example.com'] : [];
+      break;
+    case 1:
+      if (rules && rules.length > 1) rules.reverse();
+      break;
+    case 2:
+      if (rules && rules.length > 0) rules.pop();
+      break;
+    case 3: {
+      const ref = (rules?.[0]?.['backendRefs'] as Json[] | undefined)?.[0];
+      if (ref) ref['port'] = ref['port'] === 8080 ? 80 : 8080;
+      break;
+    }
+    case 4: {
+      const parent = (spec['parentRefs'] as Json[] | undefined)?.[0];
+      if (parent) parent['sectionName'] = parent['sectionName'] === undefined ? 'http' : undefined;
+      break;
+    }
+    default:
+      break; // content unchanged, new object
+  }
+  return copy;
+}
+
+/** A copy of a non-route object, sometimes changed (a Service port, a label, a hostname). */
+function editOther(obj: KubeObject, rnd: () => number): KubeObject {
+  const copy = structuredClone(obj) as KubeObject & { spec?: Json };
+  if (rnd() < 0.5) return copy;
+  const labels = (copy.metadata.labels ??= {});
+  labels['edited'] = String(Math.floor(rnd() * 3));
+  const ports = copy.spec?.['ports'] as Json[] | undefined;
+  if (ports?.[0]) ports[0]['port'] = (ports[0]['port'] as number) + 1;
+  const listeners = copy.spec?.['listeners'] as Json[] | undefined;
+  if (listeners?.[0]) listeners[0]['hostname'] = rnd() < 0.5 ? '*.example.com' : 'other.example.com';
+  return copy;
+}
+
+const cases = readdirSync(GOLDEN).filter((f) => f.endsWith('.in.yaml')).sort();
+
+test('golden cases: cached translate equals uncached along random edit sequences', () => {
+  assert.ok(cases.length > 50, 'golden inputs found');
+  const base = load('base.yaml');
+  const shared = new TranslateCache(); // also carried across cases: everything changes between them
+  let steps = 0;
+  cases.forEach((file, n) => {
+    const rnd = prng(n + 1);
+    let objects = [...base, ...load(file)];
+    const removed: KubeObject[] = [];
+    const cache = new TranslateCache();
+    for (let step = 0; step < 12; step++) {
+      const routes = objects.filter((o) => ROUTE_KINDS.has(o.kind));
+      const others = objects.filter((o) => !ROUTE_KINDS.has(o.kind));
+      const r = rnd();
+      if (r < 0.45 && routes.length > 0) {
+        const victim = routes[Math.floor(rnd() * routes.length)]!;
+        objects = objects.map((o) => (o === victim ? editRoute(victim, rnd) : o));
+      } else if (r < 0.6 && routes.length > 0) {
+        const victim = routes[Math.floor(rnd() * routes.length)]!;
+        removed.push(victim);
+        objects = objects.filter((o) => o !== victim);
+      } else if (r < 0.75 && removed.length > 0) {
+        objects = [...objects, removed.pop()!]; // the very same object comes back
+      } else if (r < 0.9 && others.length > 0) {
+        const victim = others[Math.floor(rnd() * others.length)]!;
+        objects = rnd() < 0.8 ? objects.map((o) => (o === victim ? editOther(victim, rnd) : o)) : objects.filter((o) => o !== victim);
+      }
+      const snapshot = buildSnapshot(objects);
+      const expected = translate(snapshot, options());
+      assert.deepEqual(translate(snapshot, options(cache)), expected, `${file} step ${step}`);
+      assert.deepEqual(translate(snapshot, options(shared)), expected, `${file} step ${step} (shared cache)`);
+      steps++;
+    }
+  });
+  assert.ok(shared.stats.hits > 0 && shared.stats.misses > 0, 'the cache was exercised');
+  assert.ok(steps >= cases.length * 12);
+});
+
+test('unchanged routes are reused; a non-route change drops every entry', () => {
+  const objects = [...load('base.yaml'), ...load('httproute-allowed-selector.in.yaml')];
+  const routes = objects.filter((o) => o.kind === 'HTTPRoute').length;
+  assert.ok(routes > 0);
+  const cache = new TranslateCache();
+  translate(buildSnapshot(objects), options(cache));
+  assert.deepEqual(cache.stats, { hits: 0, misses: routes });
+  translate(buildSnapshot(objects), options(cache));
+  assert.deepEqual(cache.stats, { hits: routes, misses: routes });
+  const gw = objects.findIndex((o) => o.kind === 'Gateway');
+  const changed = objects.map((o, i) => (i === gw ? structuredClone(o) : o));
+  translate(buildSnapshot(changed), options(cache));
+  assert.deepEqual(cache.stats, { hits: routes, misses: 2 * routes });
+});
