@@ -3,7 +3,7 @@
  * controller's translate(), and the HTTP data plane.
  */
 import { mergeTransitionTimes } from '../controller/status.js';
-import { translate } from '../controller/translate.js';
+import { translate, TranslateCache } from '../controller/translate.js';
 import { createDataPlane } from '../dataplane/index.js';
 import { FileSource } from '../source/file/file-source.js';
 import { formatIssue } from '../source/file/issues.js';
@@ -20,7 +20,7 @@ export interface CreateRuntimeOptions {
   readonly addressPool: readonly string[];
   readonly log?: Logger;
   readonly clock?: () => Date;
-  /** Debounce of the directory watcher (default 10 ms). */
+  /** Debounce of the directory watcher (default 2 ms: a rename is one event; torn in-place writes are re-read). */
   readonly debounceMs?: number;
   /** Watch the directory (default true); false: passes run only on reload(). */
   readonly watch?: boolean;
@@ -35,14 +35,16 @@ export interface CreateRuntimeOptions {
 export function createStandaloneRuntime(options: CreateRuntimeOptions): StandaloneRuntime {
   const log = options.log ?? silentLogger;
   const clock = options.clock ?? (() => new Date());
-  const debounceMs = options.debounceMs ?? 10;
+  const debounceMs = options.debounceMs ?? 2;
+  // Per-route work of earlier passes is reused (translate-cache.ts); the result is the same.
+  const cache = new TranslateCache();
   return new StandaloneRuntime({
     source: new FileSource(options.dir, { clock }),
     dataPlane:
       (options.workers ?? 0) >= 2
         ? new WorkerPool({ workers: options.workers ?? 2, log: log.child({ component: 'dataplane' }) })
         : createDataPlane({ log: (level, msg, fields) => log.log(level, msg, fields) }),
-    translate,
+    translate: (snapshot, opts) => translate(snapshot, { ...opts, cache }),
     mergeTransitionTimes,
     ...(options.watch === false ? {} : { watch: (onChange) => watchDirectory(options.dir, onChange, { debounceMs }) }),
     controllerName: options.controllerName,

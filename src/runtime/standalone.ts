@@ -7,6 +7,7 @@
  * coalesce). A pass that throws is a bug of ours: it is logged and the last good IR keeps
  * serving. Used by `waygate serve` and by the conformance runner.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { KubeObject } from '../api/types.js';
 import type { StatusUpdate, TranslateOptions, TranslateResult } from '../controller/translate.js';
 import type { ApplyResult, DataPlane, DataPlaneStats, ServerError } from '../dataplane/index.js';
@@ -215,6 +216,8 @@ export class StandaloneRuntime {
       return;
     }
 
+    // Between stages the event loop runs: an in-process data plane keeps serving requests.
+    await yieldToEventLoop();
     const snapshot = buildSnapshot(loaded.objects);
     const now = toKubeTime(this.#clock());
     let translateMs = 0;
@@ -244,6 +247,7 @@ export class StandaloneRuntime {
     };
 
     let result = run();
+    await yieldToEventLoop();
     let applied = await applyTimed(result.ir);
     const bindErrors: ServerError[] = [...applied.errors];
     // A Gateway whose address cannot be bound must say so in its status
