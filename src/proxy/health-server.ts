@@ -8,8 +8,10 @@ import type { AddressInfo } from 'node:net';
 /** Starts the endpoint; resolves with its URL and a close function. */
 export async function startHealthServer(host: string, port: number, ready: () => boolean): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
-    if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    if (req.url === '/readyz') {
+    const q = (req.url ?? '').indexOf('?');
+    const path = q === -1 ? req.url : req.url!.slice(0, q);
+    if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    if (path === '/readyz') {
       const ok = ready();
       return void res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
     }

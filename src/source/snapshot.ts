@@ -104,7 +104,15 @@ export function objectKey(obj: KubeObject): string {
 export function compareByAgeThenKey(a: KubeObject, b: KubeObject): number {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';
-  if (ta !== tb) return ta < tb ? -1 : 1;
+  if (ta !== tb) {
+    // RFC 3339 strings of one shape order as text; mixed shapes (whole seconds from the API
+    // server or hand-written YAML, milliseconds from the file source) are compared as instants.
+    if (ta.length === tb.length) return ta < tb ? -1 : 1;
+    const da = Date.parse(ta);
+    const db = Date.parse(tb);
+    if (da !== db && !Number.isNaN(da) && !Number.isNaN(db)) return da < db ? -1 : 1;
+    if (da !== db) return Number.isNaN(da) ? 1 : -1;
+  }
   const ka = objectKey(a);
   const kb = objectKey(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
