@@ -18,6 +18,15 @@ const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const CONFIG_KEY = '^[-._a-zA-Z0-9]+$';
 const STRING_MAP: SchemaNode = { type: 'object', additionalProperties: { type: 'string' } };
+/** Label keys: an optional DNS-subdomain prefix and `/`, then a name of 1–63 characters. */
+const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+/** Label values: empty, or 1–63 characters starting and ending alphanumeric. */
+const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$';
+const LABELS: SchemaNode = {
+  type: 'object',
+  propertyNames: { maxLength: 317, pattern: LABEL_KEY },
+  additionalProperties: { type: 'string', maxLength: 63, pattern: LABEL_VALUE },
+};
 
 /** The ObjectMeta fields we read. Object names are DNS subdomains, namespaces DNS labels. */
 export const OBJECT_META_SCHEMA: SchemaNode = {
@@ -32,7 +41,7 @@ export const OBJECT_META_SCHEMA: SchemaNode = {
     resourceVersion: { type: 'string' },
     creationTimestamp: { type: 'string', format: 'date-time' },
     deletionTimestamp: { type: 'string', format: 'date-time' },
-    labels: STRING_MAP,
+    labels: LABELS,
     annotations: STRING_MAP,
   },
 };
