@@ -140,6 +140,17 @@ const compiled = new Map<string, CompiledRule>();
  * type-check it: the CRD coverage test relies on that.
  */
 export function compileRule(rule: CelRule): CompiledRule {
+  // Schema rule objects are long-lived: look them up by identity before building the text key.
+  const byObject = compiledByRule.get(rule);
+  if (byObject) return byObject;
+  const result = compileRuleText(rule);
+  compiledByRule.set(rule, result);
+  return result;
+}
+
+const compiledByRule = new WeakMap<CelRule, CompiledRule>();
+
+function compileRuleText(rule: CelRule): CompiledRule {
   const cacheKey = `${rule.rule}\u0000${rule.messageExpression ?? ''}\u0000${rule.message ?? ''}`;
   const hit = compiled.get(cacheKey);
   if (hit) return hit;
@@ -187,9 +198,12 @@ const CEL_RESERVED = new Set([
   'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while',
 ]);
 
+const PLAIN_NAME = /^(?!.*__)[A-Za-z0-9_]*$/;
+
 /** The name a property has inside CEL, as the API server escapes it. */
 export function escapePropertyName(name: string): string {
   if (CEL_RESERVED.has(name)) return `__${name}__`;
+  if (PLAIN_NAME.test(name)) return name; // nothing to escape (the common case)
   return name
     .replace(/__/g, '__underscores__')
     .replace(/\./g, '__dot__')

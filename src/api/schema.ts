@@ -7,7 +7,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { compileRule, isTransitionRule, toCelValue } from './cel.js';
+import { compileRule, escapePropertyName, isTransitionRule, toCelValue } from './cel.js';
 import { CRD_SCHEMAS } from './crds/index.js';
 import type { CelRule, CrdVersionSchema, SchemaNode } from './crds/crd-types.js';
 import { CORE_SCHEMAS, OBJECT_META_SCHEMA, validateCoreKind, type SchemaIssue } from './schema-core.js';
@@ -132,24 +132,55 @@ export function validateObject(obj: unknown, kind: KindSchema): SchemaIssue[] {
  * example because a field it reads has the wrong type) is not reported on top of them.
  */
 function walkRules(value: unknown, schema: SchemaNode, path: string, issues: SchemaIssue[], structural: boolean): void {
+  // Converted once for the whole document; each node's rules see the matching part of it.
+  walkRulesWith(value, toCelValue(value, schema), schema, path, issues, structural);
+}
+
+/** walkRules with `cel` = toCelValue(value, schema), walked in step with `value`. */
+function walkRulesWith(value: unknown, cel: unknown, schema: SchemaNode, path: string, issues: SchemaIssue[], structural: boolean): void {
   if (value === undefined) return;
   const rules = schema['x-kubernetes-validations'];
   if (rules && rules.length > 0) {
-    const self = toCelValue(value, schema);
-    for (const rule of rules) evaluateRule(rule, self, path, issues, structural);
+    for (const rule of rules) evaluateRule(rule, cel, path, issues, structural);
   }
   if (Array.isArray(value)) {
     checkListType(value, schema, path, issues);
-    if (schema.items) for (let i = 0; i < value.length; i++) walkRules(value[i], schema.items, joinPath(path, i), issues, structural);
+    const items = schema.items;
+    if (items && hasRulesBelow(items)) {
+      const list = cel as unknown[];
+      for (let i = 0; i < value.length; i++) walkRulesWith(value[i], list[i], items, joinPath(path, i), issues, structural);
+    }
     return;
   }
   if (value === null || typeof value !== 'object') return;
   const props = schema.properties;
   const extra = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+  const obj = cel as Record<string, unknown>;
   for (const [key, sub] of Object.entries(value as Record<string, unknown>)) {
     const subSchema = props?.[key] ?? extra;
-    if (subSchema) walkRules(sub, subSchema, joinPath(path, key), issues, structural);
+    if (subSchema && hasRulesBelow(subSchema)) {
+      const celChild = props ? obj[escapePropertyName(key)] : obj[key];
+      walkRulesWith(sub, celChild, subSchema, joinPath(path, key), issues, structural);
+    }
   }
+}
+
+const rulesBelow = new WeakMap<SchemaNode, boolean>();
+
+/** Whether a CEL rule or a list type sits at or under this schema node (else it is skipped). */
+function hasRulesBelow(schema: SchemaNode): boolean {
+  let known = rulesBelow.get(schema);
+  if (known !== undefined) return known;
+  rulesBelow.set(schema, false); // recursive schemas: assume none while looking
+  known =
+    (schema['x-kubernetes-validations']?.length ?? 0) > 0 ||
+    schema['x-kubernetes-list-type'] === 'map' ||
+    schema['x-kubernetes-list-type'] === 'set' ||
+    Object.values(schema.properties ?? {}).some(hasRulesBelow) ||
+    (typeof schema.additionalProperties === 'object' && hasRulesBelow(schema.additionalProperties)) ||
+    (schema.items !== undefined && hasRulesBelow(schema.items));
+  rulesBelow.set(schema, known);
+  return known;
 }
 
 function evaluateRule(rule: CelRule, self: unknown, path: string, issues: SchemaIssue[], structural: boolean): void {
