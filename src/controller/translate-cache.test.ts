@@ -143,3 +143,17 @@ test('unchanged routes are reused; a non-route change drops every entry', () => 
   translate(buildSnapshot(changed), options(cache));
   assert.deepEqual(cache.stats, { hits: routes, misses: 2 * routes });
 });
+
+test('unchanged servers are the previous objects; a changed one is new', () => {
+  const objects = [...load('base.yaml'), ...load('httproute-allowed-selector.in.yaml')];
+  const cache = new TranslateCache();
+  const first = translate(buildSnapshot(objects), options(cache)).ir.servers;
+  assert.ok(first.length > 0);
+  const again = translate(buildSnapshot(objects), options(cache)).ir.servers;
+  again.forEach((s, i) => assert.equal(s, first[i]));
+  const route = objects.findIndex((o) => o.kind === 'HTTPRoute');
+  const edited = structuredClone(objects[route]!) as KubeObject & { spec: { hostnames?: string[] } };
+  edited.spec.hostnames = ['changed.example.com'];
+  const changed = translate(buildSnapshot(objects.map((o, i) => (i === route ? edited : o))), options(cache)).ir.servers;
+  assert.ok(changed.some((s, i) => s !== first[i]), 'a server changed');
+});

@@ -16,8 +16,14 @@
  *   in any non-route list of the snapshot) or to the options drops every entry.
  * Attachment, virtual hosts and statuses are recomputed on every pass (they are cheap next to
  * rule conversion, and they depend on every route at once).
+ *
+ * Structural sharing of the IR: a server equal to the one of the same name in the previous
+ * pass is returned as that very object, so a data plane can tell unchanged servers by identity
+ * and skip compiling (and sending) them. The comparison is cheap because reused rules are the
+ * same objects (equality short-circuits on identity).
  */
 import type { Snapshot } from '../source/snapshot.js';
+import type * as ir from '../ir/types.js';
 import type { ConvertedRule } from './attachment.js';
 
 /** The snapshot lists that are not routes: a change in any of them invalidates everything. */
@@ -42,6 +48,7 @@ export class TranslateCache {
   #environment: Environment | null = null;
   #controllerName: string | null = null;
   #rules = new WeakMap<object, readonly ConvertedRule[]>();
+  #servers = new Map<string, ir.Server>();
   #hits = 0;
   #misses = 0;
 
@@ -71,6 +78,19 @@ export class TranslateCache {
     return rules;
   }
 
+  /** The servers, each replaced by the previous pass's object of the same name when equal. */
+  shareServers(servers: readonly ir.Server[]): ir.Server[] {
+    const next = new Map<string, ir.Server>();
+    const out = servers.map((server) => {
+      const prev = this.#servers.get(server.name);
+      const shared = prev !== undefined && equalValues(prev, server) ? prev : server;
+      next.set(server.name, shared);
+      return shared;
+    });
+    this.#servers = next;
+    return out;
+  }
+
   /** Reuse counters since the cache was created (for logs and tests). */
   get stats(): { readonly hits: number; readonly misses: number } {
     return { hits: this.#hits, misses: this.#misses };
@@ -86,6 +106,27 @@ function sameEnvironment(prev: Environment | null, next: Environment): boolean {
     if (a === b) continue;
     if (a.length !== b.length) return false;
     for (let j = 0; j < b.length; j++) if (a[j] !== b[j]) return false;
+  }
+  return true;
+}
+
+/** Deep equality of plain data (objects, arrays, primitives), short-circuiting on identity. */
+export function equalValues(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!equalValues(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const pa = Object.getPrototypeOf(a) as unknown;
+  if (pa !== Object.prototype || Object.getPrototypeOf(b) !== Object.prototype) return false; // not plain data
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!equalValues((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   }
   return true;
 }

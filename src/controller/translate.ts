@@ -113,7 +113,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const config: ir.Config = { version: IR_VERSION, servers };
 
   // Backend TLS per Gateway (client certificate), then the policies' ancestors.
-  const served: ir.Config = { ...config, servers: finishBackendTLS(config.servers, clientCertificates) };
+  const finished = finishBackendTLS(config.servers, clientCertificates);
+  const served: ir.Config = { ...config, servers: cache ? cache.shareServers(finished) : finished };
   collectPolicyAncestors(backendTLSPolicies, gateways, served.servers, index);
 
   const statuses: StatusUpdate[] = [

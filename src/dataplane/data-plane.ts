@@ -60,6 +60,8 @@ class HttpDataPlaneImpl implements HttpDataPlane {
   /** TLS (passthrough/terminate), TCP and UDP servers (l4/). */
   readonly #streams: StreamServers;
   #config: ir.Config = EMPTY;
+  /** Compiled tables by IR server object, so an unchanged server is not compiled again. */
+  #compiled = new WeakMap<ir.Server, CompiledServer>();
   #generation = 0;
   #unsupported: string[] = [];
   #queue: Promise<unknown> = Promise.resolve();
@@ -107,7 +109,13 @@ class HttpDataPlaneImpl implements HttpDataPlane {
         unsupported.push(s.name);
         continue;
       }
-      compiled.push(compileServer(s));
+      // The controller hands out the very same server object while it is unchanged.
+      let c = this.#compiled.get(s);
+      if (c === undefined) {
+        c = compileServer(s);
+        this.#compiled.set(s, c);
+      }
+      compiled.push(c);
     }
     const wanted = new Map<string, CompiledServer>();
     for (const c of compiled) if (!wanted.has(serverKey(c))) wanted.set(serverKey(c), c);
