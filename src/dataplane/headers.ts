@@ -113,3 +113,36 @@ export function responseHeadersFromUpstream(
   }
   return out;
 }
+
+/**
+ * A backend's raw response headers (undici: `[name, value, ...]` buffers) as a flat list for
+ * `writeHead`: hop-by-hop headers dropped (Node frames the body to the client itself), names as
+ * received, repeated lines kept. Bytes pass through unchanged (latin1 both ways).
+ */
+export function rawResponseHeaders(raw: readonly Buffer[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1');
+    if (isHopByHop(name.toLowerCase())) continue;
+    out.push(name, (raw[i + 1] as Buffer).toString('latin1'));
+  }
+  return out;
+}
+
+/**
+ * A backend's raw response headers as a header map (for response filters): names lower-cased,
+ * hop-by-hop headers dropped, repeated headers kept as lists (`set-cookie`).
+ */
+export function responseHeadersFromRaw(raw: readonly Buffer[]): HeaderMap {
+  const out = emptyHeaders();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
+    if (isHopByHop(name)) continue;
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    const prev = out[name];
+    if (prev === undefined) out[name] = value;
+    else if (typeof prev === 'string') out[name] = [prev, value];
+    else prev.push(value);
+  }
+  return out;
+}

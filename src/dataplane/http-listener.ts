@@ -198,7 +198,7 @@ export class HttpListener {
         writeReply(res, plan.status, plan.headers, plan.body);
         return;
       }
-      forwardRequest(this.#ctx, plan, req, res).catch((err: unknown) => this.#internalError(res, err));
+      forwardRequest(this.#ctx, plan, req, res);
     } catch (err) {
       this.#internalError(res, err);
     }

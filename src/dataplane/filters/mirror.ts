@@ -10,7 +10,8 @@
  */
 import type { HeaderMap } from '../headers.js';
 import type { CompiledMirror } from '../router/types.js';
-import { sendAttempt } from '../upstream/attempt.js';
+import { sendH2c } from '../upstream/attempt.js';
+import { DISCARD_OWNER, Http1Exchange } from '../upstream/h1-exchange.js';
 import { nextEndpoint } from '../upstream/balancer.js';
 import type { UpstreamPools } from '../upstream/pools.js';
 
@@ -41,20 +42,24 @@ export function sendMirrors(
     if (b.kind !== 'service' || b.endpoints.length === 0 || b.protocol === 'ws') continue;
     const h = copyHeaders(headers, !bodyDropped);
     if (bodyDropped) h['content-length'] = '0';
-    sendAttempt(pools, b.protocol, nextEndpoint(b), {
+    const e = nextEndpoint(b);
+    if (b.protocol === 'h2c' || b.protocol === 'h2') {
+      sendH2c(pools, e, { method, target, headers: h, body, signal: null, timeoutMs: MIRROR_TIMEOUT_MS, tls: b.tls }).then(
+        (res) => {
+          res.body.on('error', () => undefined);
+          res.body.resume();
+        },
+        () => undefined,
+      );
+      continue;
+    }
+    new Http1Exchange(DISCARD_OWNER).send(pools.pool(e, b.tls), {
       method,
       target,
       headers: h,
       body,
-      signal: null,
-      timeoutMs: MIRROR_TIMEOUT_MS,
-      tls: b.tls,
-    }).then(
-      (res) => {
-        res.body.on('error', () => undefined);
-        res.body.resume();
-      },
-      () => undefined,
-    );
+      headersTimeoutMs: MIRROR_TIMEOUT_MS,
+      servername: b.tls === null ? null : b.tls.serverName,
+    });
   }
 }

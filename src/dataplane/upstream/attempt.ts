@@ -1,6 +1,6 @@
 /**
- * One attempt of a request to one endpoint, over HTTP/1.1 (undici pool) or h2c (node:http2
- * session), with every failure classified into a `DataPlaneError` code.
+ * One attempt of a request to one endpoint over HTTP/2 (node:http2 session, h2c or TLS), with
+ * every failure classified into a `DataPlaneError` code. HTTP/1.1 attempts: h1-exchange.ts.
  */
 import http2 from 'node:http2';
 import type { Readable } from 'node:stream';
@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream';
 import type * as ir from '../../ir/types.js';
 import { DataPlaneError, GW_ERR } from '../errors.js';
 import type { HeaderMap } from '../headers.js';
+import { classifyUpstreamError } from './classify.js';
 import type { UpstreamPools } from './pools.js';
 
 /** A backend's answer; `body` must be consumed or destroyed. */
@@ -35,67 +36,6 @@ export interface AttemptRequest {
   readonly timeoutMs: number | null;
   /** TLS to the backend (BackendTLSPolicy); null or absent: plaintext. */
   readonly tls?: ir.BackendTLS | null;
-}
-
-/** Errors that mean "the request never got an answer from the backend's application". */
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_HTTP2_STREAM_CANCEL',
-  'ERR_HTTP2_GOAWAY_SESSION',
-  'ERR_HTTP2_SESSION_ERROR',
-  'ERR_HTTP2_STREAM_ERROR',
-  'ERR_HTTP2_INVALID_SESSION',
-  'ERR_HTTP2_ERROR',
-]);
-
-/**
- * Maps an error of an attempt to a `DataPlaneError`. An abort keeps the `DataPlaneError` its
- * signal was aborted with (request deadline or client gone).
- */
-export function classifyUpstreamError(err: unknown, signal: AbortSignal | null): DataPlaneError {
-  if (signal !== null && signal.aborted && signal.reason instanceof DataPlaneError) return signal.reason;
-  if (err instanceof DataPlaneError) return err;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new DataPlaneError(GW_ERR.UPSTREAM_TIMEOUT, 'backend did not answer in time', { cause: err });
-  }
-  if (typeof code === 'string' && CONNECT_CODES.has(code)) {
-    return new DataPlaneError(GW_ERR.UPSTREAM_CONNECT, `backend connection failed (${code})`, { cause: err });
-  }
-  return new DataPlaneError(GW_ERR.UPSTREAM_PROTOCOL, `backend request failed (${String(code ?? (err as Error)?.message)})`, {
-    cause: err,
-  });
-}
-
-/** Sends over HTTP/1.1 through the endpoint's undici pool. */
-export async function sendHttp1(pools: UpstreamPools, e: ir.Endpoint, r: AttemptRequest): Promise<UpstreamResponse> {
-  try {
-    const tls = r.tls ?? null;
-    const res = await pools.pool(e, tls).request({
-      method: r.method as 'GET',
-      path: r.target,
-      headers: r.headers,
-      body: r.body,
-      signal: r.signal,
-      ...(r.timeoutMs === null ? {} : { headersTimeout: r.timeoutMs }),
-      // undici takes the SNI from the request (else from the Host header): the policy's hostname.
-      ...(tls === null ? {} : ({ servername: tls.serverName } as object)),
-    });
-    return { status: res.statusCode, headers: res.headers, body: res.body, trailers: null };
-  } catch (err) {
-    throw classifyUpstreamError(err, r.signal);
-  }
 }
 
 /** HTTP/2 forbids connection-specific headers; `host` becomes `:authority`. */
@@ -153,14 +93,4 @@ export function sendH2c(pools: UpstreamPools, e: ir.Endpoint, r: AttemptRequest)
     if (r.body instanceof Buffer) stream.end(r.body);
     else if (r.body !== null) pipeline(r.body, stream, () => undefined);
   });
-}
-
-/** Sends one attempt with the backend's protocol (`ws` backends get plain HTTP/1.1 here). */
-export function sendAttempt(
-  pools: UpstreamPools,
-  protocol: ir.BackendProtocol,
-  e: ir.Endpoint,
-  r: AttemptRequest,
-): Promise<UpstreamResponse> {
-  return protocol === 'h2c' || protocol === 'h2' ? sendH2c(pools, e, r) : sendHttp1(pools, e, r);
 }

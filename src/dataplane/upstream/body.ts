@@ -48,6 +48,11 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** The body plan when nothing needs the body twice: streamed once (no promise, no read). */
+export function streamedBody(req: IncomingMessage): BodyPlan {
+  return hasBody(req) ? { body: req, replayable: false } : NO_BODY;
+}
+
 /** Decides (and for small replayable bodies, reads) how the body is sent. */
 export async function planBody(req: IncomingMessage, needReplay: boolean): Promise<BodyPlan> {
   if (!hasBody(req)) return NO_BODY;

@@ -14,16 +14,23 @@
  * Spec (HTTPRouteTimeouts.BackendRequest): per attempt; 504 on expiry (or retried).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DataPlaneError, GW_ERR, statusText, type ErrorCode } from '../errors.js';
+import { DataPlaneError, GW_ERR, statusText } from '../errors.js';
 import { endWithGrpcStatus, isGrpcReply, toGrpcReplyHeaders, writeGrpcReply } from '../grpc/status.js';
 import { isHttp2Response, relayHttp2 } from '../grpc/relay.js';
 import { sendMirrors } from '../filters/mirror.js';
-import { emptyHeaders, responseHeadersFromUpstream, type HeaderMap } from '../headers.js';
+import {
+  emptyHeaders,
+  rawResponseHeaders,
+  responseHeadersFromRaw,
+  responseHeadersFromUpstream,
+  type HeaderMap,
+} from '../headers.js';
 import { decorateResponse, type ForwardPlan } from '../plan.js';
-import { sendAttempt, type UpstreamResponse } from './attempt.js';
+import { sendH2c, type UpstreamResponse } from './attempt.js';
 import { nextEndpoint } from './balancer.js';
+import { planBody, streamedBody, type BodyPlan } from './body.js';
+import { Http1Exchange, type ExchangeOwner } from './h1-exchange.js';
 import { pipeBody } from './pipe-body.js';
-import { planBody } from './body.js';
 import type { UpstreamPools } from './pools.js';
 
 /** Log sink shape shared with the data plane options. */
@@ -38,19 +45,6 @@ export interface ForwardContext {
 
 /** Upper bound of one backoff wait. */
 const MAX_BACKOFF_MS = 10_000;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Writes a short plain-text answer made by the gateway, unless the client is gone. */
 export function writeReply(res: ServerResponse, status: number, headers: HeaderMap, body: string): void {
@@ -83,134 +77,265 @@ function replyError(res: ServerResponse, plan: ForwardPlan, err: DataPlaneError)
   writeReply(res, err.status, headers, `${statusText(err.status)}\n`);
 }
 
-function streamResponse(
-  ctx: ForwardContext,
-  plan: ForwardPlan,
-  up: UpstreamResponse,
-  res: ServerResponse,
-  signal: AbortSignal,
-  done: () => void,
-): void {
-  const headers = responseHeadersFromUpstream(up.headers);
-  decorateResponse(headers, plan.rule, plan.backend, plan.origin);
-  if ((plan.backend.protocol === 'h2c' || plan.backend.protocol === 'h2') && isHttp2Response(res)) {
-    // HTTP/2 end to end: trailers relayed (gRPC), Trailers-Only kept (grpc/relay.ts).
-    const abortReason = (): ErrorCode | null => (signal.aborted ? ((signal.reason as DataPlaneError).code ?? null) : null);
-    relayHttp2(up, res, headers, { grpc: plan.grpc || plan.grpcTimeoutMs !== null, abortReason }, done);
-    return;
-  }
-  res.writeHead(up.status, headers);
-  pipeBody(up.body, res, (err) => {
-    if (err && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-      ctx.log('debug', 'response stream ended early', { rule: plan.rule.name, backend: plan.backend.name, code: (err as { code?: string }).code });
-    }
-    done();
-  });
+const kForwarder = Symbol('forwarder');
+
+/** The client's response closed: before it finished, the client went away. */
+function onResponseClose(this: ServerResponse & { [kForwarder]?: Forwarder }): void {
+  const f = this[kForwarder];
+  if (f !== undefined && !this.writableFinished) f.cancel(new DataPlaneError(GW_ERR.CLIENT_ABORTED, 'client went away'));
 }
+
+/**
+ * One forwarded request, as a small state machine (one object per request, no promise on the
+ * HTTP/1.1 path): body plan → attempt → (retry after backoff) → stream the answer. `reason` is
+ * set once the request is cancelled: client gone or request deadline.
+ */
+class Forwarder implements ExchangeOwner {
+  readonly #ctx: ForwardContext;
+  readonly #plan: ForwardPlan;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  #body: BodyPlan | null = null;
+  #attempt = 0;
+  #finished = false;
+  #reason: DataPlaneError | null = null;
+  #deadline: NodeJS.Timeout | null = null;
+  #attemptTimer: NodeJS.Timeout | null = null;
+  #backoffTimer: NodeJS.Timeout | null = null;
+  #exchange: Http1Exchange | null = null;
+  /** HTTP/2 attempts take an AbortSignal; made on the first one. */
+  #h2Abort: AbortController | null = null;
+
+  constructor(ctx: ForwardContext, plan: ForwardPlan, req: IncomingMessage, res: ServerResponse) {
+    this.#ctx = ctx;
+    this.#plan = plan;
+    this.#req = req;
+    this.#res = res;
+  }
+
+  start(): void {
+    const plan = this.#plan;
+    const res = this.#res as ServerResponse & { [kForwarder]?: Forwarder };
+    res[kForwarder] = this;
+    res.on('close', onResponseClose);
+    // A gRPC call's grpc-timeout is its deadline too: the shorter one wins.
+    const requestMs = minTimeout(plan.rule.timeouts.requestMs, plan.grpcTimeoutMs);
+    if (requestMs !== null && requestMs > 0) this.#deadline = setTimeout(() => this.#onDeadline(), requestMs);
+    if (plan.rule.retry === null && plan.mirrors.length === 0) {
+      this.#body = streamedBody(this.#req);
+      this.#startAttempt();
+      return;
+    }
+    planBody(this.#req, true).then(
+      (b) => {
+        this.#body = b;
+        if (plan.mirrors.length > 0) {
+          const buffered = b.body instanceof Buffer ? b.body : null;
+          sendMirrors(this.#ctx.pools, plan.mirrors, plan.method, plan.target, plan.headers, buffered, b.body !== null && buffered === null);
+        }
+        this.#startAttempt();
+      },
+      (e: unknown) => this.#fail(e instanceof DataPlaneError ? e : new DataPlaneError(GW_ERR.INTERNAL, String(e), { cause: e })),
+    );
+  }
+
+  /** Cancels the request (client gone, deadline): stops the attempt, backoff or stream. */
+  cancel(reason: DataPlaneError): void {
+    if (this.#finished || this.#reason !== null) return;
+    this.#reason = reason;
+    this.#h2Abort?.abort(reason);
+    if (this.#backoffTimer !== null) {
+      clearTimeout(this.#backoffTimer);
+      this.#backoffTimer = null;
+      this.#fail(reason);
+      return;
+    }
+    this.#exchange?.cancel(reason);
+  }
+
+  #onDeadline(): void {
+    this.#deadline = null;
+    const reason = new DataPlaneError(GW_ERR.UPSTREAM_TIMEOUT, 'request timeout');
+    // Headers already sent: the answer cannot become a 504 any more; cut it (a gRPC call on
+    // HTTP/2 ends with DEADLINE_EXCEEDED in its trailers instead).
+    const res = this.#res;
+    const plan = this.#plan;
+    if (res.headersSent && !this.#finished && (plan.grpc || plan.grpcTimeoutMs !== null) && isHttp2Response(res)) {
+      endWithGrpcStatus(res, 504, GW_ERR.UPSTREAM_TIMEOUT);
+    }
+    this.cancel(reason);
+    if (res.headersSent && !this.#finished && !res.writableEnded) res.destroy();
+  }
+
+  #startAttempt(): void {
+    this.#backoffTimer = null;
+    if (this.#reason !== null) return this.#fail(this.#reason);
+    const plan = this.#plan;
+    const backend = plan.backend;
+    const body = (this.#body as BodyPlan).body;
+    const timeoutMs = plan.rule.timeouts.backendRequestMs;
+    const e = nextEndpoint(backend);
+    if (backend.protocol === 'h2c' || backend.protocol === 'h2') {
+      // Per-attempt deadline on its own timer: it covers the time until the response headers arrive.
+      const ac = (this.#h2Abort ??= new AbortController());
+      let signal = ac.signal;
+      if (timeoutMs !== null && timeoutMs > 0) {
+        const attemptAc = new AbortController();
+        this.#attemptTimer = setTimeout(() => attemptAc.abort(new DataPlaneError(GW_ERR.UPSTREAM_TIMEOUT, 'backend request timeout')), timeoutMs);
+        signal = AbortSignal.any([signal, attemptAc.signal]);
+      }
+      const r = { method: plan.method, target: plan.target, headers: plan.headers, body, signal, timeoutMs: null, tls: backend.tls };
+      sendH2c(this.#ctx.pools, e, r).then(
+        (up) => this.#onH2Head(up),
+        (err: unknown) => this.onFail(err as DataPlaneError),
+      );
+      return;
+    }
+    const x = new Http1Exchange(this);
+    this.#exchange = x;
+    if (timeoutMs !== null && timeoutMs > 0) {
+      this.#attemptTimer = setTimeout(() => x.cancel(new DataPlaneError(GW_ERR.UPSTREAM_TIMEOUT, 'backend request timeout')), timeoutMs);
+    }
+    const tls = backend.tls;
+    x.send(this.#ctx.pools.pool(e, tls), {
+      method: plan.method,
+      target: plan.target,
+      headers: plan.headers,
+      body,
+      headersTimeoutMs: null,
+      servername: tls === null ? null : tls.serverName,
+    });
+  }
+
+  #clearAttemptTimer(): void {
+    if (this.#attemptTimer !== null) {
+      clearTimeout(this.#attemptTimer);
+      this.#attemptTimer = null;
+    }
+  }
+
+  /** True when this status is retried (the answer is dropped and the request sent again). */
+  #retriesStatus(status: number): boolean {
+    const retry = this.#plan.rule.retry;
+    return retry !== null && this.#attempt < retry.attempts && (this.#body as BodyPlan).replayable && retry.codes.includes(status);
+  }
+
+  #retryLater(): void {
+    const retry = this.#plan.rule.retry;
+    const ms = retry === null ? 0 : backoff(retry.backoffMs, this.#attempt, this.#ctx.random);
+    this.#attempt++;
+    this.#backoffTimer = setTimeout(() => this.#startAttempt(), ms);
+  }
+
+  onHead(x: Http1Exchange): void {
+    this.#clearAttemptTimer();
+    this.#exchange = x;
+    if (this.#retriesStatus(x.status)) {
+      x.discard(); // drained so the connection can be reused
+      this.#exchange = null;
+      this.#retryLater();
+      return;
+    }
+    const plan = this.#plan;
+    const res = this.#res;
+    const rule = plan.rule;
+    if (rule.responseHeaders === null && plan.backend.responseHeaders === null && rule.cors === null && !isHttp2Response(res)) {
+      res.writeHead(x.status, rawResponseHeaders(x.rawHeaders));
+    } else {
+      const headers = responseHeadersFromRaw(x.rawHeaders);
+      decorateResponse(headers, rule, plan.backend, plan.origin);
+      res.writeHead(x.status, headers);
+    }
+    x.stream(res);
+  }
+
+  onFail(err: DataPlaneError): void {
+    this.#clearAttemptTimer();
+    this.#exchange = null;
+    if (this.#reason !== null) return this.#fail(this.#reason);
+    const retry = this.#plan.rule.retry;
+    const retryable = err.code === GW_ERR.UPSTREAM_CONNECT || err.code === GW_ERR.UPSTREAM_TIMEOUT;
+    if (retry !== null && retryable && this.#attempt < retry.attempts && (this.#body as BodyPlan).replayable) {
+      this.#ctx.log('debug', 'retrying after backend error', {
+        rule: this.#plan.rule.name,
+        backend: this.#plan.backend.name,
+        code: err.code,
+        attempt: this.#attempt + 1,
+      });
+      this.#retryLater();
+      return;
+    }
+    if (retry !== null && this.#attempt > 0 && err.code === GW_ERR.UPSTREAM_CONNECT) {
+      return this.#fail(new DataPlaneError(GW_ERR.UPSTREAM_EXHAUSTED, 'retries exhausted', { cause: err }));
+    }
+    this.#fail(err);
+  }
+
+  onEnd(err: Error | null): void {
+    if (err !== null) {
+      const code = err instanceof DataPlaneError ? err.code : (err as { code?: string }).code;
+      if (code !== GW_ERR.CLIENT_ABORTED && code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+        this.#ctx.log('debug', 'response stream ended early', { rule: this.#plan.rule.name, backend: this.#plan.backend.name, code });
+      }
+    }
+    this.#finish();
+  }
+
+  #onH2Head(up: UpstreamResponse): void {
+    this.#clearAttemptTimer();
+    if (this.#retriesStatus(up.status)) {
+      up.body.on('error', () => undefined);
+      up.body.resume(); // drain so the stream is released
+      this.#retryLater();
+      return;
+    }
+    const plan = this.#plan;
+    const res = this.#res;
+    const headers = responseHeadersFromUpstream(up.headers);
+    decorateResponse(headers, plan.rule, plan.backend, plan.origin);
+    if (isHttp2Response(res)) {
+      // HTTP/2 end to end: trailers relayed (gRPC), Trailers-Only kept (grpc/relay.ts).
+      const abortReason = (): GW_ERR_CODE | null => this.#reason?.code ?? null;
+      relayHttp2(up, res, headers, { grpc: plan.grpc || plan.grpcTimeoutMs !== null, abortReason }, () => this.#finish());
+      return;
+    }
+    res.writeHead(up.status, headers);
+    pipeBody(up.body, res, (err) => this.onEnd(err));
+  }
+
+  #fail(err: DataPlaneError): void {
+    if (this.#finished) return;
+    this.#finish();
+    if (err.code === GW_ERR.CLIENT_ABORTED || this.#reason?.code === GW_ERR.CLIENT_ABORTED) return;
+    const plan = this.#plan;
+    this.#ctx.log(err.code === GW_ERR.INTERNAL ? 'error' : 'debug', 'request failed', {
+      rule: plan.rule.name,
+      backend: plan.backend.name,
+      code: err.code,
+      status: err.status,
+    });
+    replyError(this.#res, plan, err);
+  }
+
+  #finish(): void {
+    this.#finished = true;
+    if (this.#deadline !== null) clearTimeout(this.#deadline);
+    this.#clearAttemptTimer();
+    if (this.#backoffTimer !== null) clearTimeout(this.#backoffTimer);
+    this.#deadline = null;
+    this.#backoffTimer = null;
+    this.#exchange = null;
+  }
+}
+
+type GW_ERR_CODE = DataPlaneError['code'];
 
 /**
  * Runs the forward plan to completion. Never throws: every failure becomes an answer to the
  * client (or a destroyed connection once the answer has started).
  */
-export async function forwardRequest(ctx: ForwardContext, plan: ForwardPlan, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const rule = plan.rule;
-  const retry = rule.retry;
-  const ac = new AbortController();
-  const signal = ac.signal;
-  // A gRPC call's grpc-timeout is its deadline too: the shorter one wins.
-  const requestMs = minTimeout(rule.timeouts.requestMs, plan.grpcTimeoutMs);
-  let deadline: NodeJS.Timeout | null = null;
-  let finished = false;
-  const onClose = (): void => {
-    if (!res.writableFinished) ac.abort(new DataPlaneError(GW_ERR.CLIENT_ABORTED, 'client went away'));
-  };
-  const cleanup = (): void => {
-    finished = true;
-    if (deadline !== null) clearTimeout(deadline);
-    res.removeListener('close', onClose);
-  };
-  res.once('close', onClose);
-  if (requestMs !== null && requestMs > 0) {
-    deadline = setTimeout(() => {
-      ac.abort(new DataPlaneError(GW_ERR.UPSTREAM_TIMEOUT, 'request timeout'));
-      // Headers already sent: the answer cannot become a 504 any more; cut it (a gRPC call on
-      // HTTP/2 ends with DEADLINE_EXCEEDED in its trailers instead).
-      if (res.headersSent && !finished) {
-        if ((plan.grpc || plan.grpcTimeoutMs !== null) && isHttp2Response(res)) endWithGrpcStatus(res, 504, GW_ERR.UPSTREAM_TIMEOUT);
-        else res.destroy();
-      }
-    }, requestMs);
-  }
-
-  try {
-    const bodyPlan = await planBody(req, retry !== null || plan.mirrors.length > 0);
-    if (plan.mirrors.length > 0) {
-      const buffered = bodyPlan.body instanceof Buffer ? bodyPlan.body : null;
-      sendMirrors(ctx.pools, plan.mirrors, plan.method, plan.target, plan.headers, buffered, bodyPlan.body !== null && buffered === null);
-    }
-    const maxRetries = retry === null ? 0 : retry.attempts;
-    const timeoutMs = rule.timeouts.backendRequestMs;
-    for (let attempt = 0; ; attempt++) {
-      if (signal.aborted) throw signal.reason;
-      let up: UpstreamResponse;
-      // Per-attempt deadline on its own timer (undici's headersTimeout is coarse, ~0.5 s ticks):
-      // it covers the time until the response headers arrive.
-      let attemptSignal = signal;
-      let attemptTimer: NodeJS.Timeout | null = null;
-      if (timeoutMs !== null && timeoutMs > 0) {
-        const attemptAc = new AbortController();
-        attemptTimer = setTimeout(() => attemptAc.abort(new DataPlaneError(GW_ERR.UPSTREAM_TIMEOUT, 'backend request timeout')), timeoutMs);
-        attemptSignal = AbortSignal.any([signal, attemptAc.signal]);
-      }
-      try {
-        up = await sendAttempt(ctx.pools, plan.backend.protocol, nextEndpoint(plan.backend), {
-          method: plan.method,
-          target: plan.target,
-          headers: plan.headers,
-          body: bodyPlan.body,
-          signal: attemptSignal,
-          timeoutMs: null,
-          tls: plan.backend.tls,
-        });
-      } catch (e) {
-        if (attemptTimer !== null) clearTimeout(attemptTimer);
-        const err = e as DataPlaneError;
-        if (signal.aborted) throw signal.reason;
-        const retryable = err.code === GW_ERR.UPSTREAM_CONNECT || err.code === GW_ERR.UPSTREAM_TIMEOUT;
-        if (retry !== null && retryable && attempt < maxRetries && bodyPlan.replayable) {
-          ctx.log('debug', 'retrying after backend error', { rule: rule.name, backend: plan.backend.name, code: err.code, attempt: attempt + 1 });
-          await sleep(backoff(retry.backoffMs, attempt, ctx.random), signal);
-          continue;
-        }
-        if (retry !== null && attempt > 0 && err.code === GW_ERR.UPSTREAM_CONNECT) {
-          throw new DataPlaneError(GW_ERR.UPSTREAM_EXHAUSTED, 'retries exhausted', { cause: err });
-        }
-        throw err;
-      }
-      if (attemptTimer !== null) clearTimeout(attemptTimer);
-      if (retry !== null && attempt < maxRetries && bodyPlan.replayable && retry.codes.includes(up.status)) {
-        up.body.on('error', () => undefined);
-        up.body.resume(); // drain so the connection can be reused
-        await sleep(backoff(retry.backoffMs, attempt, ctx.random), signal);
-        continue;
-      }
-      await new Promise<void>((resolve) => streamResponse(ctx, plan, up, res, signal, resolve));
-      return;
-    }
-  } catch (e) {
-    if (signal.aborted && (signal.reason as DataPlaneError).code === GW_ERR.CLIENT_ABORTED) return;
-    const err = e instanceof DataPlaneError ? e : new DataPlaneError(GW_ERR.INTERNAL, String(e), { cause: e });
-    if (err.code === GW_ERR.CLIENT_ABORTED) return;
-    ctx.log(err.code === GW_ERR.INTERNAL ? 'error' : 'debug', 'request failed', {
-      rule: rule.name,
-      backend: plan.backend.name,
-      code: err.code,
-      status: err.status,
-    });
-    replyError(res, plan, err);
-  } finally {
-    cleanup();
-  }
+export function forwardRequest(ctx: ForwardContext, plan: ForwardPlan, req: IncomingMessage, res: ServerResponse): void {
+  new Forwarder(ctx, plan, req, res).start();
 }
 
 /** The shorter of two optional timeouts (null: none). */
