@@ -8,7 +8,12 @@ import type { DataPlaneStats, ServerError } from './index.js';
 
 /** Controller → worker. */
 export type ToWorker =
-  | { readonly type: 'apply'; readonly seq: number; readonly config: ir.Config }
+  /**
+   * A config to apply. Each server is either sent whole or, when unchanged, named: a string is
+   * the name of a server of the config this worker last applied successfully (only the servers
+   * that changed cross the process boundary).
+   */
+  | { readonly type: 'apply'; readonly seq: number; readonly version: ir.Config['version']; readonly servers: readonly (ir.Server | string)[] }
   | { readonly type: 'close'; readonly graceMs: number };
 
 /** Worker → controller. */

@@ -5,8 +5,9 @@
  * with `exclusive: false`). The worker never exits on SIGINT/SIGTERM itself: the controller
  * process drains it (`close`); if the controller goes away, the worker drains and exits too.
  */
+import type * as ir from '../ir/types.js';
 import { createDataPlane } from './data-plane.js';
-import { DataPlaneError } from './errors.js';
+import { DataPlaneError, GW_ERR } from './errors.js';
 import { STATS_INTERVAL_MS, type FromWorker, type ToWorker } from './worker-protocol.js';
 
 function send(m: FromWorker): void {
@@ -29,10 +30,34 @@ async function shutdown(graceMs: number): Promise<void> {
   setTimeout(() => process.exit(0), 100).unref();
 }
 
+/** The servers of the config last applied successfully, by name (what an apply message may name). */
+let applied = new Map<string, ir.Server>();
+
+/** The config an apply message describes; throws if it names a server this worker does not have. */
+function resolveConfig(m: Extract<ToWorker, { type: 'apply' }>): ir.Config {
+  const servers = m.servers.map((s) => {
+    if (typeof s !== 'string') return s;
+    const kept = applied.get(s);
+    if (kept === undefined) throw new DataPlaneError(GW_ERR.INTERNAL, `apply names server ${s}, which this worker does not have`);
+    return kept;
+  });
+  return { version: m.version, servers };
+}
+
 process.on('message', (m: ToWorker) => {
   if (m.type === 'apply') {
-    dataPlane.apply(m.config).then(
-      (r) => send({ type: 'applied', seq: m.seq, errors: r.errors, stats: dataPlane.stats() }),
+    let config: ir.Config;
+    try {
+      config = resolveConfig(m);
+    } catch (err) {
+      send({ type: 'apply-failed', seq: m.seq, code: 'GW_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    dataPlane.apply(config).then(
+      (r) => {
+        applied = new Map(config.servers.map((s) => [s.name, s]));
+        send({ type: 'applied', seq: m.seq, errors: r.errors, stats: dataPlane.stats() });
+      },
       (err: unknown) => {
         const code = err instanceof DataPlaneError ? err.code : 'GW_ERR_INTERNAL';
         send({ type: 'apply-failed', seq: m.seq, code, message: err instanceof Error ? err.message : String(err) });

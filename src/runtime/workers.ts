@@ -36,6 +36,8 @@ interface Slot {
   /** Quick consecutive crashes, for the restart backoff. */
   crashes: number;
   startedAt: number;
+  /** The servers of the config this worker last acknowledged, by name (unchanged ones are sent by name). */
+  acked: Map<string, ir.Server>;
   readonly waiters: Map<number, (m: FromWorker) => void>;
 }
 
@@ -77,7 +79,7 @@ export class WorkerPool implements HttpDataPlane {
     cluster.setupPrimary({ exec: workerEntry(), execArgv: process.execArgv, serialization: 'advanced', silent: false });
     const n = Math.max(1, Math.floor(this.#opts.workers));
     for (let i = 0; i < n; i++) {
-      this.#slots.push({ index: i, worker: null, live: false, stats: null, crashes: 0, startedAt: 0, waiters: new Map() });
+      this.#slots.push({ index: i, worker: null, live: false, stats: null, crashes: 0, startedAt: 0, acked: new Map(), waiters: new Map() });
     }
     await Promise.all(this.#slots.map((s) => this.#fork(s)));
   }
@@ -131,9 +133,12 @@ export class WorkerPool implements HttpDataPlane {
       }, this.#opts.timeoutMs ?? 30_000);
       slot.waiters.set(seq, (m) => {
         clearTimeout(timer);
+        if (m.type === 'applied' && slot.worker === worker) slot.acked = new Map(config.servers.map((s) => [s.name, s]));
         resolve(m);
       });
-      const msg: ToWorker = { type: 'apply', seq, config };
+      // Only servers that changed are serialized; the others are named (see worker-protocol.ts).
+      const servers = config.servers.map((s) => (slot.acked.get(s.name) === s ? s.name : s));
+      const msg: ToWorker = { type: 'apply', seq, version: config.version, servers };
       worker.send(msg);
     });
   }
@@ -142,6 +147,7 @@ export class WorkerPool implements HttpDataPlane {
     return new Promise<void>((resolve) => {
       const worker = cluster.fork({ WAYGATE_WORKER_INDEX: String(slot.index) });
       slot.worker = worker;
+      slot.acked = new Map();
       slot.live = false;
       slot.startedAt = Date.now();
       let up = false;
