@@ -89,6 +89,15 @@ export function joinedHeader(rawHeaders: readonly string[], lowerName: string): 
   return out;
 }
 
+/** The first value of a request header, or null when absent. `lowerName` must be lower-cased. */
+export function firstHeader(rawHeaders: readonly string[], lowerName: string): string | null {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return rawHeaders[i + 1] as string;
+  }
+  return null;
+}
+
 /** A header map value as one string (`,`-joined), or null. */
 export function headerValue(headers: HeaderMap, lowerName: string): string | null {
   const v = headers[lowerName];

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { DataPlaneError, GW_ERR } from './errors.js';
 import { FrontServer } from './http2/front-server.js';
 import { requestAuthority, withoutPseudoHeaders } from './http2/request.js';
+import { firstHeader } from './headers.js';
 import { isMisdirected } from './tls/misdirected.js';
 import { planRequest, type IncomingRequest } from './plan.js';
 import type { CompiledServer } from './router/types.js';
@@ -238,7 +239,7 @@ export class HttpListener {
       method: req.method ?? 'GET',
       target: req.url ?? '/',
       rawHeaders: h2 ? withoutPseudoHeaders(req.rawHeaders) : req.rawHeaders,
-      host: h2 ? requestAuthority(req.headers) : (req.headers.host ?? ''),
+      host: h2 ? requestAuthority(req.headers) : (firstHeader(req.rawHeaders, 'host') ?? ''),
       clientIp: clientIp(req.socket),
     };
   }

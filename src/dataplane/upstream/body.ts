@@ -7,6 +7,7 @@
  * mirrors get the method, target and headers without the body (Content-Length: 0).
  */
 import type { IncomingMessage } from 'node:http';
+import { firstHeader } from '../headers.js';
 
 /** Largest body kept in memory for retries and mirrors. */
 export const REPLAY_BODY_CAP = 64 * 1024;
@@ -22,12 +23,16 @@ const NO_BODY: BodyPlan = { body: null, replayable: true };
 
 /** True when the request carries a body (Content-Length > 0 or Transfer-Encoding). */
 export function hasBody(req: IncomingMessage): boolean {
-  const cl = req.headers['content-length'];
-  if (cl !== undefined) return cl !== '0';
   // HTTP/2 (compatibility API): a body follows unless the HEADERS frame ended the stream.
   const stream = (req as { stream?: { endAfterHeaders?: unknown } }).stream;
-  if (stream !== undefined && typeof stream.endAfterHeaders === 'boolean') return !stream.endAfterHeaders;
-  return req.headers['transfer-encoding'] !== undefined;
+  if (stream !== undefined && typeof stream.endAfterHeaders === 'boolean') {
+    const cl = req.headers['content-length'];
+    return cl !== undefined ? cl !== '0' : !stream.endAfterHeaders;
+  }
+  // HTTP/1.1: from the raw list (reading `req.headers` would build the header object).
+  const cl = firstHeader(req.rawHeaders, 'content-length');
+  if (cl !== null) return cl !== '0';
+  return firstHeader(req.rawHeaders, 'transfer-encoding') !== null;
 }
 
 function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {

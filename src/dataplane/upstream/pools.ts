@@ -39,6 +39,8 @@ export class UpstreamPools {
   readonly #opts: UpstreamOptions;
   readonly #pools = new Map<string, Pool>();
   readonly #sessions = new Map<string, http2.ClientHttp2Session>();
+  /** Per-request shortcut: endpoint object (and TLS object) → its pool, without building the key. */
+  #byEndpoint = new WeakMap<ir.Endpoint, { readonly tls: ir.BackendTLS | null; readonly pool: Pool }>();
   #closed = false;
 
   constructor(opts: UpstreamOptions) {
@@ -52,6 +54,8 @@ export class UpstreamPools {
 
   /** The HTTP/1.1 pool for an endpoint (over TLS when `tls` is set), created on first use. */
   pool(e: ir.Endpoint, tls: ir.BackendTLS | null = null): Pool {
+    const hit = this.#byEndpoint.get(e);
+    if (hit !== undefined && hit.tls === tls) return hit.pool;
     const key = poolKey(e, tls);
     let p = this.#pools.get(key);
     if (p === undefined) {
@@ -66,6 +70,7 @@ export class UpstreamPools {
       });
       this.#pools.set(key, p);
     }
+    this.#byEndpoint.set(e, { tls, pool: p });
     return p;
   }
 
@@ -101,6 +106,7 @@ export class UpstreamPools {
     for (const [key, p] of this.#pools) {
       if (keep.has(key)) continue;
       this.#pools.delete(key);
+      this.#byEndpoint = new WeakMap(); // no shortcut may lead to a closed pool
       void p.close().catch(() => undefined);
     }
     for (const [key, s] of this.#sessions) {
@@ -123,6 +129,7 @@ export class UpstreamPools {
     const sessions = [...this.#sessions.values()];
     this.#pools.clear();
     this.#sessions.clear();
+    this.#byEndpoint = new WeakMap();
     for (const s of sessions) s.close();
     const graceful = Promise.all(pools.map((p) => p.close().catch(() => undefined)));
     let timer: NodeJS.Timeout | undefined;
