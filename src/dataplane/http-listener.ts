@@ -14,7 +14,8 @@ import { firstHeader } from './headers.js';
 import { isMisdirected } from './tls/misdirected.js';
 import { planRequest, type IncomingRequest } from './plan.js';
 import type { CompiledServer } from './router/types.js';
-import { forwardRequest, writeReply, type ForwardContext } from './upstream/forward.js';
+import { forwardRequest, type ForwardContext } from './upstream/forward.js';
+import { writeReply } from './upstream/reply.js';
 import { rejectUpgrade, tunnelUpgrade } from './upstream/tunnel.js';
 
 /** Limits and timeouts of client connections. */

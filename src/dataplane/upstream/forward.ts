@@ -14,17 +14,11 @@
  * Spec (HTTPRouteTimeouts.BackendRequest): per attempt; 504 on expiry (or retried).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DataPlaneError, GW_ERR, statusText } from '../errors.js';
-import { endWithGrpcStatus, isGrpcReply, toGrpcReplyHeaders, writeGrpcReply } from '../grpc/status.js';
+import { DataPlaneError, GW_ERR, type ErrorCode } from '../errors.js';
+import { endWithGrpcStatus } from '../grpc/status.js';
 import { isHttp2Response, relayHttp2 } from '../grpc/relay.js';
 import { sendMirrors } from '../filters/mirror.js';
-import {
-  emptyHeaders,
-  rawResponseHeaders,
-  responseHeadersFromRaw,
-  responseHeadersFromUpstream,
-  type HeaderMap,
-} from '../headers.js';
+import { rawResponseHeaders, responseHeadersFromRaw, responseHeadersFromUpstream } from '../headers.js';
 import { decorateResponse, type ForwardPlan } from '../plan.js';
 import { sendH2c, type UpstreamResponse } from './attempt.js';
 import { nextEndpoint } from './balancer.js';
@@ -32,6 +26,7 @@ import { planBody, streamedBody, type BodyPlan } from './body.js';
 import { Http1Exchange, type ExchangeOwner } from './h1-exchange.js';
 import { pipeBody } from './pipe-body.js';
 import type { UpstreamPools } from './pools.js';
+import { replyError } from './reply.js';
 
 /** Log sink shape shared with the data plane options. */
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -45,37 +40,6 @@ export interface ForwardContext {
 
 /** Upper bound of one backoff wait. */
 const MAX_BACKOFF_MS = 10_000;
-
-/** Writes a short plain-text answer made by the gateway, unless the client is gone. */
-export function writeReply(res: ServerResponse, status: number, headers: HeaderMap, body: string): void {
-  if (res.headersSent || res.destroyed) {
-    res.destroy();
-    return;
-  }
-  // gRPC statuses made by the plan (grpc/status.ts) go out as Trailers-Only answers.
-  if (isGrpcReply(status, headers)) {
-    writeGrpcReply(res, headers);
-    return;
-  }
-  if (body !== '') {
-    headers['content-type'] ??= 'text/plain; charset=utf-8';
-    headers['content-length'] = String(Buffer.byteLength(body));
-  } else if (status !== 204 && status !== 304) {
-    headers['content-length'] = '0';
-  }
-  res.writeHead(status, headers);
-  res.end(body);
-}
-
-function replyError(res: ServerResponse, plan: ForwardPlan, err: DataPlaneError): void {
-  const headers = emptyHeaders();
-  decorateResponse(headers, plan.rule, plan.backend, plan.origin);
-  if (plan.grpc) {
-    writeGrpcReply(res, toGrpcReplyHeaders(err.status, err.code, headers));
-    return;
-  }
-  writeReply(res, err.status, headers, `${statusText(err.status)}\n`);
-}
 
 const kForwarder = Symbol('forwarder');
 
@@ -114,6 +78,14 @@ class Forwarder implements ExchangeOwner {
   }
 
   start(): void {
+    try {
+      this.#start();
+    } catch (e) {
+      this.#fail(e instanceof DataPlaneError ? e : new DataPlaneError(GW_ERR.INTERNAL, String(e), { cause: e }));
+    }
+  }
+
+  #start(): void {
     const plan = this.#plan;
     const res = this.#res as ServerResponse & { [kForwarder]?: Forwarder };
     res[kForwarder] = this;
@@ -295,7 +267,7 @@ class Forwarder implements ExchangeOwner {
     decorateResponse(headers, plan.rule, plan.backend, plan.origin);
     if (isHttp2Response(res)) {
       // HTTP/2 end to end: trailers relayed (gRPC), Trailers-Only kept (grpc/relay.ts).
-      const abortReason = (): GW_ERR_CODE | null => this.#reason?.code ?? null;
+      const abortReason = (): ErrorCode | null => this.#reason?.code ?? null;
       relayHttp2(up, res, headers, { grpc: plan.grpc || plan.grpcTimeoutMs !== null, abortReason }, () => this.#finish());
       return;
     }
@@ -327,8 +299,6 @@ class Forwarder implements ExchangeOwner {
     this.#exchange = null;
   }
 }
-
-type GW_ERR_CODE = DataPlaneError['code'];
 
 /**
  * Runs the forward plan to completion. Never throws: every failure becomes an answer to the
