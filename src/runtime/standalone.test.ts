@@ -222,11 +222,30 @@ test('after bind failures a full pass runs again later, even with nothing change
 test('assigned addresses and previous statuses are carried into the next pass', async () => {
   const { rt, source, calls, merges } = makeRuntime();
   await rt.start();
+  const first = rt.snapshot.statuses; // read: merged now
   source.changed = true;
   await rt.reload();
   assert.deepEqual(calls[1]!.addresses.assigned, { 'infra/gw': ['127.0.2.1'] });
+  assert.equal(merges.length, 1, 'statuses are merged when read, not in the pass');
+  void rt.snapshot;
   assert.equal(merges.length, 2);
-  assert.deepEqual(merges[1]!.previous, rt.snapshot.statuses.length ? merges[0]!.next : []);
+  assert.equal(merges[1]!.previous, first);
+});
+
+test('statuses of passes nobody read are skipped: the next read merges with the last read ones', async () => {
+  const { rt, source, merges } = makeRuntime();
+  await rt.start();
+  const first = rt.snapshot.statuses;
+  for (let i = 0; i < 3; i++) {
+    source.changed = true;
+    await rt.reload();
+  }
+  assert.equal(merges.length, 1);
+  assert.equal(rt.snapshot.version, 4);
+  assert.equal(merges.length, 2);
+  assert.equal(merges[1]!.previous, first);
+  void rt.snapshot; // nothing new: no merge
+  assert.equal(merges.length, 2);
 });
 
 test('stop closes the data plane and further reloads do nothing', async () => {
