@@ -69,3 +69,16 @@ test('Secret values never appear in issues', () => {
   assert.ok(r.issues.length > 0);
   assert.ok(!text.includes('sup3r'), text);
 });
+
+test('loadText: an unchanged document of a changed file is not validated again (same object back)', () => {
+  const a = loadText('f.yaml', NS('one') + '---\n' + NS('two'));
+  const b = loadText('f.yaml', NS('one') + '---\n' + NS('three'));
+  assert.equal(b.objects[0]!.object, a.objects[0]!.object, 'document 1 unchanged: the cached object');
+  assert.notEqual(b.objects[1]!.object, a.objects[1]!.object);
+  assert.equal(b.objects[1]!.object.metadata.name, 'three');
+  // Directives make a document depend on more than its own text: no reuse then.
+  const c = loadText('g.yaml', '%YAML 1.2\n---\n' + NS('one'));
+  const d = loadText('g.yaml', '%YAML 1.2\n---\n' + NS('one'));
+  assert.notEqual(d.objects[0]!.object, c.objects[0]!.object);
+  assert.deepEqual(d.objects[0]!.object, c.objects[0]!.object);
+});

@@ -7,9 +7,9 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/types.js';
-import { normalizeDocument, type ObjectIdentity } from './document.js';
+import { normalizeDocument, type NormalizedDocument, type ObjectIdentity } from './document.js';
 import { formatIssue, type LoadIssue } from './issues.js';
-import { parseManifests } from './parse.js';
+import { parseManifests, type ParsedDocument } from './parse.js';
 import { synthesizeStaticEndpoints } from './static-endpoints.js';
 
 export { formatIssue, type LoadIssue } from './issues.js';
@@ -78,6 +78,26 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
   return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * Validated documents by their YAML text (and List item path), so the unchanged documents of
+ * a changed file are not validated again (nor, in FileSource, hashed: the same object comes
+ * back). Results are never mutated by their users. Bounded: cleared when it grows past
+ * NORMALIZED_MAX entries.
+ */
+const normalized = new Map<string, NormalizedDocument>();
+const NORMALIZED_MAX = 50_000;
+
+function normalizeCached(doc: ParsedDocument): NormalizedDocument {
+  if (doc.source === undefined) return normalizeDocument(doc.value);
+  const key = `${doc.pathPrefix}\u0000${doc.source}`;
+  const hit = normalized.get(key);
+  if (hit !== undefined) return hit;
+  const n = normalizeDocument(doc.value);
+  if (normalized.size >= NORMALIZED_MAX) normalized.clear();
+  normalized.set(key, n);
+  return n;
+}
+
 /** Parses, validates and defaults the documents of one file. Pure. */
 export function loadText(file: string, text: string): FileLoad {
   const parsed = parseManifests(text);
@@ -88,7 +108,7 @@ export function loadText(file: string, text: string): FileLoad {
   for (const p of parsed.problems) issues.push({ file, document: p.document, ...anonymous, path: '', message: p.message, severity: p.severity });
   if (parsed.syntaxError) return { file, objects, issues, syntaxError: true, rejected };
   for (const doc of parsed.documents) {
-    const n = normalizeDocument(doc.value);
+    const n = normalizeCached(doc);
     for (const i of n.issues) {
       const path = doc.pathPrefix && i.path ? `${doc.pathPrefix}.${i.path}` : doc.pathPrefix || i.path;
       issues.push({ file, document: doc.document, ...n.identity, path, message: i.message, severity: i.severity });

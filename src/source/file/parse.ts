@@ -11,6 +11,11 @@ export interface ParsedDocument {
   /** For an item of a `List` document, its path inside that document (`items[2]`); else `''`. */
   readonly pathPrefix: string;
   readonly value: unknown;
+  /**
+   * The YAML text of the document, which alone determines `value` (a cache key); absent when
+   * the file has directive lines (`%TAG`), which make a document depend on more than its text.
+   */
+  readonly source?: string;
 }
 
 /** A YAML problem with its position. */
@@ -46,6 +51,7 @@ export function parseManifests(text: string): ParsedFile {
   let syntaxError = false;
   const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
+  const directives = /^%/m.test(text);
   list.forEach((doc, i) => {
     const index = i + 1;
     for (const e of doc.errors) {
@@ -63,12 +69,15 @@ export function parseManifests(text: string): ParsedFile {
       return;
     }
     if (value === null || value === undefined) return;
+    const source = directives || doc.range === undefined ? undefined : text.slice(doc.range[0], doc.range[2]);
+    const at = (pathPrefix: string, v: unknown): ParsedDocument =>
+      source === undefined ? { document: index, pathPrefix, value: v } : { document: index, pathPrefix, value: v, source };
     if (isListKind(value)) {
       const items = Array.isArray(value.items) ? value.items : [];
-      items.forEach((item, j) => documents.push({ document: index, pathPrefix: `items[${j}]`, value: item }));
+      items.forEach((item, j) => documents.push(at(`items[${j}]`, item)));
       return;
     }
-    documents.push({ document: index, pathPrefix: '', value });
+    documents.push(at('', value));
   });
   return { documents, problems, syntaxError };
 }
