@@ -9,13 +9,13 @@
  */
 import type * as ir from '../ir/types.js';
 import { DataPlaneError, GW_ERR } from './errors.js';
+import { ServerSet } from './server-set.js';
 import { HttpListener, type ServerLimits } from './http-listener.js';
 import type {
   ApplyResult,
   DataPlaneOptions,
   DataPlaneStats,
   HttpDataPlane,
-  ServerError,
   ServerStats,
 } from './index.js';
 import { compileServer } from './router/compile.js';
@@ -54,9 +54,8 @@ class HttpDataPlaneImpl implements HttpDataPlane {
   readonly #ctx: ForwardContext;
   readonly #limits: ServerLimits;
   readonly #drainGraceMs: number;
-  /** Serving listeners by address|port. */
-  readonly #live = new Map<string, HttpListener>();
-  readonly #draining = new Set<HttpListener>();
+  /** Serving listeners by address|port, and the ones draining. */
+  readonly #servers: ServerSet<CompiledServer, HttpListener>;
   /** TLS (passthrough/terminate), TCP and UDP servers (l4/). */
   readonly #streams: StreamServers;
   #config: ir.Config = EMPTY;
@@ -88,6 +87,15 @@ class HttpDataPlaneImpl implements HttpDataPlane {
       connectTimeoutMs: up.connectTimeoutMs ?? 5_000,
     };
     this.#drainGraceMs = opts.drainGraceMs ?? 30_000;
+    this.#servers = new ServerSet<CompiledServer, HttpListener>(
+      {
+        create: (table) => new HttpListener(table, this.#ctx, this.#limits),
+        // HTTP <-> HTTPS on one address:port: the socket changes kind.
+        mustReplace: (l, table) => l.table.protocol !== table.protocol,
+      },
+      this.#log,
+      this.#drainGraceMs,
+    );
     this.#streams = new StreamServers({ log: this.#log, random: this.#ctx.random }, opts.stream ?? {}, this.#drainGraceMs);
   }
 
@@ -120,47 +128,10 @@ class HttpDataPlaneImpl implements HttpDataPlane {
     const wanted = new Map<string, CompiledServer>();
     for (const c of compiled) if (!wanted.has(serverKey(c))) wanted.set(serverKey(c), c);
 
-    // 2. Bind new servers.
-    const errors: ServerError[] = [];
-    const fresh: [string, HttpListener][] = [];
-    await Promise.all(
-      [...wanted].map(async ([key, table]) => {
-        const old = this.#live.get(key);
-        if (old !== undefined) {
-          if (old.table.protocol === table.protocol) return;
-          // HTTP <-> HTTPS on one address:port: the socket changes kind. Release the port (requests
-          // in flight finish on the old server), then bind the new one.
-          this.#live.delete(key);
-          this.#draining.add(old);
-          void old.drain(this.#drainGraceMs).then(() => this.#draining.delete(old));
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        const l = new HttpListener(table, this.#ctx, this.#limits);
-        try {
-          await l.listen();
-          fresh.push([key, l]);
-        } catch (err) {
-          const e = err as DataPlaneError;
-          errors.push({ server: table.name, address: table.address, port: table.port, code: e.code, message: e.message });
-          this.#log('warn', 'cannot bind server', { server: table.name, address: table.address, port: table.port, code: e.code });
-        }
-      }),
-    );
-
-    // 3. Swap: one synchronous pass over the servers that stay, then publish the new ones.
-    for (const [key, l] of this.#live) {
-      const table = wanted.get(key);
-      if (table !== undefined) l.table = table;
-    }
-    for (const [key, l] of fresh) this.#live.set(key, l);
-
-    // 4. Drain servers that went away.
-    for (const [key, l] of [...this.#live]) {
-      if (wanted.has(key)) continue;
-      this.#live.delete(key);
-      this.#draining.add(l);
-      void l.drain(this.#drainGraceMs).then(() => this.#draining.delete(l));
-    }
+    // 2-4. Bind new servers, swap the tables of the ones that stay, drain the ones that went away.
+    const errors = await this.#servers.apply(wanted, (l, table) => {
+      l.table = table;
+    });
 
     // L4 servers: bind the new ones, swap, drain the ones that went away (same rules).
     errors.push(...(await swapStreams()));
@@ -175,7 +146,7 @@ class HttpDataPlaneImpl implements HttpDataPlane {
     this.#config = config;
     this.#generation++;
     errors.sort((a, b) => (a.server < b.server ? -1 : a.server > b.server ? 1 : 0));
-    this.#log('debug', 'config applied', { generation: this.#generation, servers: this.#live.size, errors: errors.length });
+    this.#log('debug', 'config applied', { generation: this.#generation, servers: this.#servers.size, errors: errors.length });
     return { errors };
   }
 
@@ -187,10 +158,7 @@ class HttpDataPlaneImpl implements HttpDataPlane {
     if (this.#closed) return;
     await this.#queue;
     this.#closed = true;
-    const all = [...this.#live.values(), ...this.#draining];
-    this.#live.clear();
-    await Promise.all([...all.map((l) => l.drain(graceMs)), this.#streams.close(graceMs)]);
-    this.#draining.clear();
+    await Promise.all([this.#servers.close(graceMs), this.#streams.close(graceMs)]);
     await this.#pools.close(graceMs);
   }
 
@@ -212,8 +180,7 @@ class HttpDataPlaneImpl implements HttpDataPlane {
         totalRequests: c.totalRequests,
       });
     };
-    for (const l of this.#live.values()) add(l);
-    for (const l of this.#draining) add(l);
+    for (const l of this.#servers.listeners()) add(l);
     for (const s of this.#streams.stats()) {
       const { protocol: _protocol, rejected: _rejected, ...rest } = s;
       servers.push({ ...rest, inFlight: s.connections, totalRequests: s.totalConnections });

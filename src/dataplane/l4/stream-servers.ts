@@ -6,8 +6,8 @@
  * kept while its address, port and transport stay the same. data-plane.ts serializes calls.
  */
 import type * as ir from '../../ir/types.js';
-import type { DataPlaneError } from '../errors.js';
 import type { ServerError } from '../index.js';
+import { ServerSet } from '../server-set.js';
 import { compileStreamServer, type CompiledStreamServer } from './compile.js';
 import { StreamListener, type StreamContext, type StreamLimits } from './stream-listener.js';
 import { UdpListener, type UdpLimits } from './udp-listener.js';
@@ -73,14 +73,18 @@ function endpointKeys(servers: Iterable<CompiledStreamServer>): Set<string> {
 export class StreamServers {
   readonly #ctx: StreamContext;
   readonly #opts: StreamOptions;
-  readonly #live = new Map<string, AnyListener>();
-  readonly #draining = new Set<AnyListener>();
-  readonly #drainGraceMs: number;
+  readonly #set: ServerSet<CompiledStreamServer, AnyListener>;
 
   constructor(ctx: StreamContext, opts: Partial<StreamOptions> = {}, drainGraceMs = 30_000) {
     this.#ctx = ctx;
     this.#opts = { ...DEFAULT_STREAM_OPTIONS, ...opts };
-    this.#drainGraceMs = drainGraceMs;
+    this.#set = new ServerSet<CompiledStreamServer, AnyListener>(
+      {
+        create: (table) => (table.protocol === 'UDP' ? new UdpListener(table, this.#ctx, this.#opts) : new StreamListener(table, this.#ctx, this.#opts)),
+      },
+      ctx.log,
+      drainGraceMs,
+    );
   }
 
   /**
@@ -95,49 +99,18 @@ export class StreamServers {
       for (const problem of c.problems) this.#ctx.log('warn', 'TLS material not usable', { server: c.name, problem });
       if (!wanted.has(keyOf(c))) wanted.set(keyOf(c), c);
     }
-    return () => this.#swap(wanted);
-  }
-
-  async #swap(wanted: Map<string, CompiledStreamServer>): Promise<ServerError[]> {
-    const errors: ServerError[] = [];
-    const fresh: [string, AnyListener][] = [];
-    await Promise.all(
-      [...wanted].map(async ([key, table]) => {
-        if (this.#live.has(key)) return;
-        const l: AnyListener = table.protocol === 'UDP' ? new UdpListener(table, this.#ctx, this.#opts) : new StreamListener(table, this.#ctx, this.#opts);
-        try {
-          await l.listen();
-          fresh.push([key, l]);
-        } catch (err) {
-          const e = err as DataPlaneError;
-          errors.push({ server: table.name, address: table.address, port: table.port, code: e.code, message: e.message });
-          this.#ctx.log('warn', 'cannot bind server', { server: table.name, address: table.address, port: table.port, code: e.code });
-        }
-      }),
-    );
-    const live = endpointKeys(wanted.values());
-    for (const [key, l] of this.#live) {
-      const table = wanted.get(key);
-      if (table === undefined) continue;
-      if (l instanceof UdpListener) l.swap(table, live);
-      else l.table = table;
-    }
-    for (const [key, l] of fresh) this.#live.set(key, l);
-    for (const [key, l] of [...this.#live]) {
-      if (wanted.has(key)) continue;
-      this.#live.delete(key);
-      this.#draining.add(l);
-      void l.drain(this.#drainGraceMs).then(() => this.#draining.delete(l));
-    }
-    return errors;
+    return () => {
+      const live = endpointKeys(wanted.values());
+      return this.#set.apply(wanted, (l, table) => {
+        if (l instanceof UdpListener) l.swap(table, live);
+        else l.table = table;
+      });
+    };
   }
 
   /** Stops every socket; connections get `graceMs` to finish. */
-  async close(graceMs: number): Promise<void> {
-    const all = [...this.#live.values(), ...this.#draining];
-    this.#live.clear();
-    await Promise.all(all.map((l) => l.drain(graceMs)));
-    this.#draining.clear();
+  close(graceMs: number): Promise<void> {
+    return this.#set.close(graceMs);
   }
 
   stats(): StreamServerStats[] {
@@ -157,8 +130,7 @@ export class StreamServers {
         rejected: l.counters.rejected,
       });
     };
-    for (const l of this.#live.values()) add(l);
-    for (const l of this.#draining) add(l);
+    for (const l of this.#set.listeners()) add(l);
     return out;
   }
 }
