@@ -16,7 +16,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { DataPlaneError, GW_ERR } from '../errors.js';
+import { bindSocket, boundPortOf } from '../bind.js';
 import type { LogFn } from '../upstream/forward.js';
 import {
   pickBackend,
@@ -83,23 +83,18 @@ export class StreamListener {
   }
 
   boundPort(): number | null {
-    const a = this.#server.address();
-    return a !== null && typeof a === 'object' ? a.port : null;
+    return boundPortOf(this.#server);
   }
 
   /** Binds the socket. Rejects with GW_ERR_BIND on failure. */
   listen(): Promise<void> {
     const { address, port } = this.table;
-    return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException): void => {
-        reject(new DataPlaneError(GW_ERR.BIND, `cannot listen on ${address}:${port}: ${err.code ?? err.message}`, { cause: err }));
-      };
-      this.#server.once('error', onError);
-      this.#server.listen({ host: address, port, exclusive: false }, () => {
-        this.#server.removeListener('error', onError);
-        this.#server.on('error', (err) => this.#ctx.log('error', 'server socket error', { server: this.table.name, code: (err as NodeJS.ErrnoException).code }));
-        resolve();
-      });
+    return bindSocket(this.#server, {
+      start: () => this.#server.listen({ host: address, port, exclusive: false }),
+      what: `${address}:${port}`,
+      errorMessage: 'server socket error',
+      server: () => this.table.name,
+      log: this.#ctx.log,
     });
   }
 

@@ -20,7 +20,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { DataPlaneError, GW_ERR } from '../errors.js';
+import { bindSocket, boundPortOf } from '../bind.js';
 import { pickBackend, selectListener, selectRoute, type CompiledStreamServer } from './compile.js';
 import type { StreamContext, StreamCounters } from './stream-listener.js';
 
@@ -78,26 +78,18 @@ export class UdpListener {
   }
 
   boundPort(): number | null {
-    try {
-      return this.#socket.address().port;
-    } catch {
-      return null;
-    }
+    return boundPortOf(this.#socket);
   }
 
   listen(): Promise<void> {
     const { address, port } = this.table;
-    return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException): void => {
-        clearInterval(this.#sweeper);
-        reject(new DataPlaneError(GW_ERR.BIND, `cannot listen on udp ${address}:${port}: ${err.code ?? err.message}`, { cause: err }));
-      };
-      this.#socket.once('error', onError);
-      this.#socket.bind({ address, port, exclusive: false }, () => {
-        this.#socket.removeListener('error', onError);
-        this.#socket.on('error', (err) => this.#ctx.log('error', 'udp socket error', { server: this.table.name, code: (err as NodeJS.ErrnoException).code }));
-        resolve();
-      });
+    return bindSocket(this.#socket, {
+      start: () => this.#socket.bind({ address, port, exclusive: false }),
+      what: `udp ${address}:${port}`,
+      errorMessage: 'udp socket error',
+      server: () => this.table.name,
+      log: this.#ctx.log,
+      onFail: () => clearInterval(this.#sweeper),
     });
   }
 
