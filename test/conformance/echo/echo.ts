@@ -12,9 +12,10 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
+import { replayingDuplex as replayHead } from '../../../src/dataplane/l4/peek.js';
 import { canonicalHeaderKey, parseGoDuration, sleep } from '../util.js';
 import { startGrpcEcho } from './grpc.js';
 import { startTcpEcho, type L4Echo } from './tcp.js';
@@ -352,34 +353,13 @@ export class EchoPod {
 }
 
 /**
- * Wraps a socket whose first chunk was already read into a Duplex that replays that chunk
- * first. Node's HTTP servers read native sockets below JS (so `unshift` would be lost), but
- * accept any Duplex, which they read through JS.
+ * The gateway's own replaying Duplex (the same problem: Node servers read native sockets below
+ * JS, so a chunk already read must be replayed through a Duplex), plus the peer address the
+ * echo body reports.
  */
 function replayingDuplex(socket: net.Socket, first: Buffer): Duplex {
-  const duplex = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      socket.write(chunk, cb);
-    },
-    final(cb) {
-      socket.end();
-      cb();
-    },
-    destroy(err, cb) {
-      socket.destroy();
-      cb(err);
-    },
-  });
+  const duplex = replayHead(socket, first);
   Object.assign(duplex, { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
-  duplex.push(first);
-  socket.on('data', (d: Buffer) => {
-    if (!duplex.push(d)) socket.pause();
-  });
-  socket.on('end', () => duplex.push(null));
-  socket.on('close', () => duplex.destroy());
   return duplex;
 }
 
