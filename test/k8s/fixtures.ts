@@ -3,7 +3,10 @@
  * waiting, and a small Gateway API world (class, Gateway, route, backend).
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import type { TestApiServer } from './apiserver.js';
+import { KubernetesController } from '../../src/source/kubernetes/controller.js';
+import { Provisioner } from '../../src/source/kubernetes/provisioner.js';
+import { KubeRest } from '../../src/source/kubernetes/rest.js';
+import { TestApiServer } from './apiserver.js';
 import { resourceForKind } from './resources.js';
 import type { Obj } from './store.js';
 
@@ -86,4 +89,37 @@ export function route(name: string, prefixes: readonly string[], parent = 'gw'):
 export function condition(status: unknown, type: string): { status: string; reason: string; observedGeneration?: number; lastTransitionTime: string } | undefined {
   const list = ((status ?? {}) as { conditions?: { type: string; status: string; reason: string; lastTransitionTime: string }[] }).conditions ?? [];
   return list.find((c) => c.type === type);
+}
+
+/**
+ * A test API server seeded with `seedWorld` and a KubernetesController that provisions
+ * (leader election off, short coalescing and backoff), started and ready. `stop` tears both down.
+ */
+export async function startProvisioningWorld(opts: {
+  readonly streamUrl: string;
+  readonly caPem: string | null;
+  readonly extraFeatures?: readonly string[];
+}): Promise<{ readonly server: TestApiServer; readonly controller: KubernetesController; stop(): Promise<void> }> {
+  const server = await TestApiServer.start({ token: TOKEN });
+  seedWorld(server);
+  const rest = new KubeRest(kubeConfigFor(server.url));
+  const controller = new KubernetesController({
+    rest,
+    controllerName: CONTROLLER,
+    leaderElection: null,
+    provision: new Provisioner({ rest, image: 'waygate:test', streamUrl: opts.streamUrl, tokenFor: (gw) => `token-${gw}`, caPem: opts.caPem }),
+    ...(opts.extraFeatures !== undefined ? { extraFeatures: opts.extraFeatures } : {}),
+    coalesceMs: 10,
+    initialBackoffMs: 20,
+  });
+  controller.start();
+  await controller.whenReady();
+  return {
+    server,
+    controller,
+    stop: async () => {
+      await controller.stop();
+      await server.close();
+    },
+  };
 }

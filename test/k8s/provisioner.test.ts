@@ -6,35 +6,21 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { childName } from '../../src/source/kubernetes/child-names.js';
-import { KubernetesController } from '../../src/source/kubernetes/controller.js';
-import { Provisioner } from '../../src/source/kubernetes/provisioner.js';
-import { KubeRest } from '../../src/source/kubernetes/rest.js';
-import { TestApiServer } from './apiserver.js';
-import { condition, CONTROLLER, kubeConfigFor, read, seedWorld, setStatus, TOKEN, waitFor } from './fixtures.js';
+import type { KubernetesController } from '../../src/source/kubernetes/controller.js';
+import type { TestApiServer } from './apiserver.js';
+import { condition, read, setStatus, startProvisioningWorld, TOKEN, waitFor } from './fixtures.js';
 
 const GW = 'gateway.networking.k8s.io/v1';
 
 describe('provisioning', () => {
   let server: TestApiServer;
   let controller: KubernetesController;
+  let stop: () => Promise<void>;
   beforeEach(async () => {
-    server = await TestApiServer.start({ token: TOKEN });
-    seedWorld(server);
-    const rest = new KubeRest(kubeConfigFor(server.url));
-    controller = new KubernetesController({
-      rest,
-      controllerName: CONTROLLER,
-      leaderElection: null,
-      provision: new Provisioner({ rest, image: 'waygate:test', streamUrl: 'https://waygate.waygate-system.svc:18443', tokenFor: (gw) => `token-${gw}`, caPem: 'CA' }),
-      coalesceMs: 10,
-      initialBackoffMs: 20,
-    });
-    controller.start();
-    await controller.whenReady();
+    ({ server, controller, stop } = await startProvisioningWorld({ streamUrl: 'https://waygate.waygate-system.svc:18443', caPem: 'CA' }));
   });
   afterEach(async () => {
-    await controller.stop();
-    await server.close();
+    await stop();
   });
 
   it('creates ServiceAccount, Secret, Deployment and Service with labels, infrastructure metadata and owner', async () => {

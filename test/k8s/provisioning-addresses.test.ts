@@ -7,36 +7,22 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { childName } from '../../src/source/kubernetes/child-names.js';
-import { KubernetesController } from '../../src/source/kubernetes/controller.js';
-import { PROVISIONING_FEATURES, Provisioner, serviceAddresses } from '../../src/source/kubernetes/provisioner.js';
-import { KubeRest } from '../../src/source/kubernetes/rest.js';
-import { TestApiServer } from './apiserver.js';
-import { condition, CONTROLLER, kubeConfigFor, read, seedWorld, setStatus, TOKEN, waitFor } from './fixtures.js';
+import type { KubernetesController } from '../../src/source/kubernetes/controller.js';
+import { PROVISIONING_FEATURES, serviceAddresses } from '../../src/source/kubernetes/provisioner.js';
+import type { TestApiServer } from './apiserver.js';
+import { condition, read, setStatus, startProvisioningWorld, waitFor } from './fixtures.js';
 
 const GW = 'gateway.networking.k8s.io/v1';
 
 describe('provisioning: addresses, ListenerSet ports, features', () => {
   let server: TestApiServer;
   let controller: KubernetesController;
+  let stop: () => Promise<void>;
   beforeEach(async () => {
-    server = await TestApiServer.start({ token: TOKEN });
-    seedWorld(server);
-    const rest = new KubeRest(kubeConfigFor(server.url));
-    controller = new KubernetesController({
-      rest,
-      controllerName: CONTROLLER,
-      leaderElection: null,
-      provision: new Provisioner({ rest, image: 'waygate:test', streamUrl: 'http://127.0.0.1:1', tokenFor: (gw) => `token-${gw}`, caPem: null }),
-      extraFeatures: PROVISIONING_FEATURES,
-      coalesceMs: 10,
-      initialBackoffMs: 20,
-    });
-    controller.start();
-    await controller.whenReady();
+    ({ server, controller, stop } = await startProvisioningWorld({ streamUrl: 'http://127.0.0.1:1', caPem: null, extraFeatures: PROVISIONING_FEATURES }));
   });
   afterEach(async () => {
-    await controller.stop();
-    await server.close();
+    await stop();
   });
 
   it('requests static addresses as externalIPs; only those the load balancer assigns are usable', async () => {
