@@ -18,7 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sleep } from './util.js';
+import { sleep, stopChild } from './util.js';
 
 /** Label of everything the controller provisions. */
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=waygate';
@@ -209,20 +209,4 @@ export class Kubelet {
     await Promise.all([...this.#procs.values()].map((p) => stopChild(p.child, 3000)));
     this.#procs.clear();
   }
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`. */
-export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve();
-    }, graceMs);
-    child.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

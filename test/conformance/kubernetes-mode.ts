@@ -21,9 +21,9 @@ import { join } from 'node:path';
 import { TestApiServer } from '../k8s/apiserver.js';
 import { apiVersionOf, resourceForKind } from '../k8s/resources.js';
 import type { ObjectSink } from './cluster.js';
-import { ApiClient, Kubelet, stopChild } from './kubelet.js';
+import { ApiClient, Kubelet } from './kubelet.js';
 import type { KObject } from './manifests.js';
-import { sleep } from './util.js';
+import { sleep, stopChild } from './util.js';
 import { freePort, StatusView, type GatewayRuntime, type StatusObject } from './waygate.js';
 
 /** The kinds whose status the checks read, and the provisioned kinds GatewayInfrastructure reads. */

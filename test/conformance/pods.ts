@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Cluster, ClusterController } from './cluster.js';
 import type { EchoPodSpec } from './echo/echo.js';
 import type { KObject } from './manifests.js';
+import { stopChild } from './util.js';
 
 /** One pod the runner emulates. */
 export interface PodInfo {
@@ -111,22 +112,12 @@ export class EchoProcess {
     return (this.#logs.get(`${namespace}/${pod}`) ?? []).filter((l) => l.at >= since);
   }
 
-  /** Stops the child process. */
+  /** Stops the child process (closing its stdin asks it to exit). */
   async stop(): Promise<void> {
     const child = this.#child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve();
-      }, 3000);
-      child.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      child.stdin?.end();
-    });
+    if (child) await stopChild(child, 3000, () => child.stdin?.end());
   }
+
 }
 
 /** Allocates pod IPs 127.20.0.1, 127.20.0.2, … (never reused within a run). */

@@ -1,6 +1,7 @@
 /**
  * Small helpers shared by the conformance runner: time, Go durations, header names, merge patch.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 
 /** Resolves after `ms` milliseconds. */
@@ -116,4 +117,23 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   }
   await Promise.all(workers);
   return results;
+}
+
+/**
+ * Stops a child process: asks it to exit (`ask`, SIGTERM by default), then SIGKILL after
+ * `graceMs`. Resolves at once when it has already exited.
+ */
+export function stopChild(child: ChildProcess, graceMs: number, ask: () => void = () => child.kill('SIGTERM')): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, graceMs);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    ask();
+  });
 }

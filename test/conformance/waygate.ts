@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { sleep } from './util.js';
+import { sleep, stopChild } from './util.js';
 
 /** One object as /status reports it. */
 export interface StatusObject {
@@ -146,18 +146,7 @@ export class Waygate implements GatewayRuntime {
 
   /** Stops waygate (SIGTERM, then SIGKILL after a grace period). */
   async stop(graceMs = 5000): Promise<void> {
-    const child = this.#child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve();
-      }, graceMs);
-      child.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+    if (this.#child) await stopChild(this.#child, graceMs);
   }
+
 }
