@@ -239,3 +239,38 @@ export function percentile(sorted: readonly number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return sorted[Math.max(0, i)]!;
 }
+
+/** `waygate serve` over a manifest dir with two echo backends (a, b) and routes stable.test → a, hot.test → a. */
+export interface TwoBackendWorld {
+  readonly dir: ManifestDir;
+  readonly echoA: { proc: Proc; port: number };
+  readonly echoB: { proc: Proc; port: number };
+  readonly serve: { proc: Proc; admin: string };
+  /** The Gateway's assigned address. */
+  readonly addr: string;
+}
+
+/** Starts a TwoBackendWorld; the Gateway listens on `port`, its address comes from `pool`. */
+export async function startTwoBackendWorld(name: string, port: number, pool: string, serveArgs: readonly string[]): Promise<TwoBackendWorld> {
+  const w: { -readonly [K in keyof TwoBackendWorld]?: TwoBackendWorld[K] } = {};
+  try {
+    const dir = (w.dir = await ManifestDir.create(name));
+    const [echoA, echoB] = ([w.echoA, w.echoB] = await Promise.all([startEcho('a'), startEcho('b')]));
+    await dir.writeAtomic('gateway.yaml', gatewayYaml(port));
+    await dir.writeAtomic('services.yaml', `${serviceYaml('svc-a', echoA.port)}---\n${serviceYaml('svc-b', echoB.port)}`);
+    await dir.writeAtomic('stable.yaml', routeYaml('stable', 'stable.test', '/', 'svc-a'));
+    await dir.writeAtomic('hot.yaml', routeYaml('hot', 'hot.test', '/', 'svc-a'));
+    const serve = (w.serve = await startServe(dir.path, pool, serveArgs));
+    return { dir, echoA, echoB, serve, addr: await gatewayAddress(serve.admin) };
+  } catch (err) {
+    await stopTwoBackendWorld(w);
+    throw err;
+  }
+}
+
+/** Stops what a (possibly partly started) TwoBackendWorld runs and removes its dir. */
+export async function stopTwoBackendWorld(w: Partial<TwoBackendWorld> | undefined): Promise<void> {
+  if (w?.serve) await stop(w.serve.proc);
+  await Promise.all([w?.echoA && stop(w.echoA.proc), w?.echoB && stop(w.echoB.proc)]);
+  await w?.dir?.cleanup();
+}

@@ -9,8 +9,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import {
-  gatewayAddress, gatewayYaml, get, ManifestDir, percentile, routeYaml, serviceYaml, startEcho, startServe, stop,
-  type Answer, type Proc,
+  get, ManifestDir, percentile, routeYaml, startTwoBackendWorld, stopTwoBackendWorld,
+  type Answer, type Proc, type TwoBackendWorld,
 } from './cli-harness.js';
 
 const POOL = '127.0.3.0/28';
@@ -19,26 +19,17 @@ const CHANGES = Number(process.env['HOT_RELOAD_CHANGES'] ?? 40);
 const CLIENTS = 4;
 
 let dir: ManifestDir;
-let echoA: { proc: Proc; port: number };
-let echoB: { proc: Proc; port: number };
+let world: TwoBackendWorld | undefined;
 let serve: { proc: Proc; admin: string };
 let addr: string;
 
 before(async () => {
-  dir = await ManifestDir.create('hot');
-  [echoA, echoB] = await Promise.all([startEcho('a'), startEcho('b')]);
-  await dir.writeAtomic('gateway.yaml', gatewayYaml(LISTENER_PORT));
-  await dir.writeAtomic('services.yaml', `${serviceYaml('svc-a', echoA.port)}---\n${serviceYaml('svc-b', echoB.port)}`);
-  await dir.writeAtomic('stable.yaml', routeYaml('stable', 'stable.test', '/', 'svc-a'));
-  await dir.writeAtomic('hot.yaml', routeYaml('hot', 'hot.test', '/', 'svc-a'));
-  serve = await startServe(dir.path, POOL, ['--log-level', process.env['HOT_RELOAD_VERBOSE'] ? 'debug' : 'warn']);
-  addr = await gatewayAddress(serve.admin);
+  world = await startTwoBackendWorld('hot', LISTENER_PORT, POOL, ['--log-level', process.env['HOT_RELOAD_VERBOSE'] ? 'debug' : 'warn']);
+  ({ dir, serve, addr } = world);
 });
 
 after(async () => {
-  if (serve) await stop(serve.proc);
-  await Promise.all([echoA && stop(echoA.proc), echoB && stop(echoB.proc)]);
-  await dir?.cleanup();
+  await stopTwoBackendWorld(world);
 });
 
 interface Tally {

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import {
-  gatewayAddress, gatewayYaml, get, ManifestDir, routeYaml, serviceYaml, sleep, startEcho, startServe, stop, waitFor,
-  type Answer, type Proc,
+  get, ManifestDir, routeYaml, sleep, startTwoBackendWorld, stop, stopTwoBackendWorld, waitFor,
+  type Answer, type Proc, type TwoBackendWorld,
 } from './cli-harness.js';
 
 const POOL = '127.0.3.48/28';
@@ -18,8 +18,7 @@ const PORT = 18095;
 const CHANGES = 16;
 
 let dir: ManifestDir;
-let echoA: { proc: Proc; port: number };
-let echoB: { proc: Proc; port: number };
+let world: TwoBackendWorld | undefined;
 let serve: { proc: Proc; admin: string };
 let addr: string;
 
@@ -40,20 +39,12 @@ function childrenOf(pid: number): number[] {
 }
 
 before(async () => {
-  dir = await ManifestDir.create('workers');
-  [echoA, echoB] = await Promise.all([startEcho('a'), startEcho('b')]);
-  await dir.writeAtomic('gateway.yaml', gatewayYaml(PORT));
-  await dir.writeAtomic('services.yaml', `${serviceYaml('svc-a', echoA.port)}---\n${serviceYaml('svc-b', echoB.port)}`);
-  await dir.writeAtomic('stable.yaml', routeYaml('stable', 'stable.test', '/', 'svc-a'));
-  await dir.writeAtomic('hot.yaml', routeYaml('hot', 'hot.test', '/', 'svc-a'));
-  serve = await startServe(dir.path, POOL, ['--workers', '2', '--log-level', 'warn']);
-  addr = await gatewayAddress(serve.admin);
+  world = await startTwoBackendWorld('workers', PORT, POOL, ['--workers', '2', '--log-level', 'warn']);
+  ({ dir, serve, addr } = world);
 });
 
 after(async () => {
-  if (serve) await stop(serve.proc);
-  await Promise.all([echoA && stop(echoA.proc), echoB && stop(echoB.proc)]);
-  await dir?.cleanup();
+  await stopTwoBackendWorld(world);
 });
 
 test('two worker processes serve; hot reload under keep-alive load drops nothing', { timeout: 90_000 }, async () => {
