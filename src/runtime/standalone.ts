@@ -14,6 +14,7 @@ import type { ApplyResult, DataPlane, DataPlaneStats, ServerError } from '../dat
 import type * as ir from '../ir/types.js';
 import { buildSnapshot } from '../source/snapshot.js';
 import { errorFields, silentLogger, type Logger } from '../log.js';
+import { CoalescedRuns } from './coalesced-runs.js';
 import { toStatusObjects, type StatusObject } from './status-objects.js';
 import type { ConfigSource, MergeTransitionTimes, RuntimeIssue, WatchFn } from './types.js';
 
@@ -100,8 +101,7 @@ export class StandaloneRuntime {
   readonly #clock: () => Date;
   #state: RuntimeState = INITIAL_STATE;
   #assigned: Readonly<Record<string, readonly string[]>> = {};
-  #running: Promise<void> | null = null;
-  #pending = false;
+  readonly #runs = new CoalescedRuns(() => this.#passSafely());
   #stopped = false;
   #watcher: { close(): void } | null = null;
   #force = false;
@@ -159,12 +159,7 @@ export class StandaloneRuntime {
     if (this.#stopped) return Promise.resolve();
     if (changed === null || this.#changed === null) this.#changed = null;
     else for (const p of changed) this.#changed.add(p);
-    if (this.#running) {
-      this.#pending = true;
-      return this.#running;
-    }
-    this.#running = this.#loop();
-    return this.#running;
+    return this.#runs.request();
   }
 
   /** The data plane's live counters, when it keeps them (the HTTP data plane does). */
@@ -186,20 +181,8 @@ export class StandaloneRuntime {
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#watcher?.close();
     this.#watcher = null;
-    this.#pending = false;
-    if (this.#running) await this.#running;
+    await this.#runs.stop();
     await this.#opts.dataPlane.close(graceMs);
-  }
-
-  async #loop(): Promise<void> {
-    try {
-      do {
-        this.#pending = false;
-        await this.#passSafely();
-      } while (this.#pending && !this.#stopped);
-    } finally {
-      this.#running = null;
-    }
   }
 
   async #passSafely(): Promise<void> {

@@ -15,6 +15,7 @@ import { translate } from '../../controller/translate.js';
 import type * as ir from '../../ir/types.js';
 import type { Logger } from '../../log.js';
 import { errorFields, silentLogger } from '../../log.js';
+import { CoalescedRuns } from '../../runtime/coalesced-runs.js';
 import { toKubeTime } from '../../runtime/standalone.js';
 import { buildSnapshot } from '../snapshot.js';
 import { InformerSet } from './informers.js';
@@ -62,8 +63,7 @@ export class KubernetesController {
   readonly informers: InformerSet;
   readonly statusWriter: StatusWriter;
   readonly #elector: LeaderElector | null;
-  #running: Promise<void> | null = null;
-  #pending = false;
+  readonly #runs = new CoalescedRuns(() => this.#passSafely());
   #stopped = false;
   #passes = 0;
   #last: TranslateResult | null = null;
@@ -123,29 +123,14 @@ export class KubernetesController {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.informers.stop();
-    this.#pending = false;
-    if (this.#running) await this.#running;
+    await this.#runs.stop();
     await this.#elector?.stop();
   }
 
   /** Runs a pass now, or queues one follow-up while one runs. Never rejects. */
   reconcile(): Promise<void> {
     if (this.#stopped || !this.informers.ready) return Promise.resolve();
-    if (this.#running) {
-      this.#pending = true;
-      return this.#running;
-    }
-    this.#running = (async () => {
-      try {
-        do {
-          this.#pending = false;
-          await this.#passSafely();
-        } while (this.#pending && !this.#stopped);
-      } finally {
-        this.#running = null;
-      }
-    })();
-    return this.#running;
+    return this.#runs.request();
   }
 
   async #passSafely(): Promise<void> {
