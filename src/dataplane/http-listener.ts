@@ -7,7 +7,7 @@ import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { DataPlaneError, GW_ERR } from './errors.js';
+import { bindSocket, boundPortOf } from './bind.js';
 import { FrontServer } from './http2/front-server.js';
 import { requestAuthority, withoutPseudoHeaders } from './http2/request.js';
 import { firstHeader } from './headers.js';
@@ -105,27 +105,19 @@ export class HttpListener {
 
   /** The bound port (useful when the IR asked for port 0), or null before binding. */
   boundPort(): number | null {
-    const a = this.#server.address();
-    return a !== null && typeof a === 'object' ? a.port : null;
+    return boundPortOf(this.#server);
   }
 
   /** Binds the socket. Rejects with `GW_ERR_BIND` (and leaves nothing open) on failure. */
   listen(): Promise<void> {
     const { address, port } = this.table;
-    return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException): void => {
-        this.#server.removeListener('listening', onListening);
-        reject(new DataPlaneError(GW_ERR.BIND, `cannot listen on ${address}:${port}: ${err.code ?? err.message}`, { cause: err }));
-      };
-      const onListening = (): void => {
-        this.#server.removeListener('error', onError);
-        this.#server.on('error', (err) => this.#ctx.log('error', 'server socket error', { server: this.table.name, code: (err as NodeJS.ErrnoException).code }));
-        resolve();
-      };
-      this.#server.once('error', onError);
-      this.#server.once('listening', onListening);
-      // exclusive: false lets cluster workers share the socket later.
-      this.#server.listen({ host: address, port, exclusive: false });
+    return bindSocket(this.#server, {
+      // exclusive: false lets cluster workers share the socket.
+      start: () => this.#server.listen({ host: address, port, exclusive: false }),
+      what: `${address}:${port}`,
+      errorMessage: 'server socket error',
+      server: () => this.table.name,
+      log: this.#ctx.log,
     });
   }
 
