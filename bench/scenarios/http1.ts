@@ -8,9 +8,9 @@
 import { LARGE_PATH, SMALL_PATH } from '../lib/configs.js';
 import type { BenchContext, Target } from '../lib/context.js';
 import { proxyTable, summarizeProxyRuns } from '../lib/aggregate.js';
-import { measured, rotate, stealByCore } from '../lib/measure.js';
+import { rotate } from '../lib/measure.js';
+import { MAX_OTHER, measureProxyRun, wrkCounts } from '../lib/proxy-run.js';
 import type { ProxyRun, ScenarioResult } from '../lib/results.js';
-import { round } from '../lib/stats.js';
 import { runWrk } from '../lib/wrk.js';
 import { message, resolveTargets, result } from './common.js';
 
@@ -21,8 +21,6 @@ const VARIANTS = [
   { name: '64 KiB', path: LARGE_PATH },
 ];
 const CONNECTIONS = 50;
-/** Rounds where other programs take more than this share of the proxy core are rejected too. */
-const MAX_OTHER = 0.2;
 
 export async function runHttp1(ctx: BenchContext): Promise<ScenarioResult> {
   const t0 = performance.now();
@@ -61,41 +59,7 @@ function url(t: Target, path: string): string {
   return `http://${t.address}:${t.port}${path}`;
 }
 
-async function measureOne(ctx: BenchContext, t: Target, variant: string, path: string, roundNo: number): Promise<ProxyRun> {
-  const { result: w, window } = await measured(t.pids, () =>
-    runWrk({ url: url(t, path), connections: CONNECTIONS, durationS: ctx.opts.durationS, cpu: ctx.cpus.load }));
-  const proxyCore = ctx.cpus.proxy === null ? null : window.shares.get(`cpu${ctx.cpus.proxy}`) ?? null;
-  // The proxy's own busy share: its processes' CPU plus the core's softirq (loopback packet work).
-  // Equal to the core's busy share when nothing else runs there, and robust when something does.
-  const own = window.wallS > 0 ? window.proxyCpuS / window.wallS : null;
-  const busy = own === null ? null : Math.min(1, own + (proxyCore?.softirq ?? 0));
-  const steal = stealByCore(window.shares);
-  const maxSteal = Math.max(0, ...Object.values(steal));
-  const other = proxyCore !== null && window.wallS > 0 ? Math.max(0, proxyCore.busy - proxyCore.softirq - window.proxyCpuS / window.wallS) : null;
-  const rejectReason = maxSteal > ctx.opts.maxSteal
-    ? `steal ${Math.round(maxSteal * 100)}%`
-    : other !== null && other > MAX_OTHER ? `other programs used ${Math.round(other * 100)}% of the proxy core` : null;
-  return {
-    variant,
-    round: roundNo,
-    target: t.name,
-    rps: w.rps,
-    requests: w.requests,
-    p50Ms: w.latencyMs.p50,
-    p99Ms: w.latencyMs.p99,
-    non2xx: w.non2xx3xx,
-    socketErrors: w.socketErrors.connect + w.socketErrors.read + w.socketErrors.write + w.socketErrors.timeout,
-    proxyCpuS: round(window.proxyCpuS, 3),
-    usPerReq: w.requests > 0 ? round((window.proxyCpuS * 1e6) / w.requests, 1) : null,
-    usPerReqWithSoftirq: w.requests > 0 && proxyCore !== null
-      ? round(((window.proxyCpuS + proxyCore.softirq * window.wallS) * 1e6) / w.requests, 1)
-      : null,
-    proxyCoreBusy: round(busy, 3),
-    rpsPerBusyCore: busy !== null && busy > 0.01 ? Math.round(w.rps / Math.min(1, busy)) : null,
-    steal,
-    rssMiB: round(window.rssMiB, 1),
-    otherOnProxyCore: round(other, 3),
-    rejected: rejectReason !== null,
-    rejectReason,
-  };
+function measureOne(ctx: BenchContext, t: Target, variant: string, path: string, roundNo: number): Promise<ProxyRun> {
+  return measureProxyRun(ctx, t, variant, roundNo, async () =>
+    wrkCounts(await runWrk({ url: url(t, path), connections: CONNECTIONS, durationS: ctx.opts.durationS, cpu: ctx.cpus.load })));
 }

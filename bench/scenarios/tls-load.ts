@@ -1,30 +1,15 @@
 /**
- * Load and measurement for the `tls` scenario: h2load (HTTP/2 over TLS, closed loop) with its
- * report parsed, and one measured run of any load generator turned into a `ProxyRun` with the
- * same accounting and rejection rules as `http1` (proxy CPU µs/request, softirq, steal, other
- * programs on the proxy core).
+ * Load for the `tls` scenario: h2load (HTTP/2 over TLS, closed loop) with its report parsed.
+ * The measured run around it is lib/proxy-run.ts (shared with http1 and multicore).
  */
 import { spawn } from 'node:child_process';
-import type { BenchContext, Target } from '../lib/context.js';
 import { pinned } from '../lib/cpus.js';
-import { measured, stealByCore } from '../lib/measure.js';
 import { trackTransient } from '../lib/processes.js';
-import type { ProxyRun } from '../lib/results.js';
+import type { RunCounts } from '../lib/proxy-run.js';
 import { round } from '../lib/stats.js';
 
-/** What a load generator reports, in the shape every scenario table uses. */
-export interface LoadResult {
-  readonly requests: number;
-  readonly rps: number;
-  readonly p50Ms: number | null;
-  readonly p99Ms: number | null;
-  /** Answers other than 2xx/3xx. */
-  readonly non2xx: number;
-  readonly socketErrors: number;
-}
-
-/** Rounds where other programs take more than this share of the proxy core are rejected. */
-export const MAX_OTHER = 0.2;
+/** What a load generator reports (shared with every throughput scenario: lib/proxy-run.ts). */
+export type LoadResult = RunCounts;
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000 };
 
@@ -79,47 +64,4 @@ export async function runH2load(o: H2loadOptions): Promise<LoadResult> {
     });
   });
   return parseH2loadOutput(out);
-}
-
-/** Runs `load` against `t` inside a measurement window and builds the run's record. */
-export async function measureRun(
-  ctx: BenchContext,
-  t: Target,
-  variant: string,
-  roundNo: number,
-  load: () => Promise<LoadResult>,
-): Promise<ProxyRun> {
-  const { result: w, window } = await measured(t.pids, load);
-  const proxyCore = ctx.cpus.proxy === null ? null : window.shares.get(`cpu${ctx.cpus.proxy}`) ?? null;
-  const own = window.wallS > 0 ? window.proxyCpuS / window.wallS : null;
-  const busy = own === null ? null : Math.min(1, own + (proxyCore?.softirq ?? 0));
-  const steal = stealByCore(window.shares);
-  const maxSteal = Math.max(0, ...Object.values(steal));
-  const other = proxyCore !== null && window.wallS > 0 ? Math.max(0, proxyCore.busy - proxyCore.softirq - window.proxyCpuS / window.wallS) : null;
-  const rejectReason = maxSteal > ctx.opts.maxSteal
-    ? `steal ${Math.round(maxSteal * 100)}%`
-    : other !== null && other > MAX_OTHER ? `other programs used ${Math.round(other * 100)}% of the proxy core` : null;
-  return {
-    variant,
-    round: roundNo,
-    target: t.name,
-    rps: w.rps,
-    requests: w.requests,
-    p50Ms: w.p50Ms,
-    p99Ms: w.p99Ms,
-    non2xx: w.non2xx,
-    socketErrors: w.socketErrors,
-    proxyCpuS: round(window.proxyCpuS, 3),
-    usPerReq: w.requests > 0 ? round((window.proxyCpuS * 1e6) / w.requests, 1) : null,
-    usPerReqWithSoftirq: w.requests > 0 && proxyCore !== null
-      ? round(((window.proxyCpuS + proxyCore.softirq * window.wallS) * 1e6) / w.requests, 1)
-      : null,
-    proxyCoreBusy: round(busy, 3),
-    rpsPerBusyCore: busy !== null && busy > 0.01 ? Math.round(w.rps / Math.min(1, busy)) : null,
-    steal,
-    rssMiB: round(window.rssMiB, 1),
-    otherOnProxyCore: round(other, 3),
-    rejected: rejectReason !== null,
-    rejectReason,
-  };
 }

@@ -14,7 +14,8 @@ import { rotate } from '../lib/measure.js';
 import type { ProxyRun, ScenarioResult } from '../lib/results.js';
 import { runWrk } from '../lib/wrk.js';
 import { message, result } from './common.js';
-import { MAX_OTHER, measureRun, runH2load, type LoadResult } from './tls-load.js';
+import { MAX_OTHER, measureProxyRun, wrkCounts } from '../lib/proxy-run.js';
+import { runH2load, type LoadResult } from './tls-load.js';
 import { makeCertificate, startNginxTls, startWaygateTls } from './tls-targets.js';
 
 const REFERENCES = ['nginx'];
@@ -32,11 +33,7 @@ const VARIANTS: readonly Variant[] = [
   {
     name: 'https (TLS 1.3, HTTP/1.1)',
     tool: 'wrk',
-    run: async (url, durationS, cpu) => {
-      const w = await runWrk({ url, connections: WRK_CONNECTIONS, durationS, cpu });
-      const s = w.socketErrors;
-      return { requests: w.requests, rps: w.rps, p50Ms: w.latencyMs.p50, p99Ms: w.latencyMs.p99, non2xx: w.non2xx3xx, socketErrors: s.connect + s.read + s.write + s.timeout };
-    },
+    run: async (url, durationS, cpu) => wrkCounts(await runWrk({ url, connections: WRK_CONNECTIONS, durationS, cpu })),
   },
   {
     name: 'h2 (TLS 1.3)',
@@ -76,7 +73,7 @@ export async function runTls(ctx: BenchContext): Promise<ScenarioResult> {
   for (let r = 0; r < ctx.opts.rounds; r++) {
     for (const v of variants) for (const t of rotate(targets, r)) {
       try {
-        runs.push(await measureRun(ctx, t, v.name, r, () => v.run(url(t), ctx.opts.durationS, ctx.cpus.load)));
+        runs.push(await measureProxyRun(ctx, t, v.name, r, () => v.run(url(t), ctx.opts.durationS, ctx.cpus.load)));
       } catch (e) {
         errors.push(`${t.name} ${v.name} round ${r}: ${message(e)}`);
       }
