@@ -47,6 +47,12 @@ const H2_SETTINGS: http2.Settings = { maxConcurrentStreams: 250, enableConnectPr
 /** Time a TLS client gets to finish its handshake. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/** How often node:http sweeps connections for header/request timeouts: a quarter of the shorter one, 50 ms..1 s. */
+export function checkingIntervalMs(limits: Pick<FrontLimits, 'headersTimeoutMs' | 'requestTimeoutMs'>): number {
+  const shortest = Math.min(limits.headersTimeoutMs > 0 ? limits.headersTimeoutMs : Infinity, limits.requestTimeoutMs > 0 ? limits.requestTimeoutMs : Infinity);
+  return Number.isFinite(shortest) ? Math.min(1_000, Math.max(50, Math.floor(shortest / 4))) : 1_000;
+}
+
 /** The listening server of an ir.Server plus its HTTP/2 side. */
 export class FrontServer {
   /** The listening server (http.Server, or https.Server for HTTPS). */
@@ -66,6 +72,9 @@ export class FrontServer {
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
+      // node:http enforces headersTimeout/requestTimeout only when it sweeps its connections,
+      // every 30 s by default: a slow-headers client would keep its socket up to 30 s too long.
+      connectionsCheckingInterval: checkingIntervalMs(limits),
     };
     const server =
       tlsTable === null
