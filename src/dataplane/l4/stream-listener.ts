@@ -129,11 +129,18 @@ export class StreamListener {
     socket.setNoDelay(true);
     if (table.protocol === 'TCP') {
       const listener = selectListener(table, null);
-      void this.#forward(socket, socket, listener, null, null);
+      this.#forward(socket, socket, listener, null, null).catch((err: unknown) => this.#failed(socket, err, table));
       return;
     }
-    void this.#onTls(socket, table);
+    this.#onTls(socket, table).catch((err: unknown) => this.#failed(socket, err, table));
   };
+
+  /** A bug of ours while handling one connection: log it and close that connection only. */
+  #failed(socket: net.Socket, err: unknown, table: CompiledStreamServer): void {
+    this.#ctx.log('error', 'connection handling failed', { server: table.name, error: err instanceof Error ? err.message : String(err) });
+    this.counters.rejected++;
+    if (!socket.destroyed) socket.resetAndDestroy();
+  }
 
   async #onTls(socket: net.Socket, table: CompiledStreamServer): Promise<void> {
     const hello = await peekClientHello(socket, this.#limits.maxClientHelloBytes, this.#limits.handshakeTimeoutMs);
@@ -170,7 +177,10 @@ export class StreamListener {
     });
     secure.once('secure', () => {
       clearTimeout(timer);
-      void this.#forward(socket, secure, listener, hello.sni, null);
+      this.#forward(socket, secure, listener, hello.sni, null).catch((err: unknown) => {
+        secure.destroy();
+        this.#failed(socket, err, this.table);
+      });
     });
   }
 
