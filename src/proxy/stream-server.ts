@@ -89,7 +89,15 @@ export class ConfigStreamServer {
   }
 
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://x');
+    // The target is the client's: an unparsable one (`GET http://[/ ...`) makes URL throw,
+    // and a throw in a request handler would end the process. Answer 400 instead.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('bad request\n');
+      return;
+    }
     if (req.method !== 'GET' || url.pathname !== '/v1/config') {
       res.writeHead(404).end();
       return;
