@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
 import { ConfigStreamServer } from './stream-server.js';
+import { streamToken } from './token.js';
 
 /** Sends one raw request and reads the status line (bounded). */
 function statusLine(port: number, head: string): Promise<string> {
@@ -28,6 +29,8 @@ test('config stream: an unparsable target gets 400, a wrong token 401, and the s
   try {
     assert.match(await statusLine(port, 'GET http://[/v1/config HTTP/1.1\r\nhost: a\r\n\r\n'), /^HTTP\/1\.1 400 /);
     assert.match(await statusLine(port, 'GET /v1/config?gateway=ns/gw HTTP/1.1\r\nhost: a\r\nauthorization: Bearer nope\r\n\r\n'), /^HTTP\/1\.1 401 /);
+    const token = streamToken('k', 'ns/gw');
+    assert.match(await statusLine(port, `GET /v1/config?gateway=ns/gw HTTP/1.1\r\nhost: a\r\nauthorization: Bearer ${token}\r\n\r\n`), /^HTTP\/1\.1 200 /);
   } finally {
     await s.close();
   }

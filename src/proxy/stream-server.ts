@@ -109,6 +109,7 @@ export class ConfigStreamServer {
       return;
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+    res.flushHeaders(); // a proxy connected before the first publish learns at once that it is subscribed
     const set = this.#subscribers.get(gateway) ?? new Set();
     this.#subscribers.set(gateway, set);
     set.add(res);
