@@ -21,6 +21,7 @@ import { runChurn } from './scenarios/churn.js';
 import { message, result } from './scenarios/common.js';
 import { runHttp1 } from './scenarios/http1.js';
 import { runLatency } from './scenarios/latency.js';
+import { runMulticore } from './scenarios/multicore.js';
 import { runPropagation } from './scenarios/propagation.js';
 import { runRoutes } from './scenarios/routes.js';
 import { runTls } from './scenarios/tls.js';
@@ -32,6 +33,7 @@ const RUNNERS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult>> = 
   propagation: runPropagation,
   churn: runChurn,
   tls: runTls,
+  multicore: runMulticore,
 };
 
 async function main(argv: string[]): Promise<number> {

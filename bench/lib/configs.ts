@@ -30,9 +30,29 @@ ${listens}
 `;
 }
 
+/** Size of the soak scenario's large body. */
+export const SOAK_BODY_BYTES = 2 * 1024 * 1024;
+export const SOAK_BIG_PATH = '/big';
+/** The same body, sent by the backend at {@link SOAK_SLOW_RATE} (a slow upstream). */
+export const SOAK_SLOW_PATH = '/slow';
+export const SOAK_SLOW_RATE = '512k';
+
+/**
+ * The soak scenario's backend: the usual `/` (3 B), plus a 2 MiB file on `/big` at full speed
+ * and on `/slow` streamed at 512 KiB/s (`limit_rate`).
+ */
+export function nginxSoakBackendConf(o: { listen: string; wwwDir: string }): string {
+  return nginxBackendConf({ listen: [o.listen], wwwDir: o.wwwDir }).replace(
+    '    location / {',
+    `    location = ${SOAK_BIG_PATH} { default_type application/octet-stream; alias ${o.wwwDir}/big.bin; }
+    location = ${SOAK_SLOW_PATH} { default_type application/octet-stream; alias ${o.wwwDir}/big.bin; limit_rate ${SOAK_SLOW_RATE}; }
+    location / {`,
+  );
+}
+
 /** nginx as the reverse proxy under test, pooling upstream connections. */
-export function nginxProxyConf(o: { listen: string; upstream: string }): string {
-  return `worker_processes 1;
+export function nginxProxyConf(o: { listen: string; upstream: string; workers?: number }): string {
+  return `worker_processes ${o.workers ?? 1};
 pid nginx.pid;
 error_log stderr warn;
 events { worker_connections 8192; }

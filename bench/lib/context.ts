@@ -38,7 +38,10 @@ export interface Target {
 }
 
 /** Loopback addresses the bench Gateways use (others' tests use 127.0.1.x / 127.0.2.x). */
-export const GATEWAY_ADDRESSES = { main: '127.0.9.1', routes: '127.0.9.2', propagation: '127.0.9.3', churn: '127.0.9.4' } as const;
+export const GATEWAY_ADDRESSES = {
+  main: '127.0.9.1', routes: '127.0.9.2', propagation: '127.0.9.3', churn: '127.0.9.4',
+  soak: '127.0.9.5', multicore1: '127.0.9.6', multicore2: '127.0.9.7',
+} as const;
 
 export class BenchContext {
   readonly #targets = new Map<string, Promise<Target | string>>();
@@ -73,7 +76,7 @@ export class BenchContext {
       const www = this.dir('www');
       writeFileSync(join(www, '64k.bin'), Buffer.alloc(LARGE_BODY_BYTES, 'x'), { mode: 0o644 });
       const port = await freePortOn(['127.0.0.1', '127.0.0.2']);
-      const managed = await this.#nginx('backend', nginxBackendConf({ listen: [`127.0.0.1:${port}`, `127.0.0.2:${port}`], wwwDir: www }), this.cpus.load, port);
+      const managed = await this.nginx('backend', nginxBackendConf({ listen: [`127.0.0.1:${port}`, `127.0.0.2:${port}`], wwwDir: www }), this.cpus.load, port);
       return { port, managed };
     })();
     return this.#backend;
@@ -97,12 +100,12 @@ export class BenchContext {
     const upstream = `127.0.0.1:${bport}`;
     if (name === 'direct') {
       const port = await freePort();
-      const m = await this.#nginx('direct', nginxBackendConf({ listen: [`127.0.0.1:${port}`], wwwDir: join(this.workDir, 'www') }), this.cpus.proxy, port);
+      const m = await this.nginx('direct', nginxBackendConf({ listen: [`127.0.0.1:${port}`], wwwDir: join(this.workDir, 'www') }), this.cpus.proxy, port);
       return { name, address: '127.0.0.1', port, host: `127.0.0.1:${port}`, pids: [m.pid] };
     }
     if (name === 'nginx') {
       const port = await freePort();
-      const m = await this.#nginx('nginx-proxy', nginxProxyConf({ listen: `127.0.0.1:${port}`, upstream }), this.cpus.proxy, port);
+      const m = await this.nginx('nginx-proxy', nginxProxyConf({ listen: `127.0.0.1:${port}`, upstream }), this.cpus.proxy, port);
       return { name, address: '127.0.0.1', port, host: `127.0.0.1:${port}`, pids: [m.pid] };
     }
     if (name === 'haproxy') {
@@ -127,7 +130,8 @@ export class BenchContext {
 
   /**
    * Writes `docs(address, port)` as `00-base.yaml` into a fresh config directory and starts
-   * waygate on it (pinned to the proxy core), waiting until `probe` answers 200.
+   * waygate on it (pinned to the proxy core unless `run.cpu` says otherwise, with
+   * `run.extraArgs` added to `serve`), waiting until `probe` answers 200.
    */
   async startWaygateWith(
     tag: string,
@@ -136,14 +140,15 @@ export class BenchContext {
     probe: { host: string; path: string },
     timeoutMs = 30_000,
     moreFiles?: (dir: string) => void,
+    run: { readonly cpu?: number | null; readonly extraArgs?: readonly string[] } = {},
   ): Promise<WaygateInstance> {
     const dir = this.dir(`waygate-${tag}`, 'config');
     const port = await freePort(address);
     writeFileSync(join(dir, '00-base.yaml'), yamlStream(docs(address, port)));
     moreFiles?.(dir);
     const w = await startWaygate({
-      pm: this.pm, repoRoot: this.repoRoot, dir, address, port, cpu: this.cpus.proxy,
-      logFile: join(this.workDir, `waygate-${tag}`, 'waygate.log'), name: `waygate-${tag}`,
+      pm: this.pm, repoRoot: this.repoRoot, dir, address, port, cpu: run.cpu === undefined ? this.cpus.proxy : run.cpu,
+      extraArgs: run.extraArgs ?? [], logFile: join(this.workDir, `waygate-${tag}`, 'waygate.log'), name: `waygate-${tag}`,
     });
     try {
       await waitWaygateServing(w, probe, timeoutMs);
@@ -154,7 +159,8 @@ export class BenchContext {
     return w;
   }
 
-  async #nginx(tag: string, conf: string, cpu: number | null, port: number): Promise<Managed> {
+  /** Starts nginx with `conf` in its own prefix directory, pinned to `cpu`, and waits for `port`. */
+  async nginx(tag: string, conf: string, cpu: number | null, port: number): Promise<Managed> {
     if (!this.has('nginx')) throw new Error('nginx is not installed');
     const prefix = this.dir(`nginx-${tag}`);
     writeFileSync(join(prefix, 'nginx.conf'), conf);

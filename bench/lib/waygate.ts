@@ -40,13 +40,15 @@ export async function startWaygate(o: {
   cpu: number | null;
   logFile: string;
   name: string;
+  /** More `serve` flags, e.g. `['--workers', '2']`. */
+  extraArgs?: readonly string[];
 }): Promise<WaygateInstance> {
   const cmd = waygateCommand(o.repoRoot);
   if ('missing' in cmd) throw new Error(cmd.missing);
   const adminPort = await freePort('127.0.0.1');
   const managed = o.pm.start({
     name: o.name,
-    argv: [...cmd.argv, 'serve', '-f', o.dir, '--admin-address', `127.0.0.1:${adminPort}`, '--address-pool', o.address, '--log-level', 'warn'],
+    argv: [...cmd.argv, 'serve', '-f', o.dir, '--admin-address', `127.0.0.1:${adminPort}`, '--address-pool', o.address, '--log-level', 'warn', ...(o.extraArgs ?? [])],
     cpu: o.cpu,
     cwd: o.repoRoot,
     logFile: o.logFile,

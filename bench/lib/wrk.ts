@@ -62,11 +62,13 @@ export interface WrkOptions {
   /** Core to pin wrk to (null: unpinned). */
   readonly cpu: number | null;
   readonly headers?: readonly string[];
+  /** wrk threads (default 1). */
+  readonly threads?: number;
 }
 
-/** Runs `wrk -t1 -cN -dS --latency URL`, bounded by duration + 30 s. */
+/** Runs `wrk -tT -cN -dS --latency URL` (T = threads, default 1), bounded by duration + 30 s. */
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
-  const args = ['-t1', `-c${o.connections}`, `-d${Math.max(1, Math.round(o.durationS))}s`, '--latency'];
+  const args = [`-t${o.threads ?? 1}`, `-c${o.connections}`, `-d${Math.max(1, Math.round(o.durationS))}s`, '--latency'];
   for (const h of o.headers ?? []) args.push('-H', h);
   args.push(o.url);
   const [cmd, ...rest] = pinned(o.cpu, ['wrk', ...args]);
