@@ -212,7 +212,13 @@ export class HttpListener {
     socket.once('close', finish);
     socket.on('error', () => socket.destroy());
     this.#tunnels.add(socket);
-    if ('setTimeout' in socket && typeof socket.setTimeout === 'function') (socket as Socket).setTimeout(0);
+    // A tunnel with no traffic either way for idleTimeoutMs is closed (writes count as activity
+    // too); node:http dropped its own timeout handling from the upgraded socket.
+    if ('setTimeout' in socket && typeof socket.setTimeout === 'function') {
+      const idleMs = this.#limits.idleTimeoutMs;
+      if (idleMs > 0) (socket as Socket).setTimeout(idleMs, () => socket.destroy());
+      else (socket as Socket).setTimeout(0);
+    }
     try {
       const plan = planRequest(table, this.#incoming(req), this.#ctx.random);
       if (plan.kind === 'reply') {

@@ -70,3 +70,20 @@ test('an upstream that resets mid-body aborts that answer only', async () => {
   await assert.rejects(send(`${run.base}/reset-mid-body`));
   assert.equal((await send(`${run.base}/`)).status, 200);
 });
+
+test('an upgraded tunnel with no traffic either way is closed after idleTimeout', async () => {
+  const silent = await startBackend('silent');
+  silent.server.on('upgrade', (_req, socket: Socket) => {
+    socket.on('error', () => undefined);
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: websocket\r\n\r\n');
+  });
+  const gw = await startDataPlane(oneRule([{ name: 'silent', endpoints: [silent.endpoint] }]), { server: { idleTimeoutMs: 300 } });
+  try {
+    const r = await rawExchange(gw.port, (s) => s.write('GET / HTTP/1.1\r\nhost: a\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n'));
+    assert.match(r.text, /^HTTP\/1\.1 101 /);
+    assert.ok(r.ms < 2_000, `tunnel closed after ${r.ms} ms`);
+  } finally {
+    await gw.dp.close(100);
+    await silent.close();
+  }
+});
