@@ -24,6 +24,7 @@ import { runLatency } from './scenarios/latency.js';
 import { runMulticore } from './scenarios/multicore.js';
 import { runPropagation } from './scenarios/propagation.js';
 import { runRoutes } from './scenarios/routes.js';
+import { runSoak } from './scenarios/soak.js';
 import { runTls } from './scenarios/tls.js';
 
 const RUNNERS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult>> = {
@@ -34,6 +35,7 @@ const RUNNERS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult>> = 
   churn: runChurn,
   tls: runTls,
   multicore: runMulticore,
+  soak: runSoak,
 };
 
 async function main(argv: string[]): Promise<number> {
