@@ -43,7 +43,7 @@ export interface FrontHandlers {
 type Log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
 /** HTTP/2 settings for client sessions. */
-const H2_SETTINGS: http2.Settings = { maxConcurrentStreams: 250, enableConnectProtocol: false };
+const H2_SETTINGS: http2.Settings = { maxConcurrentStreams: 250, maxHeaderListSize: 16384, enableConnectProtocol: false };
 /** Time a TLS client gets to finish its handshake. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 

@@ -157,10 +157,14 @@ class Forwarder implements ExchangeOwner {
         signal = AbortSignal.any([signal, attemptAc.signal]);
       }
       const r = { method: plan.method, target: plan.target, headers: plan.headers, body, signal, timeoutMs: null, tls: backend.tls };
-      sendH2c(this.#ctx.pools, e, r).then(
-        (up) => this.#onH2Head(up),
-        (err: unknown) => this.onFail(err as DataPlaneError),
-      );
+      sendH2c(this.#ctx.pools, e, r)
+        .then(
+          (up) => this.#onH2Head(up),
+          (err: unknown) => this.onFail(err as DataPlaneError),
+        )
+        // A throw while relaying the head (e.g. writing it to a client that went away) must end
+        // this request only, never surface as an unhandled rejection.
+        .catch((e: unknown) => this.#fail(e instanceof DataPlaneError ? e : new DataPlaneError(GW_ERR.INTERNAL, String(e), { cause: e })));
       return;
     }
     const x = new Http1Exchange(this);
