@@ -78,3 +78,13 @@ test('status without a running serve fails with a readable message (1)', async (
   assert.equal(await main(['status', '--admin-address', '127.0.0.1:1', '--timeout', '2s'], io), 1);
   assert.match(io.stderr, /cannot read http:\/\/127\.0\.0\.1:1\/status/);
 });
+
+test('proxy: the stream token never goes in clear to a non-loopback controller unless allowed', async () => {
+  const { checkStreamUrl } = await import('./commands/proxy.js');
+  assert.doesNotThrow(() => checkStreamUrl('https://controller.waygate-system:9443', false));
+  assert.doesNotThrow(() => checkStreamUrl('http://127.0.0.1:9443', false));
+  assert.doesNotThrow(() => checkStreamUrl('http://[::1]:9443', false));
+  assert.throws(() => checkStreamUrl('http://10.0.0.5:9443', false), /plain HTTP to a non-loopback host/);
+  assert.doesNotThrow(() => checkStreamUrl('http://10.0.0.5:9443', true));
+  assert.throws(() => checkStreamUrl('ftp://x', false), /https/);
+});

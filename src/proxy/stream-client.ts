@@ -96,6 +96,9 @@ export class ConfigStreamClient {
       res.on('close', () => finish('stream ended'));
     });
     req.on('error', (err) => finish(err.message));
+    // A controller that accepts the connection but never answers must not hang the proxy: the
+    // same inactivity bound applies before the response as after it (heartbeats keep it alive).
+    req.setTimeout(this.#o.idleTimeoutMs ?? 45_000, () => req.destroy(new Error('no answer from the controller')));
     this.#req = req;
   }
 }

@@ -19,6 +19,8 @@ Flags:
       --gateway NS/NAME      the Gateway this proxy serves
       --token-file FILE      the stream token (from the provisioned Secret)
       --ca-file FILE         CA certificate of the stream server (https)
+      --allow-plaintext      allow an http:// controller that is not on loopback (the token
+                             then crosses the network in clear; for trusted networks only)
       --bind-address IP      address listeners bind (default 0.0.0.0)
       --admin-address H:P    health endpoint (default 0.0.0.0:9902)
       --grace-period DUR     drain time on shutdown (default 10s)
@@ -31,6 +33,7 @@ const FLAGS = {
   gateway: { type: 'string' },
   'token-file': { type: 'string' },
   'ca-file': { type: 'string' },
+  'allow-plaintext': { type: 'boolean', default: false },
   'bind-address': { type: 'string', default: '0.0.0.0' },
   'admin-address': { type: 'string', default: '0.0.0.0:9902' },
   'grace-period': { type: 'string', default: '10s' },
@@ -48,6 +51,7 @@ export async function proxyCommand(argv: readonly string[], io: Io): Promise<num
   }
   if (!flags.controller || !flags.gateway || !flags['token-file']) throw new UsageError('--controller, --gateway and --token-file are required');
   if (!/^[^/]+\/[^/]+$/.test(flags.gateway)) throw new UsageError('--gateway must be NS/NAME');
+  checkStreamUrl(flags.controller, flags['allow-plaintext']);
   const { level, format } = parseLogFlags(flags['log-level'], flags['log-format']);
   const admin = parseAddressFlag(flags['admin-address'], '--admin-address');
   const graceMs = parseDurationMs(flags['grace-period'], '--grace-period');
@@ -85,4 +89,24 @@ export async function proxyCommand(argv: readonly string[], io: Io): Promise<num
   });
   setTimeout(() => process.exit(code), 1000).unref();
   return code;
+}
+
+/**
+ * The stream carries a bearer token: refuse to send it in clear to anything but loopback
+ * unless the operator says so.
+ */
+export function checkStreamUrl(raw: string, allowPlaintext: boolean): void {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--controller: not a URL: ${raw}`);
+  }
+  if (url.protocol === 'https:') return;
+  if (url.protocol !== 'http:') throw new UsageError('--controller must be an https:// (or loopback http://) URL');
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  if (!loopback && !allowPlaintext) {
+    throw new UsageError(`--controller ${raw} is plain HTTP to a non-loopback host: use https:// or pass --allow-plaintext`);
+  }
 }
