@@ -4,6 +4,7 @@
  * logged against the server instead of crashing the process.
  */
 import type { EventEmitter } from 'node:events';
+import type { Server } from 'node:net';
 import { DataPlaneError, GW_ERR } from './errors.js';
 import type { LogFn } from './upstream/forward.js';
 
@@ -38,6 +39,20 @@ export function bindSocket(socket: EventEmitter, spec: BindSpec): Promise<void> 
     socket.once('error', onError);
     socket.once('listening', onBound);
     spec.start();
+  });
+}
+
+/**
+ * Binds a TCP server (HTTP, TLS or plain) to an address and port; `name()` is read when a later
+ * socket error is logged. `exclusive: false` lets cluster workers share the socket.
+ */
+export function listenServer(server: Server, address: string, port: number, name: () => string, log: LogFn): Promise<void> {
+  return bindSocket(server, {
+    start: () => server.listen({ host: address, port, exclusive: false }),
+    what: `${address}:${port}`,
+    errorMessage: 'server socket error',
+    server: name,
+    log,
   });
 }
 

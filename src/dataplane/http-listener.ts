@@ -7,7 +7,7 @@ import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { bindSocket, boundPortOf } from './bind.js';
+import { boundPortOf, listenServer } from './bind.js';
 import { FrontServer } from './http2/front-server.js';
 import { requestAuthority, withoutPseudoHeaders } from './http2/request.js';
 import { firstHeader } from './headers.js';
@@ -111,15 +111,9 @@ export class HttpListener {
   /** Binds the socket. Rejects with `GW_ERR_BIND` (and leaves nothing open) on failure. */
   listen(): Promise<void> {
     const { address, port } = this.table;
-    return bindSocket(this.#server, {
-      // exclusive: false lets cluster workers share the socket.
-      start: () => this.#server.listen({ host: address, port, exclusive: false }),
-      what: `${address}:${port}`,
-      errorMessage: 'server socket error',
-      server: () => this.table.name,
-      log: this.#ctx.log,
-    });
+    return listenServer(this.#server, address, port, () => this.table.name, this.#ctx.log);
   }
+
 
   /**
    * Stops accepting, closes idle keep-alive connections, lets requests in flight finish (their

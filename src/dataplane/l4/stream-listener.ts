@@ -16,7 +16,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { bindSocket, boundPortOf } from '../bind.js';
+import { boundPortOf, listenServer } from '../bind.js';
 import type { LogFn } from '../upstream/forward.js';
 import {
   pickBackend,
@@ -89,14 +89,9 @@ export class StreamListener {
   /** Binds the socket. Rejects with GW_ERR_BIND on failure. */
   listen(): Promise<void> {
     const { address, port } = this.table;
-    return bindSocket(this.#server, {
-      start: () => this.#server.listen({ host: address, port, exclusive: false }),
-      what: `${address}:${port}`,
-      errorMessage: 'server socket error',
-      server: () => this.table.name,
-      log: this.#ctx.log,
-    });
+    return listenServer(this.#server, address, port, () => this.table.name, this.#ctx.log);
   }
+
 
   /** Stops accepting; open connections may finish for `graceMs`, then are cut. */
   drain(graceMs: number): Promise<void> {
