@@ -155,3 +155,27 @@ export async function waitForPort(host: string, port: number, timeoutMs = 15_000
   }
   throw new Error(`${host}:${port} did not accept connections within ${timeoutMs} ms`);
 }
+
+/**
+ * Runs a load tool (wrk, h2load) to completion, pinned to `cpu` (null: unpinned), and returns
+ * its standard output; killed after its duration plus 30 s; non-zero exit rejects with its
+ * output.
+ */
+export function runLoadTool(cpu: number | null, argv: readonly string[], durationS: number): Promise<string> {
+  const [cmd, ...rest] = pinned(cpu, [...argv]);
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+    trackTransient(child);
+    let text = '';
+    let err = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (text += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), (durationS + 30) * 1000);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(text);
+      else reject(new Error(`${argv[0]} exited ${code}: ${err.trim() || text.trim()}`));
+    });
+  });
+}

@@ -2,9 +2,7 @@
  * wrk: the closed-loop HTTP/1.1 keep-alive load generator. `parseWrkOutput` turns its text
  * report (run with `--latency`) into numbers; `runWrk` runs it pinned to the load core.
  */
-import { spawn } from 'node:child_process';
-import { pinned } from './cpus.js';
-import { trackTransient } from './processes.js';
+import { runLoadTool } from './processes.js';
 
 export interface WrkResult {
   readonly requests: number;
@@ -71,21 +69,6 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const args = [`-t${o.threads ?? 1}`, `-c${o.connections}`, `-d${Math.max(1, Math.round(o.durationS))}s`, '--latency'];
   for (const h of o.headers ?? []) args.push('-H', h);
   args.push(o.url);
-  const [cmd, ...rest] = pinned(o.cpu, ['wrk', ...args]);
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
-    trackTransient(child);
-    let text = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), (o.durationS + 30) * 1000);
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(text);
-      else reject(new Error(`wrk exited ${code}: ${err.trim() || text.trim()}`));
-    });
-  });
+  const out = await runLoadTool(o.cpu, ['wrk', ...args], o.durationS);
   return parseWrkOutput(out);
 }

@@ -2,9 +2,7 @@
  * Load for the `tls` scenario: h2load (HTTP/2 over TLS, closed loop) with its report parsed.
  * The measured run around it is lib/proxy-run.ts (shared with http1 and multicore).
  */
-import { spawn } from 'node:child_process';
-import { pinned } from '../lib/cpus.js';
-import { trackTransient } from '../lib/processes.js';
+import { runLoadTool } from '../lib/processes.js';
 import type { RunCounts } from '../lib/proxy-run.js';
 import { round } from '../lib/stats.js';
 
@@ -47,21 +45,6 @@ export interface H2loadOptions {
 /** Runs `h2load -t1 -cN -mM -D S URL` pinned to the load core, bounded by duration + 30 s. */
 export async function runH2load(o: H2loadOptions): Promise<LoadResult> {
   const args = ['-t1', `-c${o.connections}`, `-m${o.streams}`, '-D', String(Math.max(1, Math.round(o.durationS))), o.url];
-  const [cmd, ...rest] = pinned(o.cpu, ['h2load', ...args]);
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
-    trackTransient(child);
-    let text = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), (o.durationS + 30) * 1000);
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(text);
-      else reject(new Error(`h2load exited ${code}: ${err.trim() || text.trim()}`));
-    });
-  });
+  const out = await runLoadTool(o.cpu, ['h2load', ...args], o.durationS);
   return parseH2loadOutput(out);
 }
