@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { BenchContext, Target } from '../lib/context.js';
+import { NGINX_PROXY_LOCATION, nginxConf, nginxUpstream } from '../lib/configs.js';
 import { baseManifests, NAMESPACE, routeManifest, serviceManifest, yamlStream } from '../lib/manifests.js';
 import { freePort } from '../lib/ports.js';
 import { sleep, waitForPort } from '../lib/processes.js';
@@ -39,28 +40,17 @@ export function makeCertificate(dir: string): CertFiles {
 
 /** nginx as the TLS-terminating proxy: the http1 reference config plus `ssl http2`, TLS 1.3 only. */
 export function nginxTlsConf(o: { listen: string; upstream: string; cert: CertFiles }): string {
-  return `worker_processes 1;
-pid nginx.pid;
-error_log stderr warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  keepalive_timeout 65s;
-  http2_max_requests 1000000;
-  upstream be { server ${o.upstream}; keepalive 64; keepalive_requests 1000000; }
-  server {
-    listen ${o.listen} ssl http2 backlog=4096;
-    ssl_certificate ${o.cert.certFile};
-    ssl_certificate_key ${o.cert.keyFile};
-    ssl_protocols TLSv1.3;
-    ssl_session_cache shared:SSL:1m;
-    proxy_buffer_size 16k;
-    proxy_buffers 8 16k;
-    location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-`;
+  return nginxConf({
+    http: ['http2_max_requests 1000000;', nginxUpstream(o.upstream)],
+    server: [
+      `listen ${o.listen} ssl http2 backlog=4096;`,
+      `ssl_certificate ${o.cert.certFile};`,
+      `ssl_certificate_key ${o.cert.keyFile};`,
+      'ssl_protocols TLSv1.3;',
+      'ssl_session_cache shared:SSL:1m;',
+      ...NGINX_PROXY_LOCATION,
+    ],
+  });
 }
 
 /** Starts nginx with TLS on the proxy core. */
