@@ -8,7 +8,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/types.js';
 import { normalizeDocument, type NormalizedDocument, type ObjectIdentity } from './document.js';
-import { formatIssue, type LoadIssue } from './issues.js';
+import type { LoadIssue } from './issues.js';
 import { parseManifests, type ParsedDocument } from './parse.js';
 import { synthesizeStaticEndpoints } from './static-endpoints.js';
 
@@ -207,9 +207,4 @@ export async function loadDirectory(dir: string): Promise<LoadResult> {
   }
   const result = loadTexts(files);
   return { objects: result.objects, issues: [...readIssues, ...result.issues] };
-}
-
-/** Formats every issue, one per line (for logs and tests). */
-export function formatIssues(issues: readonly LoadIssue[]): string {
-  return issues.map((i) => `${i.severity}: ${formatIssue(i)}`).join('\n');
 }
