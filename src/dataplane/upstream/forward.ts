@@ -81,7 +81,7 @@ class Forwarder implements ExchangeOwner {
     try {
       this.#start();
     } catch (e) {
-      this.#fail(e instanceof DataPlaneError ? e : new DataPlaneError(GW_ERR.INTERNAL, String(e), { cause: e }));
+      this.#fail(asDataPlaneError(e));
     }
   }
 
@@ -107,7 +107,7 @@ class Forwarder implements ExchangeOwner {
         }
         this.#startAttempt();
       },
-      (e: unknown) => this.#fail(e instanceof DataPlaneError ? e : new DataPlaneError(GW_ERR.INTERNAL, String(e), { cause: e })),
+      (e: unknown) => this.#fail(asDataPlaneError(e)),
     );
   }
 
@@ -164,7 +164,7 @@ class Forwarder implements ExchangeOwner {
         )
         // A throw while relaying the head (e.g. writing it to a client that went away) must end
         // this request only, never surface as an unhandled rejection.
-        .catch((e: unknown) => this.#fail(e instanceof DataPlaneError ? e : new DataPlaneError(GW_ERR.INTERNAL, String(e), { cause: e })));
+        .catch((e: unknown) => this.#fail(asDataPlaneError(e)));
       return;
     }
     const x = new Http1Exchange(this);
@@ -310,6 +310,11 @@ class Forwarder implements ExchangeOwner {
  */
 export function forwardRequest(ctx: ForwardContext, plan: ForwardPlan, req: IncomingMessage, res: ServerResponse): void {
   new Forwarder(ctx, plan, req, res).start();
+}
+
+/** An unexpected throw as an internal `DataPlaneError` (a `DataPlaneError` stays as it is). */
+function asDataPlaneError(e: unknown): DataPlaneError {
+  return e instanceof DataPlaneError ? e : new DataPlaneError(GW_ERR.INTERNAL, String(e), { cause: e });
 }
 
 /** The shorter of two optional timeouts (null: none). */
