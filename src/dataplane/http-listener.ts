@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { boundPortOf, listenServer } from './bind.js';
 import { FrontServer } from './http2/front-server.js';
 import { requestAuthority, withoutPseudoHeaders } from './http2/request.js';
-import { firstHeader } from './headers.js';
+import { emptyHeaders, firstHeader } from './headers.js';
 import { isMisdirected } from './tls/misdirected.js';
 import { planRequest, type IncomingRequest } from './plan.js';
 import type { CompiledServer } from './router/types.js';
@@ -114,7 +114,6 @@ export class HttpListener {
     return listenServer(this.#server, address, port, () => this.table.name, this.#ctx.log);
   }
 
-
   /**
    * Stops accepting, closes idle keep-alive connections, lets requests in flight finish (their
    * connections close after the answer), and after `graceMs` closes whatever is left.
@@ -176,7 +175,7 @@ export class HttpListener {
       const incoming = this.#incoming(req);
       if (table.tls && isMisdirected(table.listeners, (req.socket as TLSSocket & { servername?: string | false }).servername, incoming.host)) {
         req.resume();
-        writeReply(res, 421, Object.create(null) as Record<string, string>, 'misdirected request\n');
+        writeReply(res, 421, emptyHeaders(), 'misdirected request\n');
         return;
       }
       const plan = planRequest(table, incoming, this.#ctx.random);
@@ -216,7 +215,7 @@ export class HttpListener {
     try {
       const plan = planRequest(table, this.#incoming(req), this.#ctx.random);
       if (plan.kind === 'reply') {
-        rejectUpgrade(socket, plan.status, plan.headers, plan.body === '' ? '' : plan.body);
+        rejectUpgrade(socket, plan.status, plan.headers, plan.body);
         return;
       }
       tunnelUpgrade(plan, req, socket, head, this.#limits.connectTimeoutMs, finish);
@@ -239,7 +238,6 @@ export class HttpListener {
 
   #internalError(res: http.ServerResponse, err: unknown): void {
     this.#ctx.log('error', 'request handling failed', { server: this.table.name, error: (err as Error)?.message });
-    const headers = Object.create(null) as Record<string, string>;
-    writeReply(res, 500, headers, 'internal error\n');
+    writeReply(res, 500, emptyHeaders(), 'internal error\n');
   }
 }
