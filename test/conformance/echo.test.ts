@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { makeCert } from './certs.js';
+import { startTlsTestPod, type TlsTestPod } from './echo/tls-test-pod.js';
 import { EchoPod, type EchoBody } from './echo/echo.js';
 
 const IP = '127.0.0.1';
@@ -134,24 +132,16 @@ describe('echo backend (HTTP mode)', () => {
 });
 
 describe('echo backend (HTTPS port)', () => {
-  let dir: string;
   let pod: EchoPod;
   const ca = makeCert({ commonName: 'test-ca', isCA: true });
   const leaf = makeCert({ commonName: 'abc.example.com', issuer: ca, sans: { dns: ['abc.example.com'] } });
 
+  let fixture: TlsTestPod;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'echo-tls-'));
-    await writeFile(join(dir, 'crt'), leaf.cert);
-    await writeFile(join(dir, 'key'), leaf.key);
-    pod = await EchoPod.start(
-      { name: 'tls-backend-a-b', namespace: 'ns', ip: IP, env: { POD_NAME: 'tls-backend-a-b', NAMESPACE: 'ns', HTTP_PORT: '0', H2C_PORT: '0', HTTPS_PORT: '0', TLS_SERVER_CERT: join(dir, 'crt'), TLS_SERVER_PRIVKEY: join(dir, 'key') } },
-      () => undefined,
-    );
+    fixture = await startTlsTestPod('tls-backend-a-b', leaf);
+    pod = fixture.pod;
   });
-  after(async () => {
-    await pod.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => fixture.close());
 
   it('serves HTTPS and reports TLS facts and SNI', async () => {
     const body = await new Promise<string>((resolve, reject) => {

@@ -1,35 +1,25 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeCert } from './certs.js';
+import { startTlsTestPod, type TlsTestPod } from './echo/tls-test-pod.js';
 import { EchoPod } from './echo/echo.js';
 import { sendHttp1, sendHttp2, sendRequest, sendWebSocket, type Outgoing } from './requests.js';
 
 const IP = '127.0.0.1';
 
 describe('request senders against the echo backend', () => {
-  let dir: string;
   let pod: EchoPod;
   const ca = makeCert({ commonName: 'req-ca', isCA: true });
   const leaf = makeCert({ commonName: 'abc.example.com', issuer: ca, sans: { dns: ['abc.example.com'] } });
   const other = makeCert({ commonName: 'other-ca', isCA: true });
   const base = (over: Partial<Outgoing>): Outgoing => ({ address: IP, port: 0, protocol: 'HTTP/1.1', scheme: 'http', host: 'h.example', method: 'GET', path: '/', headers: {}, timeoutMs: 5000, ...over });
 
+  let fixture: TlsTestPod;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'req-tls-'));
-    await writeFile(join(dir, 'crt'), leaf.cert);
-    await writeFile(join(dir, 'key'), leaf.key);
-    pod = await EchoPod.start(
-      { name: 'p-a-b', namespace: 'ns', ip: IP, env: { POD_NAME: 'p-a-b', NAMESPACE: 'ns', HTTP_PORT: '0', H2C_PORT: '0', HTTPS_PORT: '0', TLS_SERVER_CERT: join(dir, 'crt'), TLS_SERVER_PRIVKEY: join(dir, 'key') } },
-      () => undefined,
-    );
+    fixture = await startTlsTestPod('p-a-b', leaf);
+    pod = fixture.pod;
   });
-  after(async () => {
-    await pod.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => fixture.close());
 
   it('HTTP/1.1 sends the explicit Host and the raw path', async () => {
     const cap = await sendHttp1(base({ port: pod.ports.http ?? 0, path: '/x/%2e%2e/y?q=a%20b', headers: { 'X-Echo-Set-Header': 'X-R:1' } }));
