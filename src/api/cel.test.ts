@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileRule, escapePropertyName, isIPv4, isIPv6, isTransitionRule, rewriteRuleSource, toCelValue } from './cel.js';
+import { compileRule, escapePropertyName, isTransitionRule, rewriteRuleSource, toCelValue } from './cel.js';
 import { listCrdRules } from './schema.js';
 
 test('every CEL rule of every imported CRD compiles and type-checks', () => {
@@ -63,11 +63,7 @@ test('messageExpression is used for the message when it evaluates', () => {
   assert.deepEqual(r.evaluate([1, 2, 3]), { status: 'fail', message: 'too many: 3' });
 });
 
-test('isIP shim: IPv4 without leading zeros, IPv6 with or without an IPv4 tail, no zones', () => {
-  for (const ok of ['1.2.3.4', '0.0.0.0', '255.255.255.255']) assert.ok(isIPv4(ok), ok);
-  for (const bad of ['01.2.3.4', '256.1.1.1', '1.2.3', 'a.b.c.d', '']) assert.ok(!isIPv4(bad), bad);
-  for (const ok of ['::1', '::', '2001:db8::', '1:2:3:4:5:6:7:8', '::ffff:1.2.3.4', '1:2:3:4:5:6:1.2.3.4']) assert.ok(isIPv6(ok), ok);
-  for (const bad of ['1:2:3:4:5:6:7:8:9', '1::2::3', 'fe80::1%eth0', '12345::', '1:2:3:4:5:6:7:1.2.3.4', 'example.com']) assert.ok(!isIPv6(bad), bad);
+test('isIP shim (syntax itself: ip-syntax.test.ts)', () => {
   const r = compileRule({ rule: 'self.all(h, !isIP(h))', message: 'Hostnames cannot contain an IP' });
   assert.deepEqual(r.evaluate(['example.com']), { status: 'pass' });
   assert.deepEqual(r.evaluate(['example.com', '10.0.0.1']), { status: 'fail', message: 'Hostnames cannot contain an IP' });

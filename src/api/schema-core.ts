@@ -5,7 +5,7 @@
  * real manifests carry many fields that do not concern a gateway.
  */
 import type { SchemaNode } from './crds/crd-types.js';
-import { isIPv4, isIPv6 } from './cel.js';
+import { isIPv4, isIPv6 } from './ip-syntax.js';
 
 /** One problem found in a document: a field path and what is wrong there. */
 export interface SchemaIssue {

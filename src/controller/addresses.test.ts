@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as api from '../api/types.js';
-import { assignAddresses, isIPv4, isIPv6, validateSpecAddresses } from './addresses.js';
+import { assignAddresses, validateSpecAddresses } from './addresses.js';
 
 function gw(name: string, addresses?: api.GatewaySpecAddress[]): { key: string; gateway: api.Gateway } {
   const gateway: api.Gateway = {
@@ -14,13 +14,6 @@ function gw(name: string, addresses?: api.GatewaySpecAddress[]): { key: string; 
 }
 
 const loopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1';
-
-test('IP syntax', () => {
-  for (const ok of ['127.0.0.1', '0.0.0.0', '255.255.255.255']) assert.ok(isIPv4(ok), ok);
-  for (const bad of ['256.0.0.1', '1.2.3', '01.2.3.4', '1.2.3.4.5', 'a.b.c.d', '']) assert.ok(!isIPv4(bad), bad);
-  for (const ok of ['::1', '::', 'fe80::1', '2001:db8::8:800:200c:417a', '1:2:3:4:5:6:7:8', '::ffff:192.0.2.1']) assert.ok(isIPv6(ok), ok);
-  for (const bad of ['1:2:3:4:5:6:7:8:9', '1::2::3', 'g::1', '1:2:3:4:5:6:7', '::1%eth0', '12345::1']) assert.ok(!isIPv6(bad), bad);
-});
 
 test('validateSpecAddresses: only IPAddress with IP values', () => {
   assert.equal(validateSpecAddresses(gw('a').gateway), null);

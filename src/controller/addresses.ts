@@ -7,6 +7,7 @@
  * Gateways can use the same port.
  */
 import type * as api from '../api/types.js';
+import { isIPAddress } from '../api/ip-syntax.js';
 import type { ConditionSpec } from './model.js';
 import type { AddressOptions } from './translate.js';
 import { gatewayAddressNotAssigned, gatewayAddressNotUsable } from './conditions.js';
@@ -149,41 +150,6 @@ export function assignAddresses(gateways: readonly { key: string; gateway: api.G
     byGateway.set(r.key, { addresses, problem: null });
   }
   return { byGateway, assigned };
-}
-
-// ---------------------------------------------------------------- IP syntax (no node:net here)
-
-/** True for a dotted-quad IPv4 address or an RFC 4291 IPv6 address (no zone). */
-function isIPAddress(value: string): boolean {
-  return isIPv4(value) || isIPv6(value);
-}
-
-export function isIPv4(value: string): boolean {
-  const parts = value.split('.');
-  return parts.length === 4 && parts.every((p) => /^(?:0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
-}
-
-export function isIPv6(value: string): boolean {
-  if (!/^[0-9A-Fa-f:.]+$/.test(value)) return false;
-  const halves = value.split('::');
-  if (halves.length > 2) return false;
-  const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  const all = [...head, ...tail];
-  let count = 0;
-  for (let i = 0; i < all.length; i++) {
-    const g = all[i]!;
-    if (i === all.length - 1 && g.includes('.')) {
-      if (!isIPv4(g)) return false;
-      count += 2;
-    } else if (/^[0-9A-Fa-f]{1,4}$/.test(g)) {
-      count += 1;
-    } else {
-      return false;
-    }
-  }
-  return halves.length === 2 ? count < 8 : count === 8;
 }
 
 /** IPv6 addresses compare lower-cased; IPv4 as written. */

@@ -6,7 +6,7 @@
  * EndpointSlice labelled `kubernetes.io/service-name`.) See docs/loading.md.
  */
 import type { EndpointPort, EndpointSlice, KubeObject, Service } from '../../api/types.js';
-import { isIPv4, isIPv6 } from '../../api/cel.js';
+import { isIPv4, isIPv6 } from '../../api/ip-syntax.js';
 
 /** The annotation naming a Service's endpoint addresses (comma- or space-separated IPs). */
 export const ENDPOINT_ADDRESSES_ANNOTATION = 'waygate.dev/endpoint-addresses';
