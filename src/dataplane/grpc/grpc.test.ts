@@ -112,3 +112,35 @@ test('plan: unmatched call → UNIMPLEMENTED; invalid or missing backends → UN
     assert.equal(p.body, '', path);
   }
 });
+
+test('plan: without GRPCRoute entries a gRPC call matches the HTTPRoute entries and keeps their answers', () => {
+  const httpOnly = compileServer({
+    name: 's2', gateway: 'default/gw', address: '127.0.0.1', port: 80, protocol: 'HTTP', streamListeners: [],
+    listeners: [
+      {
+        name: 'default/gw/http', hostname: null, port: 80, scheme: 'http', tls: null,
+        rules: [
+          rule('http-web', 'HTTPRoute', { kind: 'forward', backends: [backend('default/web:80')] }),
+          rule('http-broken', 'HTTPRoute', { kind: 'direct', status: 500 }),
+        ],
+        virtualHosts: [
+          {
+            hostname: '*',
+            entries: [
+              { rule: 0, match: match({ type: 'PathPrefix', value: '/echo.Echo' }) },
+              { rule: 1, match: match({ type: 'PathPrefix', value: '/broken.Broken' }) },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+  const fwd = planRequest(httpOnly, call('/echo.Echo/Say', 'application/grpc'), () => 0);
+  assert.equal(fwd.kind === 'forward' && fwd.backend.name, 'default/web:80');
+  assert.equal(fwd.kind === 'forward' && fwd.grpc, false);
+  // An HTTPRoute rule's own answer stays an HTTP answer, not a gRPC status.
+  const broken = planRequest(httpOnly, call('/broken.Broken/Call', 'application/grpc'), () => 0);
+  assert.equal(broken.kind, 'reply');
+  assert.equal(broken.kind === 'reply' && broken.status, 500);
+  assert.equal(broken.kind === 'reply' && broken.headers['grpc-status'], undefined);
+});
