@@ -20,7 +20,7 @@
  */
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
-import { fieldMessage, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
+import { fieldMessage, unsupported, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
 import { checkRegex, convertValueMatches } from './route-matches.js';
 
 /**
@@ -137,8 +137,4 @@ export function compareGrpcRanks(a: GrpcMatchRank, b: GrpcMatchRank): number {
   if (a.method !== b.method) return b.method - a.method;
   if (a.methodRegex !== b.methodRegex) return a.methodRegex ? -1 : 1;
   return b.headers - a.headers;
-}
-
-function unsupported(message: string): RouteProblem<RuleInvalidReason> {
-  return { reason: 'UnsupportedValue', message };
 }

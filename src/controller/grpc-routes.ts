@@ -32,7 +32,7 @@ import type { RuleMemo } from './http-routes.js';
 import { resolveBackendRef } from './backend-refs.js';
 import { convertGrpcMatches } from './grpc-matches.js';
 import { convertBackendFilters, convertRuleFilters } from './route-filters.js';
-import { fieldMessage, type RefReason, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
+import { fieldMessage, unsupported, type RefReason, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
 
 const ROUTE_KIND = 'GRPCRoute';
 
@@ -119,8 +119,4 @@ function convertGrpcRule(route: api.GRPCRoute, rule: api.GRPCRouteRule, i: numbe
     };
   }
   return { index: i, attached: { rule: irRule, matches: matches.matches, index: i, grpcRanks: matches.ranks }, invalid, refProblems };
-}
-
-function unsupported(message: string): RouteProblem<RuleInvalidReason> {
-  return { reason: 'UnsupportedValue', message };
 }

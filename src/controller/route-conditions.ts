@@ -33,6 +33,11 @@ export interface RouteProblem<R extends string> {
   readonly message: string;
 }
 
+/** A rule problem with reason UnsupportedValue (the most common one). */
+export function unsupported(message: string): RouteProblem<RuleInvalidReason> {
+  return { reason: 'UnsupportedValue', message };
+}
+
 const MAX_MESSAGE = 1024;
 
 function cap(message: string): string {

@@ -16,7 +16,7 @@
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
 import type { ResourceIndex } from './model.js';
-import { fieldMessage, type RefReason, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
+import { fieldMessage, unsupported, type RefReason, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
 import { resolveBackendRef, type ReferrerInfo } from './backend-refs.js';
 import { normalizePrefix } from './route-matches.js';
 
@@ -299,10 +299,6 @@ function toCors(f: api.HTTPCORSFilter | undefined): ir.Cors {
     exposeHeaders: f?.exposeHeaders ?? [],
     maxAge: f?.maxAge ?? DEFAULT_CORS_MAX_AGE,
   };
-}
-
-function unsupported(message: string): RouteProblem<RuleInvalidReason> {
-  return { reason: 'UnsupportedValue', message };
 }
 
 function incompatible(message: string): RouteProblem<RuleInvalidReason> {

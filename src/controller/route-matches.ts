@@ -4,7 +4,7 @@
  */
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
-import { fieldMessage, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
+import { fieldMessage, unsupported, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
 
 /** HTTPRouteMatch.Method enum. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
@@ -191,8 +191,4 @@ function skipClass(re: string, start: number): number {
     else if (re[i] === ']') return i;
   }
   return re.length;
-}
-
-function unsupported(message: string): RouteProblem<RuleInvalidReason> {
-  return { reason: 'UnsupportedValue', message };
 }

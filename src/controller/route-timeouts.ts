@@ -4,7 +4,7 @@
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
 import { computeTimeout, parseDuration } from './durations.js';
-import { fieldMessage, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
+import { fieldMessage, unsupported, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
 
 /** Retry defaults for what the spec leaves implementation-specific. */
 export const DEFAULT_RETRY_ATTEMPTS = 1;
@@ -52,8 +52,4 @@ export function convertRetry(
     else backoffMs = ms;
   }
   return { codes: codes.sort((a, b) => a - b), attempts, backoffMs };
-}
-
-function unsupported(message: string): RouteProblem<RuleInvalidReason> {
-  return { reason: 'UnsupportedValue', message };
 }
