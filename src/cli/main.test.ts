@@ -85,6 +85,8 @@ test('proxy: the stream token never goes in clear to a non-loopback controller u
   assert.doesNotThrow(() => checkStreamUrl('http://127.0.0.1:9443', false));
   assert.doesNotThrow(() => checkStreamUrl('http://[::1]:9443', false));
   assert.throws(() => checkStreamUrl('http://10.0.0.5:9443', false), /plain HTTP to a non-loopback host/);
+  // A name that merely starts with 127. is not loopback.
+  assert.throws(() => checkStreamUrl('http://127.example.com:9443', false), /plain HTTP to a non-loopback host/);
   assert.doesNotThrow(() => checkStreamUrl('http://10.0.0.5:9443', true));
   assert.throws(() => checkStreamUrl('ftp://x', false), /https/);
 });

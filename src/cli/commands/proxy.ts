@@ -4,6 +4,7 @@
  * is applied and stays 200 while the controller is unreachable (the last config keeps serving).
  */
 import { readFile } from 'node:fs/promises';
+import { isLoopbackHost } from '../../admin/address.js';
 import { createDataPlane } from '../../dataplane/index.js';
 import { createLogger, errorFields } from '../../log.js';
 import { startHealthServer } from '../../proxy/health-server.js';
@@ -104,9 +105,7 @@ export function checkStreamUrl(raw: string, allowPlaintext: boolean): void {
   }
   if (url.protocol === 'https:') return;
   if (url.protocol !== 'http:') throw new UsageError('--controller must be an https:// (or loopback http://) URL');
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
-  if (!loopback && !allowPlaintext) {
+  if (!isLoopbackHost(url.hostname.replace(/^\[|\]$/g, '')) && !allowPlaintext) {
     throw new UsageError(`--controller ${raw} is plain HTTP to a non-loopback host: use https:// or pass --allow-plaintext`);
   }
 }
