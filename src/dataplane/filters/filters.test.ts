@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyHeaders, forwardableHeaders, joinedHeader } from '../headers.js';
 import { compileCors, isOriginAllowed, normalizeOrigin } from './cors.js';
-import { applyHeaderModifier } from './header-modifier.js';
+import { applyHeaderModifier, compileHeaderModifier } from './header-modifier.js';
 import { replacePrefix } from './path-rewrite.js';
 import { buildLocation, hostWithoutPort } from './redirect.js';
 
@@ -24,13 +24,13 @@ test('ReplacePrefixMatch godoc table', () => {
   assert.equal(replacePrefix('/foobar', '/foo', '/x'), '/foobar', 'not element-wise covered: unchanged');
 });
 
-test('header modifier: set overwrites, add appends with a comma, remove is case-insensitive', () => {
+test('header modifier: set overwrites, add appends with a comma, names are case-insensitive', () => {
   const h = forwardableHeaders(['X-Set', 'old', 'x-add', 'a', 'X-Remove', 'r', 'Set-Cookie', 'c1']);
-  applyHeaderModifier(h, {
-    set: [{ name: 'x-set', value: 'new' }],
-    add: [{ name: 'x-add', value: 'b' }, { name: 'x-fresh', value: 'f' }, { name: 'set-cookie', value: 'c2' }],
+  applyHeaderModifier(h, compileHeaderModifier({
+    set: [{ name: 'X-Set', value: 'new' }],
+    add: [{ name: 'X-Add', value: 'b' }, { name: 'x-fresh', value: 'f' }, { name: 'set-cookie', value: 'c2' }],
     remove: ['X-REMOVE'],
-  });
+  }));
   assert.equal(h['x-set'], 'new');
   assert.equal(h['x-add'], 'a,b');
   assert.equal(h['x-fresh'], 'f');

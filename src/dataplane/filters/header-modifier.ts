@@ -11,17 +11,27 @@
 import type * as ir from '../../ir/types.js';
 import type { HeaderMap } from '../headers.js';
 
-/** Applies set, then add, then remove to `headers` in place. Names in the IR are lower-cased. */
+/**
+ * Lower-cases the header names once, at config time ("header names are case-insensitive"), so
+ * the per-request edit compares names without converting them. The IR already carries lower-cased
+ * names (the controller writes them so); an IR that does not is still served correctly.
+ */
+export function compileHeaderModifier(mod: ir.HeaderModifier): ir.HeaderModifier {
+  const lower = (h: { readonly name: string; readonly value: string }) => ({ name: h.name.toLowerCase(), value: h.value });
+  return { set: mod.set.map(lower), add: mod.add.map(lower), remove: mod.remove.map((n) => n.toLowerCase()) };
+}
+
+/** Applies set, then add, then remove to `headers` in place. Names come from compileHeaderModifier. */
 export function applyHeaderModifier(headers: HeaderMap, mod: ir.HeaderModifier): void {
   const set = mod.set;
   for (let i = 0; i < set.length; i++) {
     const h = set[i] as { readonly name: string; readonly value: string };
-    headers[h.name.toLowerCase()] = h.value;
+    headers[h.name] = h.value;
   }
   const add = mod.add;
   for (let i = 0; i < add.length; i++) {
     const h = add[i] as { readonly name: string; readonly value: string };
-    const name = h.name.toLowerCase();
+    const name = h.name;
     const prev = headers[name];
     if (prev === undefined) headers[name] = h.value;
     // Set-Cookie cannot be comma-joined: it stays a list of lines.
@@ -29,5 +39,5 @@ export function applyHeaderModifier(headers: HeaderMap, mod: ir.HeaderModifier):
     else headers[name] = `${typeof prev === 'string' ? prev : prev.join(',')},${h.value}`;
   }
   const remove = mod.remove;
-  for (let i = 0; i < remove.length; i++) delete headers[(remove[i] as string).toLowerCase()];
+  for (let i = 0; i < remove.length; i++) delete headers[remove[i] as string];
 }

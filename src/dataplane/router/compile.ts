@@ -19,6 +19,7 @@ import type {
   CompiledVirtualHost,
 } from './types.js';
 import { cumulativeWeights } from './weighted.js';
+import { compileHeaderModifier } from '../filters/header-modifier.js';
 
 /** Compiles a backend; a fresh round-robin cursor each time. */
 export function compileBackend(b: ir.Backend): CompiledBackend {
@@ -29,9 +30,9 @@ export function compileBackend(b: ir.Backend): CompiledBackend {
     protocol: b.protocol,
     tls: b.tls,
     endpoints: b.endpoints,
-    requestFilters: b.requestFilters,
+    requestFilters: compileRequestFilters(b.requestFilters),
     redirect: b.redirect,
-    responseHeaders: b.responseHeaders,
+    responseHeaders: b.responseHeaders === null ? null : compileHeaderModifier(b.responseHeaders),
     cursor: 0,
   };
 }
@@ -43,14 +44,19 @@ function compileAction(a: ir.Action): CompiledAction {
   return { kind: 'forward', backends: a.backends.map(compileBackend), cumulative, totalWeight: total };
 }
 
-/** Compiles one rule (filters stay IR objects: they are already plain data). */
+/** Request filters as the request path applies them: header names lower-cased once. */
+function compileRequestFilters(filters: readonly ir.RequestFilter[]): ir.RequestFilter[] {
+  return filters.map((f) => (f.type === 'RequestHeaderModifier' ? { type: f.type, headers: compileHeaderModifier(f.headers) } : f));
+}
+
+/** Compiles one rule (filters stay IR-shaped plain data, normalised once here). */
 export function compileRule(r: ir.Rule): CompiledRule {
   return {
     name: r.name,
     kind: r.kind,
     route: r.route,
-    requestFilters: r.requestFilters,
-    responseHeaders: r.responseHeaders,
+    requestFilters: compileRequestFilters(r.requestFilters),
+    responseHeaders: r.responseHeaders === null ? null : compileHeaderModifier(r.responseHeaders),
     cors: r.cors === null ? null : compileCors(r.cors),
     mirrors: r.mirrors.map((m) => ({ backend: compileBackend(m.backend), fraction: m.fraction })),
     action: compileAction(r.action),
