@@ -18,7 +18,7 @@ import type {
   HttpDataPlane,
   ServerStats,
 } from './index.js';
-import { compileServer } from './router/compile.js';
+import { CompileCache, compileServer } from './router/compile.js';
 import type { CompiledRule, CompiledServer } from './router/types.js';
 import type { ForwardContext, LogFn } from './upstream/forward.js';
 import { poolKey, UpstreamPools } from './upstream/pools.js';
@@ -30,12 +30,21 @@ function serverKey(s: { readonly address: string; readonly port: number }): stri
   return `${s.address}|${s.port}`;
 }
 
-function collectEndpoints(rule: CompiledRule, into: Set<string>): void {
+/** The pool keys a rule's backends and mirrors use, computed once per compiled rule. */
+const ruleEndpoints = new WeakMap<CompiledRule, readonly string[]>();
+
+function endpointsOfRule(rule: CompiledRule): readonly string[] {
+  let keys = ruleEndpoints.get(rule);
+  if (keys !== undefined) return keys;
+  const into = new Set<string>();
   const a = rule.action;
   if (a.kind === 'forward') {
     for (const b of a.backends) if (b.kind === 'service') for (const e of b.endpoints) into.add(poolKey(e, b.tls));
   }
   for (const m of rule.mirrors) if (m.backend.kind === 'service') for (const e of m.backend.endpoints) into.add(poolKey(e, m.backend.tls));
+  keys = [...into];
+  ruleEndpoints.set(rule, keys);
+  return keys;
 }
 
 function endpointsOf(servers: readonly CompiledServer[]): Set<string> {
@@ -43,7 +52,7 @@ function endpointsOf(servers: readonly CompiledServer[]): Set<string> {
   for (const s of servers) {
     const ls = [...Object.values(s.listeners.exact), ...s.listeners.wildcards.map((w) => w.value)];
     if (s.listeners.any !== null) ls.push(s.listeners.any);
-    for (const l of ls) for (const r of l.rules) collectEndpoints(r, keys);
+    for (const l of ls) for (const r of l.rules) for (const k of endpointsOfRule(r)) keys.add(k);
   }
   return keys;
 }
@@ -61,6 +70,8 @@ class HttpDataPlaneImpl implements HttpDataPlane {
   #config: ir.Config = EMPTY;
   /** Compiled tables by IR server object, so an unchanged server is not compiled again. */
   #compiled = new WeakMap<ir.Server, CompiledServer>();
+  /** Compiled rules and matches by IR object, so a changed server recompiles only what changed. */
+  readonly #compileCache = new CompileCache();
   #generation = 0;
   #unsupported: string[] = [];
   #queue: Promise<unknown> = Promise.resolve();
@@ -120,7 +131,7 @@ class HttpDataPlaneImpl implements HttpDataPlane {
       // The controller hands out the very same server object while it is unchanged.
       let c = this.#compiled.get(s);
       if (c === undefined) {
-        c = compileServer(s);
+        c = compileServer(s, this.#compileCache);
         this.#compiled.set(s, c);
       }
       compiled.push(c);

@@ -2,6 +2,11 @@
  * Compiles one `ir.Server` into the lookup tables its requests walk. Runs at apply time only;
  * throws `DataPlaneError(GW_ERR_INVALID_CONFIG)` when something cannot be compiled (an invalid
  * regular expression), so a bad config is never swapped in.
+ *
+ * With a `CompileCache`, rules and matches are compiled once per IR object: the controller hands
+ * out the very same rule and match objects for routes that did not change, so a config change
+ * costs compiling what changed plus re-linking the virtual hosts (see docs/performance.md §8).
+ * IR objects are immutable, so a compiled result stays valid as long as its IR object lives.
  */
 import type * as ir from '../../ir/types.js';
 import { DataPlaneError, GW_ERR } from '../errors.js';
@@ -14,6 +19,7 @@ import type {
   CompiledBackend,
   CompiledEntry,
   CompiledListener,
+  CompiledMatch,
   CompiledRule,
   CompiledServer,
   CompiledVirtualHost,
@@ -49,6 +55,33 @@ function compileRequestFilters(filters: readonly ir.RequestFilter[]): ir.Request
   return filters.map((f) => (f.type === 'RequestHeaderModifier' ? { type: f.type, headers: compileHeaderModifier(f.headers) } : f));
 }
 
+/**
+ * Compiled rules and matches by IR object (see the module comment). Round-robin cursors live in
+ * compiled backends, so a reused rule also keeps its place in the rotation.
+ */
+export class CompileCache {
+  readonly #rules = new WeakMap<ir.Rule, CompiledRule>();
+  readonly #matches = new WeakMap<ir.Match, CompiledMatch>();
+
+  rule(r: ir.Rule): CompiledRule {
+    let c = this.#rules.get(r);
+    if (c === undefined) {
+      c = compileRule(r);
+      this.#rules.set(r, c);
+    }
+    return c;
+  }
+
+  match(m: ir.Match): CompiledMatch {
+    let c = this.#matches.get(m);
+    if (c === undefined) {
+      c = compileMatch(m);
+      this.#matches.set(m, c);
+    }
+    return c;
+  }
+}
+
 /** Compiles one rule (filters stay IR-shaped plain data, normalised once here). */
 export function compileRule(r: ir.Rule): CompiledRule {
   return {
@@ -65,8 +98,8 @@ export function compileRule(r: ir.Rule): CompiledRule {
   };
 }
 
-function compileListener(l: ir.Listener): CompiledListener {
-  const rules = l.rules.map(compileRule);
+function compileListener(l: ir.Listener, cache: CompileCache): CompiledListener {
+  const rules = l.rules.map((r) => cache.rule(r));
   const vhosts = l.virtualHosts.map((vh): { hostname: string; value: CompiledVirtualHost } => {
     const entries: CompiledEntry[] = [];
     const grpcEntries: CompiledEntry[] = [];
@@ -75,7 +108,7 @@ function compileListener(l: ir.Listener): CompiledListener {
       if (rule === undefined) {
         throw new DataPlaneError(GW_ERR.INVALID_CONFIG, `listener ${l.name}: virtual host ${vh.hostname} points at missing rule ${e.rule}`);
       }
-      (rule.kind === 'GRPCRoute' ? grpcEntries : entries).push({ rule, match: compileMatch(e.match) });
+      (rule.kind === 'GRPCRoute' ? grpcEntries : entries).push({ rule, match: cache.match(e.match) });
     }
     return { hostname: vh.hostname, value: { hostname: vh.hostname, entries, grpcEntries } };
   });
@@ -89,10 +122,13 @@ function compileListener(l: ir.Listener): CompiledListener {
   };
 }
 
-/** Compiles a whole server: listener table by hostname, virtual hosts, entries, backends. */
-export function compileServer(s: ir.Server): CompiledServer {
+/**
+ * Compiles a whole server: listener table by hostname, virtual hosts, entries, backends. Pass
+ * the same `cache` to consecutive calls to reuse what is unchanged (default: a fresh one).
+ */
+export function compileServer(s: ir.Server, cache: CompileCache = new CompileCache()): CompiledServer {
   try {
-    const listeners = s.listeners.map((l) => ({ hostname: l.hostname, value: compileListener(l) }));
+    const listeners = s.listeners.map((l) => ({ hostname: l.hostname, value: compileListener(l, cache) }));
     return {
       name: s.name,
       gateway: s.gateway,

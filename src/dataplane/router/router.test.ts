@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type * as ir from '../../ir/types.js';
+import { CompileCache, compileServer } from './compile.js';
 import { buildHostTable, lookupHost, normalizeHost } from './host-table.js';
 import { matchesPrefix } from './match.js';
 import { cumulativeWeights, pickWeighted } from './weighted.js';
@@ -49,4 +51,43 @@ test('weighted pick follows cumulative shares; zero weights get nothing', () => 
   assert.equal(pickWeighted(cumulative, total, 0.25), 2);
   assert.equal(pickWeighted(cumulative, total, 0.999), 2);
   assert.equal(pickWeighted([0], 0, 0.5), -1);
+});
+
+test('compile cache: an unchanged IR rule or match is compiled once, a new object again', () => {
+  const match: ir.Match = { path: { type: 'PathPrefix', value: '/a' }, method: null, headers: [], queryParams: [] };
+  const rule = (name: string): ir.Rule => ({
+    name,
+    kind: 'HTTPRoute',
+    route: 'ns/r',
+    sectionName: null,
+    requestFilters: [],
+    responseHeaders: null,
+    cors: null,
+    mirrors: [],
+    action: { kind: 'direct', status: 200 },
+    timeouts: { request: null, backendRequest: null },
+    retry: null,
+  });
+  const server = (rules: ir.Rule[]): ir.Server => ({
+    name: 'ns/gw/127.0.0.1:80',
+    gateway: 'ns/gw',
+    address: '127.0.0.1',
+    port: 80,
+    protocol: 'HTTP',
+    listeners: [
+      { name: 'ns/gw/http', hostname: null, port: 80, scheme: 'http', tls: null, rules, virtualHosts: [{ hostname: '*', entries: rules.map((_, i) => ({ rule: i, match })) }] },
+    ],
+    streamListeners: [],
+  });
+  const kept = rule('kept');
+  const cache = new CompileCache();
+  const first = lookupHost(compileServer(server([kept]), cache).listeners, 'x')!;
+  const second = lookupHost(compileServer(server([kept, rule('added')]), cache).listeners, 'x')!;
+  assert.equal(second.rules[0], first.rules[0], 'the same IR rule object → the same compiled rule');
+  assert.equal(lookupHost(second.vhosts, 'x')!.entries[0]!.match, lookupHost(first.vhosts, 'x')!.entries[0]!.match);
+  assert.equal(second.rules[1]!.name, 'added');
+  const edited = lookupHost(compileServer(server([{ ...kept }]), cache).listeners, 'x')!;
+  assert.notEqual(edited.rules[0], first.rules[0], 'a new IR object is compiled again');
+  const fresh = lookupHost(compileServer(server([kept])).listeners, 'x')!;
+  assert.notEqual(fresh.rules[0], first.rules[0], 'without a cache nothing is shared');
 });
