@@ -65,7 +65,7 @@ test('compile cache: an unchanged IR rule or match is compiled once, a new objec
     cors: null,
     mirrors: [],
     action: { kind: 'direct', status: 200 },
-    timeouts: { request: null, backendRequest: null },
+    timeouts: { requestMs: null, backendRequestMs: null },
     retry: null,
   });
   const server = (rules: ir.Rule[]): ir.Server => ({
