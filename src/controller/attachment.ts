@@ -19,6 +19,7 @@ import { GATEWAY_GROUP } from '../api/types.js';
 import type * as api from '../api/types.js';
 import type {
   AttachedRule,
+  RouteAttachment,
   ConditionSpec,
   GatewayNode,
   ListenerNode,
@@ -132,17 +133,30 @@ export interface RouteToAttach {
   readonly rules: readonly ConvertedRule[];
 }
 
+/** One listener an HTTP-family route is Accepted on, and what it brings there. */
+export interface Placement {
+  /** The listener's slot (listenerSlots): stable across passes over the same Gateways. */
+  readonly slot: string;
+  readonly attachment: RouteAttachment;
+}
+
+/** The outcome of attaching one HTTP-family route: its status entries and its placements. */
+export interface AttachedRoute {
+  readonly node: RouteNode;
+  readonly placements: readonly Placement[];
+}
+
 /**
- * Attaches an HTTP-family route to the listeners its parentRefs select: pushes a
- * RouteAttachment into `listener.attachments` and increments `listener.attachedRoutes` where
- * the route is Accepted. Returns the RouteNode with one result per parentRef that names one of
- * our Gateways or ListenerSets (others are not reported).
+ * Attaches an HTTP-family route to the listeners its parentRefs select. Listeners are not
+ * touched: `placeRoute` records the returned placements, so an unchanged route's result can be
+ * replayed onto the next pass's listeners (translate-cache.ts). The RouteNode has one result per
+ * parentRef that names one of our Gateways or ListenerSets (others are not reported).
  *
  * Validity (RouteConditionPartiallyInvalid, "Drop Rule(s)"): Accepted=True + PartiallyInvalid=True
  * when some rules are valid, Accepted=False when none is ("A Route MUST be considered
  * "Accepted" if at least one of the Route's rules is implemented by the Gateway").
  */
-export function attachRoute(r: RouteToAttach, gateways: readonly GatewayNode[], index: ResourceIndex): RouteNode {
+export function attachRoute(r: RouteToAttach, gateways: readonly GatewayNode[], index: ResourceIndex): AttachedRoute {
   const { kind, route, rules } = r;
   const namespace = route.metadata.namespace ?? 'default';
   const served = rules.flatMap((x) => (x.attached ? [x.attached] : []));
@@ -157,15 +171,88 @@ export function attachRoute(r: RouteToAttach, gateways: readonly GatewayNode[], 
     validCount > 0 && invalidRules.length > 0
       ? routePartiallyInvalid(invalidRules.map((x) => `spec.rules[${x.index}]`), invalidProblems)
       : null;
+  const placements: Placement[] = [];
   const parents = attachParentRefs(
     { kind, namespace, hostnames: route.spec?.hostnames },
     route.spec?.parentRefs ?? [],
     gateways,
     index,
     { notAccepted: allInvalid, resolvedRefs, partiallyInvalid },
-    ({ listener, hostnames }) => listener.attachments.push({ routeKind: kind, route, hostnames, rules: served }),
+    ({ listener, hostnames }) => placements.push({ slot: listener.slot, attachment: { routeKind: kind, route, hostnames, rules: served } }),
   );
-  return { kind, route, parents };
+  return { node: { kind, route, parents }, placements };
+}
+
+/**
+ * Records a route's placements on this pass's listeners (`listenerSlots`): the attachment goes
+ * into `listener.attachments` and `listener.attachedRoutes` counts the route.
+ */
+export function placeRoute(attached: AttachedRoute, listeners: ReadonlyMap<string, ListenerNode>): void {
+  for (const p of attached.placements) {
+    const listener = listeners.get(p.slot);
+    if (listener === undefined) throw new Error(`internal: no listener in slot ${p.slot}`);
+    listener.attachments.push(p.attachment);
+    listener.attachedRoutes += 1;
+  }
+}
+
+/**
+ * Reuses per-route results of an earlier pass (translate-cache.ts); the default computes. A
+ * route's converted rules depend on the route and the resource index, its attachment also on
+ * the Gateways and their listeners.
+ */
+export interface RouteMemo {
+  rules(route: object, compute: () => ConvertedRule[]): readonly ConvertedRule[];
+  attached(route: object, compute: () => AttachedRoute): AttachedRoute;
+}
+
+export const NO_MEMO: RouteMemo = { rules: (_, compute) => compute(), attached: (_, compute) => compute() };
+
+/**
+ * Converts and attaches HTTP-family routes of one kind, in snapshot order (oldest first), and
+ * places them on the listeners. Returns one RouteNode per route.
+ */
+export function attachRoutes<R extends RouteToAttach['route']>(
+  kind: string,
+  routes: readonly R[],
+  convert: (route: R) => ConvertedRule[],
+  gateways: readonly GatewayNode[],
+  index: ResourceIndex,
+  memo: RouteMemo,
+): RouteNode[] {
+  const slots = listenerSlots(gateways);
+  return routes.map((route) => {
+    const attached = memo.attached(route, () => attachRoute({ kind, route, rules: memo.rules(route, () => convert(route)) }, gateways, index));
+    placeRoute(attached, slots);
+    return attached.node;
+  });
+}
+
+/**
+ * Everything about the listeners that attachment reads (slots, names, ports, hostnames, kinds,
+ * allowedRoutes, owners and whether a ListenerSet is accepted), as one string: an attachment
+ * computed in a pass with the same signature (and the same resource index) is still right.
+ */
+export function attachmentSignature(gateways: readonly GatewayNode[]): string {
+  const parts: string[] = [];
+  for (const g of gateways) {
+    for (const l of g.listeners) {
+      const ls = l.listenerSet;
+      parts.push(JSON.stringify([
+        l.slot, l.key, l.listener.name, l.listener.port, l.listener.hostname ?? null, l.supportedKinds, l.listener.allowedRoutes ?? null,
+        ls === null ? null : [ls.listenerSet.metadata.namespace, ls.listenerSet.metadata.name, ls.accepted],
+      ]));
+    }
+    parts.push(JSON.stringify([g.gateway.metadata.namespace, g.gateway.metadata.name, g.listenerSets.map((s) => [s.listenerSet.metadata.namespace, s.listenerSet.metadata.name, s.accepted])]));
+  }
+  return parts.join('\n');
+}
+
+/** Every listener of every Gateway (its own and its ListenerSets') by slot. */
+export function listenerSlots(gateways: readonly GatewayNode[]): Map<string, ListenerNode> {
+  const out = new Map<string, ListenerNode>();
+  for (const g of gateways) for (const l of g.listeners) out.set(l.slot, l);
+  return out;
 }
 
 /** What a route's rules decided, the same for every parentRef. */
@@ -179,8 +266,9 @@ export interface RuleVerdict {
 
 /**
  * Attaches a route through each of its parentRefs that names one of our parents (others are
- * not reported): `attach` is called once per listener the route is Accepted on, whose
- * `attachedRoutes` is incremented (a listener two parentRefs select counts the route once).
+ * not reported): `attach` is called once per listener the route is Accepted on (a listener two
+ * parentRefs select counts the route once); it records the attachment and counts it in the
+ * listener's `attachedRoutes`.
  * Returns one status entry per such parentRef: Accepted (or why not), ResolvedRefs and, when
  * rules were dropped, PartiallyInvalid.
  */
@@ -207,7 +295,6 @@ export function attachParentRefs(
         if (attachedTo.has(a.listener)) continue; // two parentRefs selecting the same listener
         attachedTo.add(a.listener);
         attach(a);
-        a.listener.attachedRoutes += 1;
       }
     }
     conditions.push(verdict.resolvedRefs);

@@ -128,6 +128,7 @@ function planGateway(node: GatewayNode, index: ResourceIndex, knownParameters: R
     const owner = m.ls === null ? gw : m.ls.listenerSet;
     const listenerNode: ListenerNode = {
       key: `${owner.metadata.namespace ?? ''}/${owner.metadata.name}/${m.listener.name}`,
+      slot: `${objectKey(gw)}#${i}`,
       gateway: node,
       listenerSet: m.ls,
       listener: m.listener,

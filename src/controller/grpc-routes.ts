@@ -27,8 +27,7 @@
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
 import type { GatewayNode, ResourceIndex, RouteNode } from './model.js';
-import { attachRoute, type ConvertedRule } from './attachment.js';
-import type { RuleMemo } from './http-routes.js';
+import { attachRoutes, NO_MEMO, type ConvertedRule, type RouteMemo } from './attachment.js';
 import { resolveBackendRef } from './backend-refs.js';
 import { convertGrpcMatches } from './grpc-matches.js';
 import { convertBackendFilters, convertRuleFilters } from './route-filters.js';
@@ -48,11 +47,9 @@ export function processGRPCRoutes(
   routes: readonly api.GRPCRoute[],
   gateways: readonly GatewayNode[],
   index: ResourceIndex,
-  memo: RuleMemo = (_, compute) => compute(),
+  memo: RouteMemo = NO_MEMO,
 ): RouteNode[] {
-  return routes.map((route) =>
-    attachRoute({ kind: ROUTE_KIND, route, rules: memo(route, () => convertGrpcRules(route, index)) }, gateways, index),
-  );
+  return attachRoutes(ROUTE_KIND, routes, (route) => convertGrpcRules(route, index), gateways, index, memo);
 }
 
 /**

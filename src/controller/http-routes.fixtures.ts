@@ -49,6 +49,7 @@ function listenerNode(gw: GatewayNode, ls: ListenerSetNode | null, listener: api
   const http = listener.protocol === 'HTTP' || listener.protocol === 'HTTPS';
   return {
     key: `${owner.namespace}/${owner.name}/${listener.name}`,
+    slot: `${gw.gateway.metadata.namespace}/${gw.gateway.metadata.name}#${gw.listeners.length}`,
     gateway: gw,
     listenerSet: ls,
     listener,

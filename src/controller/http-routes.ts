@@ -14,7 +14,7 @@
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
 import type { GatewayNode, ResourceIndex, RouteNode } from './model.js';
-import { attachRoute, type ConvertedRule } from './attachment.js';
+import { attachRoutes, NO_MEMO, type ConvertedRule, type RouteMemo } from './attachment.js';
 import { resolveBackendRef } from './backend-refs.js';
 import { convertMatches } from './route-matches.js';
 import { convertBackendFilters, convertRuleFilters } from './route-filters.js';
@@ -36,16 +36,11 @@ export function processHTTPRoutes(
   gateways: readonly GatewayNode[],
   index: ResourceIndex,
   controllerName: string,
-  memo: RuleMemo = (_, compute) => compute(),
+  memo: RouteMemo = NO_MEMO,
 ): RouteNode[] {
   void controllerName; // status rendering adds it; kept for the stage signature.
-  return routes.map((route) =>
-    attachRoute({ kind: ROUTE_KIND, route, rules: memo(route, () => convertRules(route, index)) }, gateways, index),
-  );
+  return attachRoutes(ROUTE_KIND, routes, (route) => convertRules(route, index), gateways, index, memo);
 }
-
-/** Returns a route's converted rules, reusing an earlier result if it may (translate-cache.ts). */
-export type RuleMemo = (route: object, compute: () => ConvertedRule[]) => readonly ConvertedRule[];
 
 /** Converts every rule of the route to IR (see the file comment for validity). */
 export function convertRules(route: api.HTTPRoute, index: ResourceIndex): ConvertedRule[] {

@@ -48,6 +48,11 @@ export interface GatewayClassNode {
 export interface ListenerNode {
   /** IR name: `<ns>/<gateway>/<listener>` or `<ns>/<listenerset>/<listener>`. */
   readonly key: string;
+  /**
+   * `<ns>/<gateway>#<position in the merged listener set>`: unique within a pass and the same in
+   * every pass over the same Gateways and ListenerSets (attachment.ts placements).
+   */
+  readonly slot: string;
   readonly gateway: GatewayNode;
   /** Set when the listener comes from a ListenerSet. */
   readonly listenerSet: ListenerSetNode | null;

@@ -89,6 +89,7 @@ function processStreamRoute(
       const list = out.get(a.listener);
       if (list) list.push(attachment);
       else out.set(a.listener, [attachment]);
+      a.listener.attachedRoutes += 1;
     },
   );
   return { kind, route, parents };

@@ -4,18 +4,24 @@
  * without a cache the result is the same (translate-cache.test.ts compares them on randomized
  * edit sequences).
  *
- * What is reused: the converted rules of an HTTPRoute or GRPCRoute (IR rules, their matches,
- * invalid-rule and unresolved-reference problems) — the bulk of a pass at thousands of routes.
- * They depend only on the route object and on the resource index (Services, EndpointSlices,
- * ReferenceGrants, Secrets, ConfigMaps, BackendTLSPolicies, Namespaces). Keep it simple and
- * safe:
+ * What is reused, so that a pass costs what changed rather than the number of routes:
+ * - the converted rules of an HTTPRoute or GRPCRoute (IR rules, their matches, invalid-rule and
+ *   unresolved-reference problems). They depend only on the route object and on the resource
+ *   index (Services, EndpointSlices, ReferenceGrants, Secrets, ConfigMaps, BackendTLSPolicies,
+ *   Namespaces);
+ * - its attachment (the RouteNode with its parent conditions, and its placements on listener
+ *   slots), which also depends on the listeners: kept only while `attachmentSignature` of the
+ *   Gateways is unchanged;
+ * - per listener and hostname, the precedence-ordered entries of a virtual host whose serving
+ *   attachments are the very same objects (virtual-hosts.ts VirtualHostCache).
+ * Keep it simple and safe:
  * - An entry is keyed by the route object itself (a WeakMap): sources hand out the very same
  *   object for an unchanged route (FileSource; Kubernetes informers), and an edit is a new
  *   object.
  * - Any change to an object that is not a route (a different object, an addition or a removal
  *   in any non-route list of the snapshot) or to the options drops every entry.
- * Attachment, virtual hosts and statuses are recomputed on every pass (they are cheap next to
- * rule conversion, and they depend on every route at once).
+ * - the rendered status of a reused RouteNode while the pass timestamp (`now`, whole seconds)
+ *   is the same.
  *
  * Structural sharing of the IR: a server equal to the one of the same name in the previous
  * pass is returned as that very object, so a data plane can tell unchanged servers by identity
@@ -24,7 +30,10 @@
  */
 import type { Snapshot } from '../source/snapshot.js';
 import type * as ir from '../ir/types.js';
-import type { ConvertedRule } from './attachment.js';
+import { attachmentSignature, type AttachedRoute, type ConvertedRule, type RouteMemo } from './attachment.js';
+import type { GatewayNode, RouteNode } from './model.js';
+import type { StatusUpdate } from './translate.js';
+import { VirtualHostCache } from './virtual-hosts.js';
 
 /** The snapshot lists that are not routes: a change in any of them invalidates everything. */
 const ENVIRONMENT_FIELDS = [
@@ -44,10 +53,15 @@ const ENVIRONMENT_FIELDS = [
 type Environment = readonly (readonly object[])[];
 
 /** Reuses per-route results across translate() passes (see the module comment). */
-export class TranslateCache {
+export class TranslateCache implements RouteMemo {
   #environment: Environment | null = null;
   #controllerName: string | null = null;
   #rules = new WeakMap<object, readonly ConvertedRule[]>();
+  #attached = new WeakMap<object, AttachedRoute>();
+  #signature: string | null = null;
+  #routeStatuses = new WeakMap<RouteNode, { readonly now: string; readonly status: StatusUpdate }>();
+  /** Ordered virtual host entries by listener and hostname (used by buildVirtualHosts). */
+  readonly virtualHosts = new VirtualHostCache();
   #servers = new Map<string, ir.Server>();
   #hits = 0;
   #misses = 0;
@@ -60,9 +74,34 @@ export class TranslateCache {
     const environment = ENVIRONMENT_FIELDS.map((f) => snapshot[f] ?? []);
     if (this.#controllerName !== controllerName || !sameEnvironment(this.#environment, environment)) {
       this.#rules = new WeakMap();
+      this.#attached = new WeakMap();
+      this.#routeStatuses = new WeakMap();
     }
     this.#environment = environment;
     this.#controllerName = controllerName;
+    this.virtualHosts.begin();
+  }
+
+  /**
+   * Called once the Gateways of the pass are built: attachments are kept only while everything
+   * attachment reads about the listeners is unchanged.
+   */
+  gatewaysBuilt(gateways: readonly GatewayNode[]): void {
+    const signature = attachmentSignature(gateways);
+    if (signature !== this.#signature) this.#attached = new WeakMap();
+    this.#signature = signature;
+  }
+
+  /** The attachment of `route`, computed by `compute` unless the cache has it. */
+  attached(route: object, compute: () => AttachedRoute): AttachedRoute {
+    const hit = this.#attached.get(route);
+    if (hit !== undefined) {
+      this.#hits++;
+      return hit;
+    }
+    const attached = compute(); // counts through rules()
+    this.#attached.set(route, attached);
+    return attached;
   }
 
   /** The converted rules of `route`, computed by `compute` unless the cache has them. */
@@ -78,6 +117,15 @@ export class TranslateCache {
     return rules;
   }
 
+  /** The status of a route node rendered at `now`, computed by `render` unless the cache has it. */
+  routeStatus(node: RouteNode, now: string, render: () => StatusUpdate): StatusUpdate {
+    const hit = this.#routeStatuses.get(node);
+    if (hit !== undefined && hit.now === now) return hit.status;
+    const status = render();
+    this.#routeStatuses.set(node, { now, status });
+    return status;
+  }
+
   /** The servers, each replaced by the previous pass's object of the same name when equal. */
   shareServers(servers: readonly ir.Server[]): ir.Server[] {
     const next = new Map<string, ir.Server>();
@@ -91,7 +139,7 @@ export class TranslateCache {
     return out;
   }
 
-  /** Reuse counters since the cache was created (for logs and tests). */
+  /** Routes reused (attachment or rules) and converted, since the cache was created (for logs and tests). */
   get stats(): { readonly hits: number; readonly misses: number } {
     return { hits: this.#hits, misses: this.#misses };
   }

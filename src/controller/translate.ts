@@ -35,7 +35,7 @@ import { processStreamRoutes } from './stream-routes.js';
 import { buildStreamServers } from './build-stream-listeners.js';
 import { renderGatewayClassStatus, renderGatewayStatus, renderListenerSetStatus, renderRouteStatus } from './status.js';
 import type { TranslateCache } from './translate-cache.js';
-import type { RuleMemo } from './http-routes.js';
+import { NO_MEMO } from './attachment.js';
 
 export { TranslateCache } from './translate-cache.js';
 
@@ -82,7 +82,6 @@ export interface TranslateResult {
 export function translate(snapshot: Snapshot, options: TranslateOptions): TranslateResult {
   const { controllerName, now, cache } = options;
   cache?.begin(snapshot, controllerName);
-  const memo: RuleMemo | undefined = cache ? (route, compute) => cache.rules(route, compute) : undefined;
   const baseIndex = buildResourceIndex(snapshot);
   // BackendTLSPolicies first: the route stages look them up while resolving backendRefs.
   const backendTLSPolicies = buildBackendTLSPolicies(snapshot.backendTLSPolicies, baseIndex);
@@ -100,6 +99,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   );
   const { gateways, listenerSets } = gatewayStage;
   const clientCertificates = resolveBackendClientCertificates(gateways, index);
+  cache?.gatewaysBuilt(gateways);
+  const memo = cache ?? NO_MEMO;
 
   const routes = processHTTPRoutes(snapshot.httpRoutes, gateways, index, controllerName, memo);
   routes.push(...processGRPCRoutes(snapshot.grpcRoutes, gateways, index, memo));
@@ -107,7 +108,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   routes.push(...streams.routes);
 
   const servers = [
-    ...buildServers(gateways, buildVirtualHosts),
+    ...buildServers(gateways, (l) => buildVirtualHosts(l, cache?.virtualHosts)),
     ...buildStreamServers(gateways, streams.attachments, (l) => l.tls ?? null),
   ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const config: ir.Config = { version: IR_VERSION, servers };
@@ -121,7 +122,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     ...classes.map((c) => renderGatewayClassStatus(c, now)),
     ...gateways.map((g) => renderGatewayStatus(g, now)),
     ...listenerSets.map((s) => renderListenerSetStatus(s, now)),
-    ...routes.filter((r) => r.parents.length > 0).map((r) => renderRouteStatus(r, controllerName, now)),
+    ...routes
+      .filter((r) => r.parents.length > 0)
+      .map((r) => (cache ? cache.routeStatus(r, now, () => renderRouteStatus(r, controllerName, now)) : renderRouteStatus(r, controllerName, now))),
     ...renderBackendTLSPolicyStatuses(backendTLSPolicies, controllerName, now),
   ];
   return { statuses, ir: served, assigned: gatewayStage.assigned };
