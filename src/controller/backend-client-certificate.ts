@@ -115,6 +115,14 @@ function hasTLS(b: ir.Backend): boolean {
   return b.kind === 'service' && b.tls !== null;
 }
 
+/** Whether a rule has TLS backends, once per rule object (IR objects are immutable and reused across passes). */
+const rulesWithTLS = new WeakMap<ir.Rule, boolean>();
+
 function ruleHasTLS(r: ir.Rule): boolean {
-  return (r.action.kind === 'forward' && r.action.backends.some(hasTLS)) || r.mirrors.some((m) => hasTLS(m.backend));
+  let has = rulesWithTLS.get(r);
+  if (has === undefined) {
+    has = (r.action.kind === 'forward' && r.action.backends.some(hasTLS)) || r.mirrors.some((m) => hasTLS(m.backend));
+    rulesWithTLS.set(r, has);
+  }
+  return has;
 }
