@@ -12,8 +12,8 @@
  * - its attachment (the RouteNode with its parent conditions, and its placements on listener
  *   slots), which also depends on the listeners: kept only while `attachmentSignature` of the
  *   Gateways is unchanged;
- * - per listener and hostname, the precedence-ordered entries of a virtual host whose serving
- *   attachments are the very same objects (virtual-hosts.ts VirtualHostCache).
+ * - per listener, its rules and virtual hosts: updated where few attachments changed
+ *   (virtual-hosts-cache.ts), each unaffected virtual host keeping its IR object.
  * Keep it simple and safe:
  * - An entry is keyed by the route object itself (a WeakMap): sources hand out the very same
  *   object for an unchanged route (FileSource; Kubernetes informers), and an edit is a new
@@ -33,7 +33,7 @@ import type * as ir from '../ir/types.js';
 import { attachmentSignature, type AttachedRoute, type ConvertedRule, type RouteMemo } from './attachment.js';
 import type { GatewayNode, RouteNode } from './model.js';
 import type { StatusUpdate } from './translate.js';
-import { VirtualHostCache } from './virtual-hosts.js';
+import { VirtualHostCache } from './virtual-hosts-cache.js';
 
 /** The snapshot lists that are not routes: a change in any of them invalidates everything. */
 const ENVIRONMENT_FIELDS = [
@@ -60,7 +60,7 @@ export class TranslateCache implements RouteMemo {
   #attached = new WeakMap<object, AttachedRoute>();
   #signature: string | null = null;
   #routeStatuses = new WeakMap<RouteNode, { readonly now: string; readonly status: StatusUpdate }>();
-  /** Ordered virtual host entries by listener and hostname (used by buildVirtualHosts). */
+  /** Per-listener rules and virtual hosts of the previous pass (used by buildServers). */
   readonly virtualHosts = new VirtualHostCache();
   #servers = new Map<string, ir.Server>();
   #hits = 0;

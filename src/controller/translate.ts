@@ -108,7 +108,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   routes.push(...streams.routes);
 
   const servers = [
-    ...buildServers(gateways, (l) => buildVirtualHosts(l, cache?.virtualHosts)),
+    ...buildServers(gateways, cache ? (l) => cache.virtualHosts.build(l) : buildVirtualHosts),
     ...buildStreamServers(gateways, streams.attachments, (l) => l.tls ?? null),
   ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const config: ir.Config = { version: IR_VERSION, servers };

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as api from '../api/types.js';
+import type { AttachedRoute, RouteMemo } from './attachment.js';
+import { processHTTPRoutes } from './http-routes.js';
+import { gatewayNode, http, httpRoute, indexOf } from './http-routes.fixtures.js';
+import { buildVirtualHosts } from './virtual-hosts.js';
+import { VirtualHostCache } from './virtual-hosts-cache.js';
+
+const CONTROLLER = 'waygate.dev/gateway-controller';
+const POOL = ['a.example.com', 'b.example.com', 'x.a.example.com', '*.example.com', '*.a.example.com', '*.com', 'B.Example.com', 'other.net', '*.net'];
+const PATHS = ['/', '/a', '/a/b', '/c'];
+
+// The cache updates a listener's build in place of rebuilding it when few attachments changed.
+// Along random edit sequences (replace with the same or another rule count, append, remove,
+// insert in the middle, nothing) its output must equal the full build, and updates must happen.
+test('virtual host cache: updated builds equal full builds along random edit sequences', () => {
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n;
+  let serial = 0;
+  const makeRoute = (stamp: string, rules = 1 + rnd(2)): api.HTTPRoute => {
+    const count = rnd(3); // 0: any host
+    const hostnames = Array.from({ length: count }, () => POOL[rnd(POOL.length)]!);
+    return httpRoute('default', `r${String(serial++).padStart(4, '0')}`, {
+      parentRefs: [{ name: 'gw' }],
+      ...(count > 0 ? { hostnames } : {}),
+      rules: Array.from({ length: rules }, () => ({ matches: [{ path: { type: 'PathPrefix' as const, value: PATHS[rnd(PATHS.length)]! } }] })),
+    }, stamp);
+  };
+  let routes = Array.from({ length: 60 }, () => makeRoute('2024-01-01T00:00:00Z'));
+  // Attachments of unchanged routes are the same objects, as with the translate cache.
+  const attached = new WeakMap<object, AttachedRoute>();
+  const memo: RouteMemo = {
+    rules: (_, compute) => compute(),
+    attached: (route, compute) => {
+      let a = attached.get(route);
+      if (a === undefined) attached.set(route, (a = compute()));
+      return a;
+    },
+  };
+  const cache = new VirtualHostCache();
+  for (let step = 0; step < 300; step++) {
+    const ops = rnd(4);
+    for (let k = 0; k < ops; k++) {
+      const op = rnd(6);
+      const at = rnd(routes.length);
+      const victim = routes[at]!;
+      const stamp = victim.metadata.creationTimestamp!;
+      if (op === 0 || op === 1) routes[at] = { ...makeRoute(stamp, victim.spec.rules!.length), metadata: victim.metadata };
+      else if (op === 2) routes[at] = { ...makeRoute(stamp), metadata: victim.metadata };
+      else if (op === 3) routes.push(makeRoute(`2024-01-02T00:00:${String(step % 60).padStart(2, '0')}Z`));
+      else if (op === 4 && routes.length > 10) routes = routes.filter((_, i) => i !== at);
+      else routes.splice(at, 0, makeRoute('2023-01-01T00:00:00Z'));
+    }
+    const gw = gatewayNode('default', 'gw', [http('a')]);
+    processHTTPRoutes(routes, [gw], indexOf([]), CONTROLLER, memo);
+    const listener = gw.listeners[0]!;
+    cache.begin();
+    assert.deepEqual(cache.build(listener), buildVirtualHosts(listener), `step ${step}`);
+  }
+  const { updates, rebuilds } = cache.stats;
+  assert.ok(updates > 100 && rebuilds > 10, `updates ${updates}, rebuilds ${rebuilds}`);
+});
+
+test('virtual host cache: an unaffected virtual host keeps its IR object', () => {
+  const gwOf = (routes: api.HTTPRoute[], memo: RouteMemo) => {
+    const gw = gatewayNode('default', 'gw', [http('a')]);
+    processHTTPRoutes(routes, [gw], indexOf([]), CONTROLLER, memo);
+    return gw.listeners[0]!;
+  };
+  const route = (name: string, host: string, path: string): api.HTTPRoute =>
+    httpRoute('default', name, { parentRefs: [{ name: 'gw' }], hostnames: [host], rules: [{ matches: [{ path: { type: 'PathPrefix', value: path } }] }] }, '2024-01-01T00:00:00Z');
+  const attached = new WeakMap<object, AttachedRoute>();
+  const memo: RouteMemo = {
+    rules: (_, compute) => compute(),
+    attached: (r, compute) => attached.get(r) ?? (attached.set(r, compute()), attached.get(r)!),
+  };
+  const a = route('a', 'a.test', '/');
+  const b = route('b', 'b.test', '/');
+  const cache = new VirtualHostCache();
+  cache.begin();
+  const first = cache.build(gwOf([a, b], memo)).virtualHosts;
+  cache.begin();
+  const second = cache.build(gwOf([a, route('b', 'b.test', '/v2'), route('c', 'c.test', '/')], memo)).virtualHosts;
+  assert.deepEqual(second.map((v) => v.hostname), ['a.test', 'b.test', 'c.test']);
+  assert.equal(second[0], first[0], 'a.test is untouched');
+  assert.notEqual(second[1], first[1], 'b.test was edited');
+  assert.deepEqual(cache.stats, { updates: 1, rebuilds: 1 });
+});
