@@ -62,6 +62,8 @@ function compileRequestFilters(filters: readonly ir.RequestFilter[]): ir.Request
 export class CompileCache {
   readonly #rules = new WeakMap<ir.Rule, CompiledRule>();
   readonly #matches = new WeakMap<ir.Match, CompiledMatch>();
+  /** A compiled virtual host and the IR rule each of its entries pointed at when compiled. */
+  readonly #vhosts = new WeakMap<ir.VirtualHost, { readonly rules: readonly ir.Rule[]; readonly value: CompiledVirtualHost }>();
 
   rule(r: ir.Rule): CompiledRule {
     let c = this.#rules.get(r);
@@ -79,6 +81,18 @@ export class CompileCache {
       this.#matches.set(m, c);
     }
     return c;
+  }
+
+  /**
+   * A virtual host of listener `l`. Its entries name rules by index into `l.rules`, so a
+   * compiled virtual host is reused only when every entry still points at the same IR rule.
+   */
+  virtualHost(l: ir.Listener, vh: ir.VirtualHost, rules: readonly CompiledRule[]): CompiledVirtualHost {
+    const hit = this.#vhosts.get(vh);
+    if (hit !== undefined && vh.entries.every((e, j) => l.rules[e.rule] === hit.rules[j])) return hit.value;
+    const value = compileVirtualHost(l, vh, rules, this);
+    this.#vhosts.set(vh, { rules: vh.entries.map((e) => l.rules[e.rule]!), value });
+    return value;
   }
 }
 
@@ -100,18 +114,7 @@ export function compileRule(r: ir.Rule): CompiledRule {
 
 function compileListener(l: ir.Listener, cache: CompileCache): CompiledListener {
   const rules = l.rules.map((r) => cache.rule(r));
-  const vhosts = l.virtualHosts.map((vh): { hostname: string; value: CompiledVirtualHost } => {
-    const entries: CompiledEntry[] = [];
-    const grpcEntries: CompiledEntry[] = [];
-    for (const e of vh.entries) {
-      const rule = rules[e.rule];
-      if (rule === undefined) {
-        throw new DataPlaneError(GW_ERR.INVALID_CONFIG, `listener ${l.name}: virtual host ${vh.hostname} points at missing rule ${e.rule}`);
-      }
-      (rule.kind === 'GRPCRoute' ? grpcEntries : entries).push({ rule, match: cache.match(e.match) });
-    }
-    return { hostname: vh.hostname, value: { hostname: vh.hostname, entries, grpcEntries } };
-  });
+  const vhosts = l.virtualHosts.map((vh) => ({ hostname: vh.hostname, value: cache.virtualHost(l, vh, rules) }));
   return {
     name: l.name,
     hostname: l.hostname,
@@ -120,6 +123,19 @@ function compileListener(l: ir.Listener, cache: CompileCache): CompiledListener 
     rules,
     vhosts: buildHostTable(vhosts),
   };
+}
+
+function compileVirtualHost(l: ir.Listener, vh: ir.VirtualHost, rules: readonly CompiledRule[], cache: CompileCache): CompiledVirtualHost {
+  const entries: CompiledEntry[] = [];
+  const grpcEntries: CompiledEntry[] = [];
+  for (const e of vh.entries) {
+    const rule = rules[e.rule];
+    if (rule === undefined) {
+      throw new DataPlaneError(GW_ERR.INVALID_CONFIG, `listener ${l.name}: virtual host ${vh.hostname} points at missing rule ${e.rule}`);
+    }
+    (rule.kind === 'GRPCRoute' ? grpcEntries : entries).push({ rule, match: cache.match(e.match) });
+  }
+  return { hostname: vh.hostname, entries, grpcEntries };
 }
 
 /**

@@ -90,4 +90,18 @@ test('compile cache: an unchanged IR rule or match is compiled once, a new objec
   assert.notEqual(edited.rules[0], first.rules[0], 'a new IR object is compiled again');
   const fresh = lookupHost(compileServer(server([kept])).listeners, 'x')!;
   assert.notEqual(fresh.rules[0], first.rules[0], 'without a cache nothing is shared');
+
+  // A virtual host object is reused only while its entries point at the same IR rules.
+  const vhost: ir.VirtualHost = { hostname: '*', entries: [{ rule: 0, match }] };
+  const withVhost = (rules: ir.Rule[]): ir.Server => {
+    const s = server(rules);
+    return { ...s, listeners: [{ ...s.listeners[0]!, virtualHosts: [vhost] }] };
+  };
+  const vh = (s: ir.Server) => lookupHost(lookupHost(compileServer(s, cache).listeners, 'x')!.vhosts, 'x')!;
+  const v1 = vh(withVhost([kept]));
+  assert.equal(vh(withVhost([kept, rule('other')])), v1, 'same vhost, same rule at its index: reused');
+  const replaced = rule('replaced');
+  const v2 = vh(withVhost([replaced]));
+  assert.notEqual(v2, v1, 'another rule at the index: compiled again');
+  assert.equal(v2.entries[0]!.rule.name, 'replaced');
 });
