@@ -71,7 +71,10 @@ export interface StatusUpdate {
 }
 
 export interface TranslateResult {
-  /** Only objects we own (our GatewayClasses, their Gateways, routes attached to them). */
+  /**
+   * Only objects we own (our GatewayClasses, their Gateways, routes attached to them). Rendered
+   * on first read (a getter; the same array on every read).
+   */
   readonly statuses: readonly StatusUpdate[];
   readonly ir: ir.Config;
   /** The addresses assigned to each Gateway (`ns/name`), to pass back in the next pass. */
@@ -118,7 +121,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const served: ir.Config = { ...config, servers: cache ? cache.shareServers(finished) : finished };
   collectPolicyAncestors(backendTLSPolicies, gateways, served.servers, index);
 
-  const statuses: StatusUpdate[] = [
+  // Statuses are rendered when first read: a standalone runtime reads them only when someone
+  // asks (admin /status), so back-to-back passes do not render statuses of every route (~7 ms
+  // at 5k routes whenever `now` moves on). The graph is not changed after this point.
+  let statuses: StatusUpdate[] | null = null;
+  const renderStatuses = (): StatusUpdate[] => [
     ...classes.map((c) => renderGatewayClassStatus(c, now)),
     ...gateways.map((g) => renderGatewayStatus(g, now)),
     ...listenerSets.map((s) => renderListenerSetStatus(s, now)),
@@ -127,5 +134,12 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       .map((r) => (cache ? cache.routeStatus(r, now, () => renderRouteStatus(r, controllerName, now)) : renderRouteStatus(r, controllerName, now))),
     ...renderBackendTLSPolicyStatuses(backendTLSPolicies, controllerName, now),
   ];
-  return { statuses, ir: served, assigned: gatewayStage.assigned };
+  return {
+    get statuses(): StatusUpdate[] {
+      statuses ??= renderStatuses();
+      return statuses;
+    },
+    ir: served,
+    assigned: gatewayStage.assigned,
+  };
 }

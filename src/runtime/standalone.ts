@@ -110,12 +110,12 @@ export class StandaloneRuntime {
   #retryTimer: NodeJS.Timeout | null = null;
   #loggedIssues = new Set<string>();
   /**
-   * Statuses of the latest pass not merged into #state yet: merging transition times and
-   * building status objects (~30 ms at 5k routes) waits until someone reads the state, so
-   * back-to-back passes do not pay for statuses nobody saw (like coalesced passes, the
-   * intermediate ones are skipped).
+   * Statuses of the latest pass not merged into #state yet: rendering them (translate renders
+   * on first read), merging transition times and building status objects (~30 ms at 5k routes)
+   * waits until someone reads the state, so back-to-back passes do not pay for statuses nobody
+   * saw (like coalesced passes, the intermediate ones are skipped).
    */
-  #pendingStatuses: { readonly statuses: readonly StatusUpdate[]; readonly objects: readonly KubeObject[] } | null = null;
+  #pendingStatuses: { readonly result: TranslateResult; readonly objects: readonly KubeObject[] } | null = null;
   #readyWaiters: (() => void)[] = [];
 
   constructor(options: StandaloneRuntimeOptions) {
@@ -129,7 +129,7 @@ export class StandaloneRuntime {
     const pending = this.#pendingStatuses;
     if (pending !== null) {
       this.#pendingStatuses = null;
-      const statuses = this.#opts.mergeTransitionTimes(this.#state.statuses, pending.statuses);
+      const statuses = this.#opts.mergeTransitionTimes(this.#state.statuses, pending.result.statuses);
       this.#state = { ...this.#state, statuses, statusObjects: toStatusObjects(statuses, pending.objects) };
     }
     return this.#state;
@@ -274,7 +274,7 @@ export class StandaloneRuntime {
       timings,
       passes: prev.passes + 1,
     };
-    this.#pendingStatuses = { statuses: result.statuses, objects: loaded.objects };
+    this.#pendingStatuses = { result, objects: loaded.objects };
     for (const e of applied.errors) this.#log.error('server could not be bound', { ...e });
     if (bindErrors.length > 0) this.#scheduleBindRetry();
     this.#log.info('config applied', {
