@@ -23,6 +23,7 @@ import { runHttp1 } from './scenarios/http1.js';
 import { runLatency } from './scenarios/latency.js';
 import { runMulticore } from './scenarios/multicore.js';
 import { runPropagation } from './scenarios/propagation.js';
+import { runPropagationK8s } from './scenarios/propagation-k8s.js';
 import { runRoutes } from './scenarios/routes.js';
 import { runSoak } from './scenarios/soak.js';
 import { runTls } from './scenarios/tls.js';
@@ -32,6 +33,7 @@ const RUNNERS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult>> = 
   latency: runLatency,
   routes: runRoutes,
   propagation: runPropagation,
+  'propagation-k8s': runPropagationK8s,
   churn: runChurn,
   tls: runTls,
   multicore: runMulticore,

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { BenchOptions } from './context.js';
 
 /** Every scenario, in the order they run. */
-export const SCENARIOS = ['http1', 'latency', 'routes', 'propagation', 'churn', 'tls', 'multicore', 'soak'] as const;
+export const SCENARIOS = ['http1', 'latency', 'routes', 'propagation', 'propagation-k8s', 'churn', 'tls', 'multicore', 'soak'] as const;
 
 export const USAGE = `usage: npm run bench [-- SCENARIO...] [--rounds N] [--duration S] [--smoke]
 scenarios: ${SCENARIOS.join(', ')} (default: all)

@@ -64,6 +64,18 @@ export interface KubeletOptions {
   gatewayOctet: number;
   pollMs?: number;
   verbose?: boolean;
+  /** argv prefix that runs the waygate CLI (default: node --import tsx src/cli/main.ts). */
+  command?: readonly string[];
+  /** Core to pin every proxy to (taskset), or null/absent for none. */
+  cpu?: number | null;
+  /** Called with every proxy process started (e.g. to stop it when the caller exits). */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+/** The argv that runs `waygate <args>`: `command` (or tsx on the sources), pinned to `cpu` if given. */
+export function waygateArgv(o: { command?: readonly string[]; cpu?: number | null }, args: readonly string[]): string[] {
+  const argv = [...(o.command ?? [process.execPath, '--import', 'tsx', 'src/cli/main.ts']), ...args];
+  return o.cpu === undefined || o.cpu === null ? argv : ['taskset', '-c', String(o.cpu), ...argv];
 }
 
 /** The service controller and kubelet of the run. */
@@ -172,9 +184,10 @@ export class Kubelet {
     const ns = p.dep.metadata.namespace ?? 'default';
     const tokenFile = join(this.#o.tmpDir, `token-${key}`);
     await writeFile(tokenFile, p.token, { mode: 0o600 });
-    const args = ['--import', 'tsx', 'src/cli/main.ts', 'proxy', '--controller', p.controller, '--gateway', p.gateway, '--token-file', tokenFile,
-      '--bind-address', p.ip, '--admin-address', '127.0.0.1:0', '--grace-period', '1s', '--log-level', 'warn', '--log-format', 'text'];
-    const child = spawn(process.execPath, args, { cwd: this.#o.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, ...args] = waygateArgv(this.#o, ['proxy', '--controller', p.controller, '--gateway', p.gateway, '--token-file', tokenFile,
+      '--bind-address', p.ip, '--admin-address', '127.0.0.1:0', '--grace-period', '1s', '--log-level', 'warn', '--log-format', 'text']);
+    const child = spawn(cmd!, args, { cwd: this.#o.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#o.onSpawn?.(child);
     const tag = (chunk: Buffer): void => this.#log(`[proxy ${id}] ${chunk.toString()}`);
     child.stdout?.on('data', tag);
     child.stderr?.on('data', tag);

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { TestApiServer } from '../k8s/apiserver.js';
 import { apiVersionOf, resourceForKind } from '../k8s/resources.js';
 import type { ObjectSink } from './cluster.js';
-import { ApiClient, Kubelet } from './kubelet.js';
+import { ApiClient, Kubelet, waygateArgv } from './kubelet.js';
 import type { KObject } from './manifests.js';
 import { sleep, stopChild } from './util.js';
 import { freePort, StatusView, type GatewayRuntime, type StatusObject } from './waygate.js';
@@ -90,6 +90,14 @@ export interface KubernetesModeOptions {
   controllerName: string;
   gatewayOctet: number;
   verbose?: boolean;
+  /** argv prefix that runs the waygate CLI, for the controller and the proxies (default: tsx on the sources). */
+  command?: readonly string[];
+  /** Core to pin the controller and the proxies to (taskset), or null/absent for none. */
+  cpu?: number | null;
+  /** Called with every child process started (controller, proxies). */
+  onSpawn?: (child: ChildProcess) => void;
+  /** Bookmark interval of the test API server (default 5000 ms). */
+  bookmarkMs?: number;
 }
 
 /** The API server, `waygate controller` and the kubelet emulation, as one GatewayRuntime. */
@@ -107,12 +115,15 @@ export class KubernetesMode implements GatewayRuntime {
     this.server = server;
     this.api = new ApiClient(server.url);
     this.sink = new ApiSink(this.api, (m) => this.#log(m));
-    this.kubelet = new Kubelet({ api: this.api, repoRoot: o.repoRoot, tmpDir: o.tmpDir, gatewayOctet: o.gatewayOctet, verbose: o.verbose ?? false });
+    this.kubelet = new Kubelet({
+      api: this.api, repoRoot: o.repoRoot, tmpDir: o.tmpDir, gatewayOctet: o.gatewayOctet, verbose: o.verbose ?? false,
+      ...(o.command ? { command: o.command } : {}), cpu: o.cpu ?? null, ...(o.onSpawn ? { onSpawn: o.onSpawn } : {}),
+    });
   }
 
   /** Starts the test API server (objects can be applied from then on). */
   static async create(o: KubernetesModeOptions): Promise<KubernetesMode> {
-    return new KubernetesMode(o, await TestApiServer.start({ bookmarkMs: 5000 }));
+    return new KubernetesMode(o, await TestApiServer.start({ bookmarkMs: o.bookmarkMs ?? 5000 }));
   }
 
   #log(text: string): void {
@@ -136,12 +147,13 @@ export class KubernetesMode implements GatewayRuntime {
     await writeFile(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
     const streamPort = await freePort();
     const adminPort = await freePort();
-    const args = ['--import', 'tsx', 'src/cli/main.ts', 'controller', '--kubeconfig', kubeconfig, '--controller-name', o.controllerName,
+    const [cmd, ...args] = waygateArgv(o, ['controller', '--kubeconfig', kubeconfig, '--controller-name', o.controllerName,
       '--leader-elect', 'false', '--proxy-image', 'waygate:conformance', '--stream-address', `127.0.0.1:${streamPort}`,
       '--stream-url', `http://127.0.0.1:${streamPort}`, '--stream-token-key-file', keyFile, '--admin-address', `127.0.0.1:${adminPort}`,
-      '--log-level', 'warn', '--log-format', 'text'];
-    const child = spawn(process.execPath, args, { cwd: o.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--log-level', 'warn', '--log-format', 'text']);
+    const child = spawn(cmd!, args, { cwd: o.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#controller = child;
+    o.onSpawn?.(child);
     const keep = (chunk: Buffer): void => this.#log(`[controller] ${chunk.toString()}`);
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
