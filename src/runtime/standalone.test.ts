@@ -261,3 +261,26 @@ test('stop closes the data plane and further reloads do nothing', async () => {
 test('toKubeTime drops milliseconds', () => {
   assert.equal(toKubeTime(new Date('2026-01-01T00:00:00.999Z')), '2026-01-01T00:00:00Z');
 });
+
+test('files that change while a pass is loading join that pass', async () => {
+  const seen: (string[] | null)[] = [];
+  let release: (() => void) | null = null;
+  const source: ConfigSource = {
+    async load(changed) {
+      seen.push(changed ? [...changed] : null);
+      if (changed?.has('big.yaml')) await new Promise<void>((r) => (release = r));
+      return { objects: [gw], issues: [], changed: changed === null || changed === undefined || changed.size > 0 };
+    },
+  };
+  const { rt, calls } = makeRuntime({ source: source as FakeSource });
+  await rt.start();
+  const big = rt.reload(new Set(['big.yaml']));
+  while (release === null) await new Promise((r) => setImmediate(r));
+  const small = rt.reload(new Set(['small.yaml'])); // arrives while big.yaml is loading
+  (release as () => void)();
+  await big;
+  await small;
+  assert.deepEqual(seen.slice(1, 3), [['big.yaml'], ['small.yaml']], 'the same pass loaded small.yaml');
+  assert.deepEqual(seen.slice(3), [[]], 'the follow-up pass had nothing left to read');
+  assert.equal(calls.length, 2, 'one translate for both');
+});

@@ -18,6 +18,9 @@ import { CoalescedRuns } from './coalesced-runs.js';
 import { toStatusObjects, type StatusObject } from './status-objects.js';
 import type { ConfigSource, MergeTransitionTimes, RuntimeIssue, WatchFn } from './types.js';
 
+/** How many times a pass loads again the files that changed while it was loading. */
+const LATE_JOIN_ROUNDS = 3;
+
 /** Durations of one pass, in milliseconds. */
 export interface PassTimings {
   readonly loadMs: number;
@@ -200,7 +203,15 @@ export class StandaloneRuntime {
     const t0 = performance.now();
     const changed = this.#changed;
     this.#changed = new Set();
-    const loaded = await this.#opts.source.load(changed);
+    let loaded = await this.#opts.source.load(changed);
+    // Files that changed while this pass was loading join it (a few rounds at most), so a small
+    // edit that lands during a big one is served with it instead of waiting for another pass.
+    for (let round = 0; round < LATE_JOIN_ROUNDS && this.#changed !== null && this.#changed.size > 0; round++) {
+      const more = this.#changed;
+      this.#changed = new Set();
+      const next = await this.#opts.source.load(more);
+      loaded = { ...next, changed: loaded.changed || next.changed };
+    }
     const loadMs = performance.now() - t0;
     this.#logNewIssues(loaded.issues);
     const prev = this.#state;
