@@ -8,6 +8,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/types.js';
 import { normalizeDocument, type NormalizedDocument, type ObjectIdentity } from './document.js';
+import { documentCacheEntry } from './document-cache.js';
 import type { LoadIssue } from './issues.js';
 import { parseManifests, type ParsedDocument } from './parse.js';
 import { synthesizeStaticEndpoints } from './static-endpoints.js';
@@ -79,22 +80,18 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * Validated documents by their YAML text (and List item path), so the unchanged documents of
- * a changed file are not validated again (nor, in FileSource, hashed: the same object comes
- * back). Results are never mutated by their users. Bounded: cleared when it grows past
- * NORMALIZED_MAX entries.
+ * Validates a document, once per document text and List item path (./document-cache.ts), so
+ * the unchanged documents of a changed file are not validated again (nor, in FileSource,
+ * hashed: the same object comes back). Results are never mutated by their users.
  */
-const normalized = new Map<string, NormalizedDocument>();
-const NORMALIZED_MAX = 50_000;
-
 function normalizeCached(doc: ParsedDocument): NormalizedDocument {
   if (doc.source === undefined) return normalizeDocument(doc.value);
-  const key = `${doc.pathPrefix}\u0000${doc.source}`;
-  const hit = normalized.get(key);
-  if (hit !== undefined) return hit;
-  const n = normalizeDocument(doc.value);
-  if (normalized.size >= NORMALIZED_MAX) normalized.clear();
-  normalized.set(key, n);
+  const cached = documentCacheEntry(doc.source).normalized;
+  let n = cached.get(doc.pathPrefix);
+  if (n === undefined) {
+    n = normalizeDocument(doc.value);
+    cached.set(doc.pathPrefix, n);
+  }
   return n;
 }
 
