@@ -3,17 +3,18 @@
  * worker.ts, started by src/runtime/workers.ts), sent over the cluster IPC channel with
  * structured-clone serialization. Plain data only.
  */
+import type { EncodedServers } from '../ir/delta.js';
 import type * as ir from '../ir/types.js';
 import type { DataPlaneStats, ServerError } from './index.js';
 
 /** Controller → worker. */
 export type ToWorker =
   /**
-   * A config to apply. Each server is either sent whole or, when unchanged, named: a string is
-   * the name of a server of the config this worker last applied successfully (only the servers
-   * that changed cross the process boundary).
+   * A config to apply: `names` are its servers in order. The servers that changed since the
+   * config this worker last applied are in `changed`, encoded by src/ir/delta.ts (what the
+   * worker already holds travels as ids); every other name is a server of that config.
    */
-  | { readonly type: 'apply'; readonly seq: number; readonly version: ir.Config['version']; readonly servers: readonly (ir.Server | string)[] }
+  | { readonly type: 'apply'; readonly seq: number; readonly version: ir.Config['version']; readonly names: readonly string[]; readonly changed: EncodedServers }
   | { readonly type: 'close'; readonly graceMs: number };
 
 /** Worker → controller. */

@@ -1,10 +1,11 @@
 /**
  * Entry point of a data plane worker process (`waygate serve --workers N`, N ≥ 2): an HTTP data
- * plane that receives each IR from the controller process over IPC, applies it and acknowledges
- * it. Listening sockets are shared between workers through node:cluster (every listener binds
+ * plane that receives each IR from the controller process over IPC (changed servers only, as
+ * deltas: src/ir/delta.ts), applies it and acknowledges it. Listening sockets are shared between workers through node:cluster (every listener binds
  * with `exclusive: false`). The worker never exits on SIGINT/SIGTERM itself: the controller
  * process drains it (`close`); if the controller goes away, the worker drains and exits too.
  */
+import { IrDecoder } from '../ir/delta.js';
 import type * as ir from '../ir/types.js';
 import { createDataPlane } from './data-plane.js';
 import { DataPlaneError, GW_ERR } from './errors.js';
@@ -32,30 +33,35 @@ async function shutdown(graceMs: number): Promise<void> {
 
 /** The servers of the config last applied successfully, by name (what an apply message may name). */
 let applied = new Map<string, ir.Server>();
+/** The rules and virtual hosts of the changed servers sent so far (src/ir/delta.ts). */
+const decoder = new IrDecoder();
 
 /** The config an apply message describes; throws if it names a server this worker does not have. */
-function resolveConfig(m: Extract<ToWorker, { type: 'apply' }>): ir.Config {
-  const servers = m.servers.map((s) => {
-    if (typeof s !== 'string') return s;
-    const kept = applied.get(s);
-    if (kept === undefined) throw new DataPlaneError(GW_ERR.INTERNAL, `apply names server ${s}, which this worker does not have`);
-    return kept;
+function resolveConfig(m: Extract<ToWorker, { type: 'apply' }>): { config: ir.Config; commit: () => void } {
+  const decoded = decoder.decode(m.changed);
+  const changed = new Map(decoded.servers.map((s) => [s.name, s]));
+  const servers = m.names.map((name) => {
+    const server = changed.get(name) ?? applied.get(name);
+    if (server === undefined) throw new DataPlaneError(GW_ERR.INTERNAL, `apply names server ${name}, which this worker does not have`);
+    return server;
   });
-  return { version: m.version, servers };
+  return { config: { version: m.version, servers }, commit: () => decoded.commit(m.names) };
 }
 
 process.on('message', (m: ToWorker) => {
   if (m.type === 'apply') {
-    let config: ir.Config;
+    let resolved: ReturnType<typeof resolveConfig>;
     try {
-      config = resolveConfig(m);
+      resolved = resolveConfig(m);
     } catch (err) {
       send({ type: 'apply-failed', seq: m.seq, code: 'GW_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) });
       return;
     }
+    const { config, commit } = resolved;
     dataPlane.apply(config).then(
       (r) => {
         applied = new Map(config.servers.map((s) => [s.name, s]));
+        commit();
         send({ type: 'applied', seq: m.seq, errors: r.errors, stats: dataPlane.stats() });
       },
       (err: unknown) => {

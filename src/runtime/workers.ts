@@ -13,6 +13,7 @@
  * - stats() sums the counters the workers report every STATS_INTERVAL_MS and with every ack.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { IrEncoder } from '../ir/delta.js';
 import type * as ir from '../ir/types.js';
 import { DataPlaneError, GW_ERR, type ErrorCode } from '../dataplane/errors.js';
 import type { ApplyResult, DataPlaneStats, HttpDataPlane, ServerError, ServerStats } from '../dataplane/index.js';
@@ -38,6 +39,8 @@ interface Slot {
   startedAt: number;
   /** The servers of the config this worker last acknowledged, by name (unchanged ones are sent by name). */
   acked: Map<string, ir.Server>;
+  /** What this worker holds of the changed servers' rules and virtual hosts (src/ir/delta.ts). */
+  encoder: IrEncoder;
   readonly waiters: Map<number, (m: FromWorker) => void>;
 }
 
@@ -79,7 +82,7 @@ export class WorkerPool implements HttpDataPlane {
     cluster.setupPrimary({ exec: workerEntry(), execArgv: process.execArgv, serialization: 'advanced', silent: false });
     const n = Math.max(1, Math.floor(this.#opts.workers));
     for (let i = 0; i < n; i++) {
-      this.#slots.push({ index: i, worker: null, live: false, stats: null, crashes: 0, startedAt: 0, acked: new Map(), waiters: new Map() });
+      this.#slots.push({ index: i, worker: null, live: false, stats: null, crashes: 0, startedAt: 0, acked: new Map(), encoder: new IrEncoder(), waiters: new Map() });
     }
     await Promise.all(this.#slots.map((s) => this.#fork(s)));
   }
@@ -131,14 +134,20 @@ export class WorkerPool implements HttpDataPlane {
         worker.process.kill('SIGKILL');
         resolve({ type: 'closed' });
       }, this.#opts.timeoutMs ?? 30_000);
+      // Only servers that changed are serialized, as deltas; the others are named (see worker-protocol.ts).
+      const names = config.servers.map((s) => s.name);
+      const encoding = slot.encoder.encode(config.servers.filter((s) => slot.acked.get(s.name) !== s));
       slot.waiters.set(seq, (m) => {
         clearTimeout(timer);
-        if (m.type === 'applied' && slot.worker === worker) slot.acked = new Map(config.servers.map((s) => [s.name, s]));
+        if (m.type === 'applied' && slot.worker === worker) {
+          slot.acked = new Map(config.servers.map((s) => [s.name, s]));
+          encoding.commit(names);
+        } else {
+          encoding.abort();
+        }
         resolve(m);
       });
-      // Only servers that changed are serialized; the others are named (see worker-protocol.ts).
-      const servers = config.servers.map((s) => (slot.acked.get(s.name) === s ? s.name : s));
-      const msg: ToWorker = { type: 'apply', seq, version: config.version, servers };
+      const msg: ToWorker = { type: 'apply', seq, version: config.version, names, changed: encoding.message };
       worker.send(msg);
     });
   }
@@ -148,6 +157,7 @@ export class WorkerPool implements HttpDataPlane {
       const worker = cluster.fork({ WAYGATE_WORKER_INDEX: String(slot.index) });
       slot.worker = worker;
       slot.acked = new Map();
+      slot.encoder = new IrEncoder();
       slot.live = false;
       slot.startedAt = Date.now();
       let up = false;

@@ -1,0 +1,162 @@
+/**
+ * Sending IR servers to a peer that already holds most of them (a data plane worker process):
+ * rules, virtual hosts and matches the peer received before travel as numeric ids, new ones as
+ * `{ id, value }`. The peer resolves the ids to the very objects it decoded earlier, so its
+ * data plane, which caches compiled tables by IR object (router/compile.ts CompileCache), only
+ * compiles what changed — and the message is as big as the change, not as the server.
+ *
+ *   encoder.encode(servers, allNames) → message ──▶ decoder.decode(message) → servers
+ *   peer applied it:  encoder: commit()              decoder: commit(allNames)
+ *   peer failed:      encoder: abort() (next message says `reset`; the decoder starts over)
+ *
+ * Both sides remember, per server name, the objects of the last committed message's servers;
+ * a server that is not re-sent keeps its entry while its name is still in the config. Plain
+ * data only (structured clone or JSON).
+ */
+import type * as ir from './types.js';
+
+/** An object the peer holds (its id) or a new one (defined with its id). */
+export type Ref<T> = number | { readonly id: number; readonly value: T };
+
+export interface EncodedVirtualHost {
+  readonly hostname: string;
+  readonly entries: readonly { readonly rule: number; readonly match: Ref<ir.Match> }[];
+}
+
+export interface EncodedListener extends Omit<ir.Listener, 'rules' | 'virtualHosts'> {
+  readonly rules: readonly Ref<ir.Rule>[];
+  readonly virtualHosts: readonly Ref<EncodedVirtualHost>[];
+}
+
+export interface EncodedServer extends Omit<ir.Server, 'listeners'> {
+  readonly listeners: readonly EncodedListener[];
+}
+
+export interface EncodedServers {
+  /** The decoder must forget everything it holds before decoding (after a failure or at start). */
+  readonly reset: boolean;
+  readonly servers: readonly EncodedServer[];
+}
+
+/** The encoding side, one per peer. */
+export class IrEncoder {
+  /** Per server name: the objects the peer holds from it, with their ids. */
+  #held = new Map<string, Map<object, number>>();
+  #nextId = 1;
+  #reset = true;
+
+  /**
+   * Encodes `servers` (those that changed). Call `commit(names)` with every server name of the
+   * config once the peer applied it, or `abort()` if it did not.
+   */
+  encode(servers: readonly ir.Server[]): { message: EncodedServers; commit(names: Iterable<string>): void; abort(): void } {
+    // After a reset the peer holds nothing.
+    if (this.#reset) this.#held = new Map();
+    const inMessage = new Map<object, number>();
+    const perServer = new Map<string, Map<object, number>>();
+    const ref = <T extends object, E>(table: Map<object, number>, obj: T, encode: (o: T) => E): Ref<E> => {
+      let id = inMessage.get(obj) ?? this.#lookup(obj);
+      if (id !== undefined) {
+        table.set(obj, id);
+        return id;
+      }
+      id = this.#nextId++;
+      inMessage.set(obj, id);
+      table.set(obj, id);
+      return { id, value: encode(obj) };
+    };
+    const encoded = servers.map((server): EncodedServer => {
+      const table = new Map<object, number>();
+      perServer.set(server.name, table);
+      const match = (m: ir.Match): Ref<ir.Match> => ref(table, m, (x) => x);
+      const vhost = (vh: ir.VirtualHost): Ref<EncodedVirtualHost> =>
+        ref(table, vh, (v) => ({ hostname: v.hostname, entries: v.entries.map((e) => ({ rule: e.rule, match: match(e.match) })) }));
+      return {
+        ...server,
+        listeners: server.listeners.map((l) => ({
+          ...l,
+          rules: l.rules.map((r) => ref(table, r, (x) => x)),
+          virtualHosts: l.virtualHosts.map(vhost),
+        })),
+      };
+    });
+    const message: EncodedServers = { reset: this.#reset, servers: encoded };
+    return {
+      message,
+      commit: (names) => {
+        const keep = new Set(names);
+        for (const [name, table] of perServer) this.#held.set(name, table);
+        for (const name of [...this.#held.keys()]) if (!keep.has(name)) this.#held.delete(name);
+        this.#reset = false;
+      },
+      abort: () => {
+        this.#held = new Map();
+        this.#reset = true;
+      },
+    };
+  }
+
+  #lookup(obj: object): number | undefined {
+    for (const table of this.#held.values()) {
+      const id = table.get(obj);
+      if (id !== undefined) return id;
+    }
+    return undefined;
+  }
+}
+
+/** The decoding side, one per peer. Throws on an id it does not hold (a protocol error). */
+export class IrDecoder {
+  #held = new Map<string, Map<number, object>>();
+
+  /** Decodes a message; call `commit(names)` with every server name of the config once applied. */
+  decode(message: EncodedServers): { servers: ir.Server[]; commit(names: Iterable<string>): void } {
+    if (message.reset) this.#held = new Map();
+    const inMessage = new Map<number, object>();
+    const perServer = new Map<string, Map<number, object>>();
+    const resolve = <E, T extends object>(table: Map<number, object>, r: Ref<E>, decode: (e: E) => T): T => {
+      if (typeof r === 'number') {
+        const obj = inMessage.get(r) ?? this.#lookup(r);
+        if (obj === undefined) throw new Error(`IR delta: unknown object id ${r}`);
+        table.set(r, obj);
+        return obj as T;
+      }
+      const obj = decode(r.value);
+      inMessage.set(r.id, obj);
+      table.set(r.id, obj);
+      return obj;
+    };
+    const servers = message.servers.map((server): ir.Server => {
+      const table = new Map<number, object>();
+      perServer.set(server.name, table);
+      const vhost = (v: EncodedVirtualHost): ir.VirtualHost => ({
+        hostname: v.hostname,
+        entries: v.entries.map((e) => ({ rule: e.rule, match: resolve(table, e.match, (m: ir.Match) => m) })),
+      });
+      return {
+        ...server,
+        listeners: server.listeners.map((l) => ({
+          ...l,
+          rules: l.rules.map((r) => resolve(table, r, (x: ir.Rule) => x)),
+          virtualHosts: l.virtualHosts.map((v) => resolve(table, v, vhost)),
+        })),
+      };
+    });
+    return {
+      servers,
+      commit: (names) => {
+        const keep = new Set(names);
+        for (const [name, table] of perServer) this.#held.set(name, table);
+        for (const name of [...this.#held.keys()]) if (!keep.has(name)) this.#held.delete(name);
+      },
+    };
+  }
+
+  #lookup(id: number): object | undefined {
+    for (const table of this.#held.values()) {
+      const obj = table.get(id);
+      if (obj !== undefined) return obj;
+    }
+    return undefined;
+  }
+}
