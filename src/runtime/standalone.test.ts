@@ -284,3 +284,31 @@ test('files that change while a pass is loading join that pass', async () => {
   assert.deepEqual(seen.slice(3), [[]], 'the follow-up pass had nothing left to read');
   assert.equal(calls.length, 2, 'one translate for both');
 });
+
+test('files that change while a pass is translating join it before the apply', async () => {
+  const seen: string[][] = [];
+  const source: ConfigSource = {
+    async load(changed) {
+      seen.push(changed ? [...changed] : ['*']);
+      return { objects: [gw], issues: [], changed: changed === null || changed === undefined || changed.size > 0 };
+    },
+  };
+  const calls: TranslateOptions[] = [];
+  const inner = fakeTranslate(calls);
+  let late: Promise<void> | null = null;
+  let rtRef: StandaloneRuntime | null = null;
+  const { rt, dp } = makeRuntime({
+    source: source as FakeSource,
+    translate: (snap, opts) => {
+      if (calls.length === 1 && late === null) late = rtRef!.reload(new Set(['late.yaml'])); // lands mid-pass
+      return inner(snap, opts);
+    },
+  });
+  rtRef = rt;
+  await rt.start();
+  await rt.reload(new Set(['first.yaml']));
+  await late;
+  assert.deepEqual(seen.slice(1, 3), [['first.yaml'], ['late.yaml']], 'late.yaml was read by the same pass');
+  assert.equal(calls.length, 3, 'translated again within that pass');
+  assert.equal(dp.applied.length, 2, 'one apply for both');
+});

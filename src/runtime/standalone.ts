@@ -18,6 +18,9 @@ import { CoalescedRuns } from './coalesced-runs.js';
 import { toStatusObjects, type StatusObject } from './status-objects.js';
 import type { ConfigSource, MergeTransitionTimes, RuntimeIssue, WatchFn } from './types.js';
 
+/** What a source load returns. */
+type Loaded = Awaited<ReturnType<ConfigSource['load']>>;
+
 /** How many times a pass loads again the files that changed while it was loading. */
 const LATE_JOIN_ROUNDS = 3;
 
@@ -203,15 +206,7 @@ export class StandaloneRuntime {
     const t0 = performance.now();
     const changed = this.#changed;
     this.#changed = new Set();
-    let loaded = await this.#opts.source.load(changed);
-    // Files that changed while this pass was loading join it (a few rounds at most), so a small
-    // edit that lands during a big one is served with it instead of waiting for another pass.
-    for (let round = 0; round < LATE_JOIN_ROUNDS && this.#changed !== null && this.#changed.size > 0; round++) {
-      const more = this.#changed;
-      this.#changed = new Set();
-      const next = await this.#opts.source.load(more);
-      loaded = { ...next, changed: loaded.changed || next.changed };
-    }
+    let loaded = await this.#joinLate(await this.#opts.source.load(changed));
     const loadMs = performance.now() - t0;
     this.#logNewIssues(loaded.issues);
     const prev = this.#state;
@@ -225,7 +220,7 @@ export class StandaloneRuntime {
 
     // Between stages the event loop runs: an in-process data plane keeps serving requests.
     await yieldToEventLoop();
-    const snapshot = buildSnapshot(loaded.objects);
+    let snapshot = buildSnapshot(loaded.objects);
     const now = toKubeTime(this.#clock());
     let translateMs = 0;
     let applyMs = 0;
@@ -255,6 +250,14 @@ export class StandaloneRuntime {
 
     let result = run();
     await yieldToEventLoop();
+    // Changes that arrived while translating join too: with the translate cache, translating
+    // again costs what changed, not another whole pass.
+    if (this.#changed !== null && this.#changed.size > 0) {
+      loaded = await this.#joinLate(loaded);
+      snapshot = buildSnapshot(loaded.objects);
+      result = run();
+      await yieldToEventLoop();
+    }
     let applied = await applyTimed(result.ir);
     const bindErrors: ServerError[] = [...applied.errors];
     // A Gateway whose address cannot be bound must say so in its status
@@ -296,6 +299,20 @@ export class StandaloneRuntime {
     });
     this.#log.debug('pass timings', { ...timings });
     if (this.#state.version === 1) for (const w of this.#readyWaiters.splice(0)) w();
+  }
+
+  /**
+   * Loads the files that changed since `loaded` was read (a few rounds at most), so a small edit
+   * that lands during a big one is served with it instead of waiting for another pass.
+   */
+  async #joinLate(loaded: Loaded): Promise<Loaded> {
+    for (let round = 0; round < LATE_JOIN_ROUNDS && this.#changed !== null && this.#changed.size > 0; round++) {
+      const more = this.#changed;
+      this.#changed = new Set();
+      const next = await this.#opts.source.load(more);
+      loaded = { ...next, changed: loaded.changed || next.changed };
+    }
+    return loaded;
   }
 
   /** Bind failures may be temporary (a port in use): translate and apply again later. */
