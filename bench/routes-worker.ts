@@ -3,7 +3,8 @@
  * `node --import tsx bench/routes-worker.ts '<json>'` with { dir, n, address, samples }.
  * It imports the project's own pieces directly: the file loader (load + validate + default),
  * buildSnapshot, translate(), the data plane's compileServer() and routeRequest(), and times
- * each. Prints one JSON line. A piece that is not there yet is reported, not fatal.
+ * each: full (cold and warm) and, for one new route on top of the n, with the translate and
+ * compile caches a hot reload uses. Prints one JSON line. A piece that is not there yet is reported, not fatal.
  */
 import { requestFor, scaleRoutes } from './lib/manifests.js';
 import { median } from './lib/stats.js';
@@ -54,7 +55,36 @@ async function main(): Promise<void> {
   out['irJsonBytes'] = JSON.stringify(tr.ir).length;
   if (servers.length === 0) throw new Error('translate produced no servers (controller not complete yet?)');
 
-  const compile = await import('../src/dataplane/router/compile.js');
+  // One new route on top of n, as a hot reload sees it: translate with the translate cache
+  // (primed by a pass over the n routes) and compile with the compile cache.
+  const { TranslateCache } = await import('../src/controller/translate-cache.js');
+  const compileMod = await import('../src/dataplane/router/compile.js');
+  const cache = new TranslateCache();
+  const compileCache = new compileMod.CompileCache();
+  for (const s of translate(snapshot, { ...options, cache }).ir.servers) compileMod.compileServer(s, compileCache);
+  const template = snapshot.httpRoutes[snapshot.httpRoutes.length - 1];
+  if (template !== undefined) {
+    const tIncr: number[] = [];
+    const cIncr: number[] = [];
+    for (let i = 0; i < Math.max(3, input.samples); i++) {
+      const extra = {
+        ...template,
+        metadata: { ...template.metadata, name: `bench-new-${i}`, uid: `bench-new-${i}`, creationTimestamp: '2099-01-01T00:00:00Z' },
+        spec: { ...template.spec, hostnames: [`bench-new-${i}.bench.test`] },
+      };
+      const next = snap.buildSnapshot([...loaded.objects, extra]);
+      t0 = performance.now();
+      const r = translate(next, { ...options, cache });
+      tIncr.push(ms(t0));
+      t0 = performance.now();
+      for (const s of r.ir.servers) compileMod.compileServer(s, compileCache);
+      cIncr.push(ms(t0));
+    }
+    out['translateOneNewMs'] = median(tIncr);
+    out['compileOneNewMs'] = median(cIncr);
+  }
+
+  const compile = compileMod;
   const route = await import('../src/dataplane/router/route.js');
   const match = await import('../src/dataplane/router/match.js');
   t0 = performance.now();
