@@ -1,13 +1,28 @@
 /**
  * The config stream, proxy side: connects to the controller's stream server, hands every
  * config it receives to `onConfig`, and reconnects with exponential backoff (jittered, up to
- * `maxBackoffMs`) whenever the stream ends, fails, or stays silent longer than `idleTimeoutMs`
- * (the server sends heartbeats). The caller keeps serving its last config meanwhile.
+ * `maxBackoffMs`) whenever the stream ends or fails. The caller keeps serving its last config
+ * meanwhile. On reconnect the server sends the current config first, so nothing is missed.
+ *
+ * Limits (defaults in STREAM_CLIENT_DEFAULTS, flags in `waygate proxy --help`):
+ * - `connectTimeoutMs`: connection, TLS handshake and the response head must complete in time;
+ * - `idleTimeoutMs`: the stream may not stay silent longer (the server's heartbeat is 15 s);
+ * - `maxLineBytes`: one NDJSON line (one config) may not be longer; a longer one aborts the
+ *   connection as soon as it passes the bound, without buffering the rest.
  */
 import http from 'node:http';
 import https from 'node:https';
-import { createInterface } from 'node:readline';
 import type * as ir from '../ir/types.js';
+import { LineSplitter, LineTooLongError } from './ndjson-lines.js';
+
+/** Defaults of the limits in StreamClientOptions. */
+export const STREAM_CLIENT_DEFAULTS = {
+  connectTimeoutMs: 10_000,
+  /** Three server heartbeats. */
+  idleTimeoutMs: 45_000,
+  /** A 10k-route config line is about 6 MB: ten times that, with room. */
+  maxLineBytes: 64 * 1024 * 1024,
+} as const;
 
 export interface StreamClientOptions {
   /** Base URL of the controller's stream server. */
@@ -20,7 +35,12 @@ export interface StreamClientOptions {
   readonly onState?: (state: 'connected' | 'disconnected', detail?: string) => void;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** Time for the connection, TLS handshake and response head. */
+  readonly connectTimeoutMs?: number;
+  /** Longest silence allowed on an established stream. */
   readonly idleTimeoutMs?: number;
+  /** Longest NDJSON line (one config message) accepted, in bytes. */
+  readonly maxLineBytes?: number;
 }
 
 /** See the module comment. */
@@ -60,13 +80,21 @@ export class ConfigStreamClient {
     if (this.#stopped) return;
     const url = new URL(`/v1/config?gateway=${encodeURIComponent(this.#o.gateway)}`, this.#o.url);
     const mod = url.protocol === 'https:' ? https : http;
+    const d = STREAM_CLIENT_DEFAULTS;
+    const connectMs = this.#o.connectTimeoutMs ?? d.connectTimeoutMs;
+    const idleMs = this.#o.idleTimeoutMs ?? d.idleTimeoutMs;
+    const maxLine = this.#o.maxLineBytes ?? d.maxLineBytes;
     let done = false;
+    // A controller that accepts the connection but never answers must not hang the proxy.
+    const connectTimer = setTimeout(() => req.destroy(new Error(`no answer from the controller within ${connectMs} ms`)), connectMs);
     const finish = (detail: string): void => {
+      clearTimeout(connectTimer);
       if (done) return;
       done = true;
       this.#retry(detail);
     };
     const req = mod.get(url, { headers: { authorization: `Bearer ${this.#o.token}` }, ...(this.#o.caPem ? { ca: this.#o.caPem } : {}) }, (res) => {
+      clearTimeout(connectTimer);
       res.on('error', (err) => finish(err.message));
       if (res.statusCode !== 200) {
         res.resume();
@@ -74,31 +102,39 @@ export class ConfigStreamClient {
         return;
       }
       this.#o.onState?.('connected');
-      const idle = this.#o.idleTimeoutMs ?? 45_000;
-      res.socket.setTimeout(idle, () => req.destroy(new Error('stream idle')));
-      const lines = createInterface({ input: res });
-      lines.on('error', (err: Error) => finish(err.message));
-      lines.on('line', (line) => {
-        if (line.trim() === '' || line === '{}') return;
-        let msg: { version?: number; config?: ir.Config };
+      res.socket.setTimeout(idleMs, () => req.destroy(new Error(`stream idle for ${idleMs} ms (no heartbeat)`)));
+      const lines = new LineSplitter(maxLine, (line) => this.#line(line));
+      res.on('data', (chunk: Buffer) => {
+        if (done) return;
         try {
-          msg = JSON.parse(line) as typeof msg;
-        } catch {
-          return;
+          lines.push(chunk);
+        } catch (err) {
+          if (!(err instanceof LineTooLongError)) throw err;
+          finish(`config stream line longer than ${maxLine} bytes (--stream-max-line): connection dropped`);
+          req.destroy();
         }
-        if (!msg.config) return;
-        this.#failures = 0;
-        const config = msg.config;
-        const version = msg.version ?? 0;
-        // Configs apply one at a time, in order.
-        this.#chain = this.#chain.then(() => this.#o.onConfig(config, version)).catch(() => undefined);
       });
       res.on('close', () => finish('stream ended'));
     });
     req.on('error', (err) => finish(err.message));
-    // A controller that accepts the connection but never answers must not hang the proxy: the
-    // same inactivity bound applies before the response as after it (heartbeats keep it alive).
-    req.setTimeout(this.#o.idleTimeoutMs ?? 45_000, () => req.destroy(new Error('no answer from the controller')));
+    req.on('close', () => clearTimeout(connectTimer));
     this.#req = req;
+  }
+
+  /** One NDJSON line: a config message, or a `{}` heartbeat (ignored). */
+  #line(line: string): void {
+    if (line.trim() === '' || line === '{}') return;
+    let msg: { version?: number; config?: ir.Config };
+    try {
+      msg = JSON.parse(line) as typeof msg;
+    } catch {
+      return;
+    }
+    if (!msg.config) return;
+    this.#failures = 0;
+    const config = msg.config;
+    const version = msg.version ?? 0;
+    // Configs apply one at a time, in order.
+    this.#chain = this.#chain.then(() => this.#o.onConfig(config, version)).catch(() => undefined);
   }
 }

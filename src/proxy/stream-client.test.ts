@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import type * as ir from '../ir/types.js';
+import { ConfigStreamClient, type StreamClientOptions } from './stream-client.js';
+import { ConfigStreamServer } from './stream-server.js';
+import { streamToken } from './token.js';
+
+const GW = 'ns/gw';
+
+async function waitFor(what: string, fn: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A stream endpoint whose answer to the n-th connection (from 1) is `answer(n, res)`. */
+async function fakeController(answer: (n: number, res: http.ServerResponse) => void): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+  let n = 0;
+  const server = http.createServer((_req, res) => answer(++n, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => n,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A client that records its configs and state changes. */
+function recordingClient(url: string, extra: Partial<StreamClientOptions>): { client: ConfigStreamClient; versions: number[]; states: string[] } {
+  const versions: number[] = [];
+  const states: string[] = [];
+  const client = new ConfigStreamClient({
+    url, gateway: GW, token: 't', initialBackoffMs: 20, maxBackoffMs: 50,
+    onConfig: (_c, v) => { versions.push(v); },
+    onState: (s, d) => { states.push(d ? `${s}: ${d}` : s); },
+    ...extra,
+  });
+  return { client, versions, states };
+}
+
+const line = (version: number, pad = ''): string => `${JSON.stringify({ version, config: { version: 1, servers: [], pad } })}\n`;
+
+test('stream client: a line over maxLineBytes aborts the connection before its end, and the client reconnects', async () => {
+  let firstClosed = false;
+  const ctl = await fakeController((n, res) => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    if (n === 1) {
+      // A good config, then a line that never ends: the client may not wait for its newline.
+      res.write(line(1));
+      res.write(`{"version":2,"config":{"pad":"${'x'.repeat(4096)}`);
+      res.on('close', () => { firstClosed = true; });
+    } else {
+      res.write(line(3, 'y'.repeat(900)));
+    }
+  });
+  const { client, versions, states } = recordingClient(ctl.url, { maxLineBytes: 1024 });
+  try {
+    client.start();
+    await waitFor('the config of the second connection', () => versions.includes(3));
+    assert.deepEqual(versions, [1, 3], 'the oversized config is never applied; one under the bound is');
+    assert.ok(firstClosed, 'the first connection was closed');
+    assert.equal(ctl.connections(), 2);
+    assert.ok(states.some((s) => /^disconnected: config stream line longer than 1024 bytes/.test(s)), states.join('; '));
+  } finally {
+    client.stop();
+    await ctl.close();
+  }
+});
+
+test('stream client: a controller that accepts but never answers times out after connectTimeoutMs', async () => {
+  const ctl = await fakeController(() => undefined); // no head, ever
+  const { client, states } = recordingClient(ctl.url, { connectTimeoutMs: 200, idleTimeoutMs: 60_000 });
+  try {
+    client.start();
+    await waitFor('a retry', () => ctl.connections() >= 2);
+    assert.match(states[0] ?? '', /^disconnected: no answer from the controller within 200 ms/);
+  } finally {
+    client.stop();
+    await ctl.close();
+  }
+});
+
+test('stream client: a silent stream is dropped after idleTimeoutMs; heartbeats keep a real one open', async () => {
+  const silent = await fakeController((_n, res) => {
+    res.writeHead(200);
+    res.flushHeaders();
+  });
+  const s = new ConfigStreamServer({ host: '127.0.0.1', port: 0, tokenKey: 'k', tls: null, heartbeatMs: 100 });
+  await s.listen();
+  s.publish({ version: 1, servers: [] });
+  const dropped = recordingClient(silent.url, { idleTimeoutMs: 300 });
+  const kept = recordingClient(s.url, { idleTimeoutMs: 300, token: streamToken('k', GW) });
+  try {
+    dropped.client.start();
+    kept.client.start();
+    await waitFor('the silent stream to be dropped', () => dropped.states.some((x) => x.startsWith('disconnected')));
+    assert.ok(dropped.states.includes('disconnected: stream idle for 300 ms (no heartbeat)'), dropped.states.join('; '));
+    await new Promise((r) => setTimeout(r, 900));
+    assert.deepEqual(kept.states, ['connected'], 'three idle timeouts later the heartbeat stream is still the first connection');
+    assert.equal(s.connections, 1);
+    s.publish({ version: 1, servers: [{ gateway: GW } as unknown as ir.Server] });
+    await waitFor('the next config', () => kept.versions.length === 2);
+  } finally {
+    dropped.client.stop();
+    kept.client.stop();
+    await silent.close();
+    await s.close();
+  }
+});
+
+test('stream client: answers other than 200 (a controller over its connection cap: 503) retry with backoff', async () => {
+  const s = new ConfigStreamServer({ host: '127.0.0.1', port: 0, tokenKey: 'k', tls: null, maxConnections: 1 });
+  await s.listen();
+  s.publish({ version: 1, servers: [] });
+  const first = recordingClient(s.url, { token: streamToken('k', GW) });
+  const second = recordingClient(s.url, { token: streamToken('k', GW) });
+  try {
+    first.client.start();
+    await waitFor('the first proxy', () => first.versions.length === 1);
+    second.client.start();
+    await waitFor('refusals', () => second.states.filter((x) => x === 'disconnected: HTTP 503').length >= 2);
+    first.client.stop();
+    await waitFor('the second proxy admitted once the first left', () => second.versions.length === 1);
+  } finally {
+    first.client.stop();
+    second.client.stop();
+    await s.close();
+  }
+});
