@@ -2,16 +2,22 @@
  * `waygate controller`'s control loop:
  *
  *   informers (ready) → buildSnapshot → translate → publish IR per Gateway (config stream)
- *                                                 → leader only: status writer, provisioner
+ *                                         ╰╌╌╌╌╌╌╌╌▶ leader only: status writer, provisioner
  *
  * One pass at a time; changes during a pass queue exactly one follow-up (informers already
  * coalesce bursts). Every replica translates and serves configs (so proxies can connect to any
  * of them); only the Lease holder writes status and provisions. Validation is the API server's
  * job here: objects go to translate() as the API server stored them.
+ *
+ * Passes cost what changed (docs/performance.md §9): translate() gets a TranslateCache, and the
+ * objects it sees keep their identity while only their status changed (stable-objects.ts), so
+ * the controller's own status writes do not invalidate it. Status writes and provisioning run
+ * in their own loop on the latest pass's result: a new route is translated and published while
+ * the statuses of the previous change are still being written, not after them.
  */
 import type { KubeObject } from '../../api/types.js';
 import type { TranslateResult } from '../../controller/translate.js';
-import { translate } from '../../controller/translate.js';
+import { translate, TranslateCache } from '../../controller/translate.js';
 import type * as ir from '../../ir/types.js';
 import type { Logger } from '../../log.js';
 import { errorFields, silentLogger } from '../../log.js';
@@ -22,7 +28,14 @@ import { InformerSet } from './informers.js';
 import { WATCHED_KINDS, type KindSpec } from './kinds.js';
 import { LeaderElector } from './leader-election.js';
 import type { KObj, KubeRest } from './rest.js';
+import { StableObjects } from './stable-objects.js';
 import { StatusWriter } from './status-writer.js';
+
+/**
+ * Default burst window of the informers. Short: a pass is cheap when little changed, and
+ * changes that arrive during a pass coalesce into one follow-up pass anyway.
+ */
+const DEFAULT_COALESCE_MS = 5;
 
 /** What the controller hands to provisioning (see provisioner.ts). */
 export interface ProvisionHook {
@@ -64,9 +77,16 @@ export class KubernetesController {
   readonly statusWriter: StatusWriter;
   readonly #elector: LeaderElector | null;
   readonly #runs = new CoalescedRuns(() => this.#passSafely());
+  /** Status writes and provisioning for the latest pass, one run at a time. */
+  readonly #writes = new CoalescedRuns(() => this.#writeSafely());
+  #writesDone: Promise<void> = Promise.resolve();
+  readonly #cache = new TranslateCache();
+  readonly #stable = new StableObjects();
   #stopped = false;
   #passes = 0;
   #last: TranslateResult | null = null;
+  /** The latest pass's result with the informers' objects it was computed from, not yet written. */
+  #toWrite: { result: TranslateResult; objects: KObj[]; observed: KObj[] } | null = null;
   #readyWaiters: (() => void)[] = [];
 
   constructor(options: KubernetesControllerOptions) {
@@ -78,7 +98,7 @@ export class KubernetesController {
       log: this.#log.child({ component: 'informers' }),
       kinds: options.kinds ?? WATCHED_KINDS,
       extra: options.provision?.watch ?? [],
-      ...(options.coalesceMs !== undefined ? { coalesceMs: options.coalesceMs } : {}),
+      coalesceMs: options.coalesceMs ?? DEFAULT_COALESCE_MS,
       ...(options.initialBackoffMs !== undefined ? { initialBackoffMs: options.initialBackoffMs } : {}),
     });
     this.statusWriter = new StatusWriter({ rest: options.rest, controllerName: options.controllerName, log: this.#log.child({ component: 'status' }) });
@@ -99,7 +119,7 @@ export class KubernetesController {
     return this.#elector ? this.#elector.isLeader : !this.#stopped;
   }
 
-  /** True once the caches are filled and the first pass ran. */
+  /** True once the caches are filled and the first pass ran (and, as leader, wrote its statuses). */
   get ready(): boolean {
     return this.#passes > 0;
   }
@@ -124,13 +144,17 @@ export class KubernetesController {
     this.#stopped = true;
     this.informers.stop();
     await this.#runs.stop();
+    await this.#writes.stop();
     await this.#elector?.stop();
   }
 
-  /** Runs a pass now, or queues one follow-up while one runs. Never rejects. */
+  /**
+   * Runs a pass now, or queues one follow-up while one runs. Settles once that pass and the
+   * status writes and provisioning of the latest pass are done. Never rejects.
+   */
   reconcile(): Promise<void> {
     if (this.#stopped || !this.informers.ready) return Promise.resolve();
-    return this.#runs.request();
+    return this.#runs.request().then(() => this.#writesDone);
   }
 
   async #passSafely(): Promise<void> {
@@ -141,10 +165,18 @@ export class KubernetesController {
     }
   }
 
+  async #writeSafely(): Promise<void> {
+    try {
+      await this.#write();
+    } catch (err) {
+      this.#log.error('status write or provisioning failed; retried on the next change', errorFields(err));
+    }
+  }
+
   async #pass(): Promise<void> {
     const objects = this.informers.objects();
     const observed = this.informers.extraObjects();
-    const kubeObjects = objects as unknown as KubeObject[];
+    const kubeObjects = this.#stable.view(objects) as unknown as KubeObject[];
     const snapshot = { ...buildSnapshot(kubeObjects), waygateParameters: kubeObjects.filter((o) => o.kind === 'WaygateParameters') };
     const provisioned = this.#o.provision?.addresses(observed) ?? {};
     const pool = [...new Set([...Object.values(provisioned).flat(), ...(this.#o.addressPool ?? [])])];
@@ -156,13 +188,24 @@ export class KubernetesController {
       translate(snapshot, {
         controllerName: this.#o.controllerName,
         now: toKubeTime((this.#o.clock ?? (() => new Date()))()),
+        cache: this.#cache,
         addresses: { pool, assigned: provisioned, isUsable: this.#o.provision ? (ip) => usable.has(ip) : () => true },
       }),
       this.#o.extraFeatures ?? [],
     );
     this.#last = result;
     this.#o.onConfig?.(result.ir);
+    this.#toWrite = { result, objects, observed };
+    this.#writesDone = this.#writes.request();
+  }
+
+  /** Writes the statuses of the latest pass and provisions for it (leader only). */
+  async #write(): Promise<void> {
+    const next = this.#toWrite;
+    this.#toWrite = null;
+    if (next === null) return;
     if (this.isLeader && !this.#stopped) {
+      const { result, objects, observed } = next;
       const written = await this.statusWriter.write(result.statuses, objects);
       if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written', { ...written });
       await this.#o.provision?.reconcile(result, objects, observed);
