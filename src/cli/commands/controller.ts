@@ -9,12 +9,13 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createLogger, errorFields } from '../../log.js';
 import { startHealthServer } from '../../proxy/health-server.js';
-import { ConfigStreamServer } from '../../proxy/stream-server.js';
+import { ConfigStreamServer, STREAM_SERVER_DEFAULTS, type StreamServerOptions } from '../../proxy/stream-server.js';
 import { streamToken } from '../../proxy/token.js';
 import { KubernetesController } from '../../source/kubernetes/controller.js';
 import { PROVISIONING_FEATURES, Provisioner } from '../../source/kubernetes/provisioner.js';
 import { KubeRest, loadKubeConfig } from '../../source/kubernetes/rest.js';
 import { DEFAULT_CONTROLLER_NAME, EXIT_FAILURE, EXIT_OK, parseAddressFlag, parseFlags, parseLogFlags, parsePoolFlag, UsageError, type Io } from '../args.js';
+import { parseByteSizeFlag, parseCountFlag, parsePositiveDurationMs } from '../limit-flags.js';
 
 export const CONTROLLER_USAGE = `Usage: waygate controller [flags]
 
@@ -36,6 +37,17 @@ Flags:
       --stream-tls-key FILE       its key
       --stream-ca-file FILE       CA given to proxies to verify the stream server
       --stream-token-key-file F   HMAC key of proxy tokens (same for all replicas; default random)
+      --stream-max-connections N  open stream connections allowed; a request on one more is
+                                  answered 503 (default 1024)
+      --stream-header-timeout DUR
+                                  time for the TLS handshake and request head (default 10s)
+      --stream-heartbeat DUR      interval of the {} heartbeat line (default 15s)
+      --stream-idle-timeout DUR   close a connection with no traffic this long; longer than the
+                                  heartbeat (default 60s)
+      --stream-max-buffered SIZE  drop a proxy with more than this unsent when its next config is
+                                  due (default 64Mi)
+      --stream-drain-timeout DUR  drop a proxy whose socket has not drained a write in this time
+                                  (default 30s)
       --address-pool POOL         addresses for Gateways when no Service provides one (default none)
       --admin-address H:P         health endpoint (default 0.0.0.0:9901)
       --log-level LEVEL           debug | info | warn | error (default info)
@@ -57,6 +69,12 @@ const FLAGS = {
   'stream-tls-key': { type: 'string' },
   'stream-ca-file': { type: 'string' },
   'stream-token-key-file': { type: 'string' },
+  'stream-max-connections': { type: 'string', default: String(STREAM_SERVER_DEFAULTS.maxConnections) },
+  'stream-header-timeout': { type: 'string', default: '10s' },
+  'stream-heartbeat': { type: 'string', default: '15s' },
+  'stream-idle-timeout': { type: 'string', default: '60s' },
+  'stream-max-buffered': { type: 'string', default: '64Mi' },
+  'stream-drain-timeout': { type: 'string', default: '30s' },
   'address-pool': { type: 'string', default: '' },
   'admin-address': { type: 'string', default: '0.0.0.0:9901' },
   'log-level': { type: 'string', default: 'info' },
@@ -70,6 +88,22 @@ function bool(value: string, flag: string): boolean {
   throw new UsageError(`${flag} must be true or false`);
 }
 
+type StreamLimits = Required<Pick<StreamServerOptions, 'maxConnections' | 'headerTimeoutMs' | 'heartbeatMs' | 'idleTimeoutMs' | 'maxBufferedBytes' | 'drainTimeoutMs'>>;
+
+/** The config stream's limit flags (docs/kubernetes.md, "Limits"). */
+function parseStreamLimits(flags: Record<`stream-${'max-connections' | 'header-timeout' | 'heartbeat' | 'idle-timeout' | 'max-buffered' | 'drain-timeout'}`, string>): StreamLimits {
+  const limits: StreamLimits = {
+    maxConnections: parseCountFlag(flags['stream-max-connections'], '--stream-max-connections'),
+    headerTimeoutMs: parsePositiveDurationMs(flags['stream-header-timeout'], '--stream-header-timeout'),
+    heartbeatMs: parsePositiveDurationMs(flags['stream-heartbeat'], '--stream-heartbeat'),
+    idleTimeoutMs: parsePositiveDurationMs(flags['stream-idle-timeout'], '--stream-idle-timeout'),
+    maxBufferedBytes: parseByteSizeFlag(flags['stream-max-buffered'], '--stream-max-buffered'),
+    drainTimeoutMs: parsePositiveDurationMs(flags['stream-drain-timeout'], '--stream-drain-timeout'),
+  };
+  if (limits.heartbeatMs >= limits.idleTimeoutMs) throw new UsageError('--stream-heartbeat must be shorter than --stream-idle-timeout');
+  return limits;
+}
+
 /** Runs until SIGTERM/SIGINT. */
 export async function controllerCommand(argv: readonly string[], io: Io): Promise<number> {
   const flags = parseFlags(argv, FLAGS);
@@ -81,6 +115,7 @@ export async function controllerCommand(argv: readonly string[], io: Io): Promis
   const leaderElect = bool(flags['leader-elect'], '--leader-elect');
   const provision = bool(flags.provision, '--provision');
   const streamAddr = parseAddressFlag(flags['stream-address'], '--stream-address');
+  const streamLimits = parseStreamLimits(flags);
   const admin = parseAddressFlag(flags['admin-address'], '--admin-address');
   const pool = flags['address-pool'] ? parsePoolFlag(flags['address-pool']) : [];
   const namespace = flags.namespace ?? process.env['POD_NAMESPACE'] ?? 'waygate-system';
@@ -103,7 +138,7 @@ export async function controllerCommand(argv: readonly string[], io: Io): Promis
   if (!flags['stream-token-key-file']) log.warn('no --stream-token-key-file: using a random key (proxies must reconnect to this replica only)');
   if (!tls) log.warn('no --stream-tls-cert: the config stream is plain HTTP');
 
-  const stream = new ConfigStreamServer({ host: streamAddr.host, port: streamAddr.port, tokenKey, tls });
+  const stream = new ConfigStreamServer({ host: streamAddr.host, port: streamAddr.port, tokenKey, tls, ...streamLimits, log: log.child({ component: 'stream' }) });
   const rest = new KubeRest(loadKubeConfig(flags.kubeconfig));
   const streamUrl = flags['stream-url'] ?? `${tls ? 'https' : 'http'}://waygate.${namespace}.svc:${streamAddr.port}`;
   const controller = new KubernetesController({

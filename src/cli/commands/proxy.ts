@@ -10,6 +10,7 @@ import { createLogger, errorFields } from '../../log.js';
 import { startHealthServer } from '../../proxy/health-server.js';
 import { ProxyRuntime } from '../../proxy/proxy-runtime.js';
 import { EXIT_FAILURE, EXIT_OK, parseAddressFlag, parseDurationMs, parseFlags, parseLogFlags, UsageError, type Io } from '../args.js';
+import { parseByteSizeFlag, parsePositiveDurationMs } from '../limit-flags.js';
 
 export const PROXY_USAGE = `Usage: waygate proxy --controller URL --gateway NS/NAME --token-file FILE [flags]
 
@@ -22,6 +23,14 @@ Flags:
       --ca-file FILE         CA certificate of the stream server (https)
       --allow-plaintext      allow an http:// controller that is not on loopback (the token
                              then crosses the network in clear; for trusted networks only)
+      --stream-connect-timeout DUR
+                             time for the stream's connection, TLS handshake and response
+                             head (default 10s)
+      --stream-idle-timeout DUR
+                             reconnect when the stream is silent this long; keep it above
+                             the controller's --stream-heartbeat (default 45s)
+      --stream-max-line SIZE longest config message; a longer one drops the connection and
+                             the proxy reconnects (default 64Mi; 10k routes: about 6 MB)
       --bind-address IP      address listeners bind (default 0.0.0.0)
       --admin-address H:P    health endpoint (default 0.0.0.0:9902)
       --grace-period DUR     drain time on shutdown (default 10s)
@@ -35,6 +44,9 @@ const FLAGS = {
   'token-file': { type: 'string' },
   'ca-file': { type: 'string' },
   'allow-plaintext': { type: 'boolean', default: false },
+  'stream-connect-timeout': { type: 'string', default: '10s' },
+  'stream-idle-timeout': { type: 'string', default: '45s' },
+  'stream-max-line': { type: 'string', default: '64Mi' },
   'bind-address': { type: 'string', default: '0.0.0.0' },
   'admin-address': { type: 'string', default: '0.0.0.0:9902' },
   'grace-period': { type: 'string', default: '10s' },
@@ -56,6 +68,9 @@ export async function proxyCommand(argv: readonly string[], io: Io): Promise<num
   const { level, format } = parseLogFlags(flags['log-level'], flags['log-format']);
   const admin = parseAddressFlag(flags['admin-address'], '--admin-address');
   const graceMs = parseDurationMs(flags['grace-period'], '--grace-period');
+  const connectTimeoutMs = parsePositiveDurationMs(flags['stream-connect-timeout'], '--stream-connect-timeout');
+  const idleTimeoutMs = parsePositiveDurationMs(flags['stream-idle-timeout'], '--stream-idle-timeout');
+  const maxLineBytes = parseByteSizeFlag(flags['stream-max-line'], '--stream-max-line');
   const log = createLogger({ level, format, write: io.err });
   let token: string;
   let caPem: string | undefined;
@@ -71,6 +86,9 @@ export async function proxyCommand(argv: readonly string[], io: Io): Promise<num
     gateway: flags.gateway,
     token,
     ...(caPem ? { caPem } : {}),
+    connectTimeoutMs,
+    idleTimeoutMs,
+    maxLineBytes,
     bindAddress: flags['bind-address'],
     dataPlane: createDataPlane({ log: (lvl, msg, fields) => log.log(lvl, msg, fields) }),
     log: log.child({ component: 'proxy', gateway: flags.gateway }),
