@@ -14,21 +14,21 @@
  *   clock when first seen (unless the document sets one), kept across reloads; `generation`
  *   starting at 1 and bumped only when `spec` changes (for kinds without spec: when anything
  *   but metadata changes); a deterministic `uid`; `resourceVersion` bumped on any change.
+ *
+ * Bookkeeping is proportional to the change too: per file the objects and identity keys last
+ * loaded and the output objects it serves; per identity key the files defining it, in order
+ * (the first one is served, the others are duplicates). A `load(paths)` updates the keys the
+ * changed files define and the files serving those keys. A full load rebuilds all of it (the
+ * reference the incremental bookkeeping is tested against: file-source-incremental.test.ts).
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
 import { lookupKind } from '../../api/schema.js';
+import { canonicalEqual, equalExcept } from './canonical-equal.js';
 import type { LoadIssue } from './issues.js';
-import {
-  identityKey,
-  listManifestFiles,
-  loadText,
-  mergeLoaded,
-  objectIdentityKey,
-  type LoadedObject,
-} from './load.js';
+import { identityKey, listManifestFiles, loadText, objectIdentityKey, type LoadedObject } from './load.js';
 import { readSettled, type SettleOptions } from './read-settled.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './static-endpoints.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, synthesizeStaticEndpoints } from './static-endpoints.js';
 
 export interface FileSourceOptions {
   /** The clock for `creationTimestamp` of objects first seen. */
@@ -47,16 +47,29 @@ export interface FileSourceLoad {
 
 /** Per file: the text last read, the objects last served from it (its last good state), its issues. */
 interface FileState {
-  text: string | null;
-  objects: LoadedObject[];
-  issues: LoadIssue[];
+  readonly text: string | null;
+  readonly objects: readonly LoadedObject[];
+  /** The identity key of each of `objects`. */
+  readonly keys: readonly string[];
+  readonly issues: readonly LoadIssue[];
+  /** The output objects of those of `objects` that are served (not duplicates), in order. */
+  out: KubeObject[];
 }
 
-/** What was last served for an identity key: the object before and after our metadata. */
-interface Served {
-  readonly source: KubeObject;
-  readonly contentHash: string;
+/** One definition of an identity key: object `index` of `file`. */
+interface Definition {
+  readonly file: string;
+  readonly index: number;
+  readonly lo: LoadedObject;
+}
+
+/** Per identity key: the object last served (before and after our metadata) and its metadata. */
+interface Tracked {
+  /** The loaded object `out` was made from (or one with the same content). */
+  source: KubeObject;
   readonly out: KubeObject;
+  readonly created: string;
+  readonly generation: number;
 }
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
@@ -70,22 +83,42 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-interface Tracked {
-  readonly created: string;
-  readonly generation: number;
-  readonly resourceVersion: string;
-  readonly specHash: string;
-  readonly contentHash: string;
+/** Where `item` is or would go in the sorted `list`. */
+function sortedIndex(list: readonly string[], item: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < item) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
-/** Stable JSON: object keys sorted, so reordering keys in YAML is not a change. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+function compareDefinitions(a: { file: string; index: number }, b: { file: string; index: number }): number {
+  return compareStrings(a.file, b.file) || a.index - b.index;
+}
+
+const TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata']);
+const SERVER_METADATA = new Set(['uid', 'generation', 'resourceVersion']);
+
+/** Everything but kind and the metadata we set is the same (a new resourceVersion otherwise). */
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  return canonicalEqual(a.apiVersion, b.apiVersion) && equalExcept(a, b, TOP_LEVEL) && equalExcept(a.metadata, b.metadata, SERVER_METADATA);
+}
+
+/** `spec` (for kinds without one: everything but apiVersion, kind and metadata) is the same. */
+function sameSpec(a: KubeObject, b: KubeObject): boolean {
+  const aSpec = 'spec' in a;
+  const bSpec = 'spec' in b;
+  if (aSpec && bSpec) return canonicalEqual((a as { spec?: unknown }).spec, (b as { spec?: unknown }).spec);
+  if (!aSpec && !bSpec) return equalExcept(a, b, TOP_LEVEL);
+  const rest = (o: KubeObject): unknown => ('spec' in o ? (o as { spec?: unknown }).spec : Object.fromEntries(Object.entries(o).filter(([k]) => !TOP_LEVEL.has(k))));
+  return canonicalEqual(rest(a), rest(b));
+}
+
+function isSynthesized(o: KubeObject): boolean {
+  return o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
 }
 
 /** A UUID-shaped id derived from kind/namespace/name (name-based, version 5 layout). */
@@ -95,20 +128,37 @@ export function deterministicUid(kind: string, namespace: string | undefined, na
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
+function issueBase(lo: LoadedObject): Pick<LoadIssue, 'file' | 'document' | 'kind' | 'name' | 'namespace'> {
+  return { file: lo.file, document: lo.document, kind: lo.object.kind, name: lo.object.metadata.name, namespace: lo.object.metadata.namespace ?? null };
+}
+
+function describeName(o: KubeObject): string {
+  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+}
+
 /** Re-reads a directory of manifests on demand, keeping last-good objects and API metadata. */
 export class FileSource {
   readonly #dir: string;
   readonly #clock: () => Date;
   readonly #settle: SettleOptions;
-  /** Per file (relative path), in sorted order after every load. */
-  #files = new Map<string, FileState>();
-  /** Per identity key: the object last served (before our metadata), for invalid edits. */
-  #served = new Map<string, LoadedObject>();
+  readonly #files = new Map<string, FileState>();
+  /** The files, sorted. */
+  #order: string[] = [];
+  /** Per identity key: its definitions in file order; the first one is served. */
+  readonly #definitions = new Map<string, Definition[]>();
+  /** The identity keys with more than one definition. */
+  readonly #duplicates = new Set<string>();
+  #duplicateIssues: LoadIssue[] = [];
+  /** Synthesized static EndpointSlices (outputs, identity keys) and the problems found making them. */
+  #slices: KubeObject[] = [];
+  #sliceKeys = new Set<string>();
+  #staticIssues: LoadIssue[] = [];
   readonly #tracked = new Map<string, Tracked>();
-  readonly #outputs = new Map<string, Served>();
   #resourceVersion = 0;
   #lastObjects: KubeObject[] = [];
-  #lastIssues: string | null = null;
+  #lastIssues: LoadIssue[] | null = null;
+  /** The duplicate and static endpoint issues of the last load, as JSON. */
+  #lastMergeIssues = '[]';
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(dir: string, opts: FileSourceOptions) {
@@ -129,89 +179,124 @@ export class FileSource {
   }
 
   async #load(changed: ReadonlySet<string> | null): Promise<FileSourceLoad> {
+    /** The files whose state this load replaced or removed, with the state before. */
+    const before = new Map<string, FileState | undefined>();
     let full = changed === null || this.#lastIssues === null;
     if (!full) {
       for (const file of [...(changed as ReadonlySet<string>)].sort(compareStrings)) {
         if (!isManifestPath(file)) continue;
-        if ((await this.#refresh(file, true)) === 'directory') {
+        if ((await this.#refresh(file, true, before)) === 'directory') {
           full = true;
           break;
         }
       }
-      if (!full) this.#files = new Map([...this.#files].sort((a, b) => compareStrings(a[0], b[0])));
     }
     if (full) {
       const files = await listManifestFiles(this.#dir);
-      for (const file of files) await this.#refresh(file, false);
-      const next = new Map<string, FileState>();
-      for (const file of files) {
-        const state = this.#files.get(file);
-        if (state !== undefined) next.set(file, state);
+      for (const file of files) await this.#refresh(file, false, before);
+      const listed = new Set(files);
+      for (const [file, state] of this.#files) {
+        if (listed.has(file)) continue;
+        if (!before.has(file)) before.set(file, state);
+        this.#files.delete(file);
       }
-      this.#files = next;
+      this.#order = files.filter((f) => this.#files.has(f));
+      this.#rebuild();
+    } else {
+      for (const file of before.keys()) {
+        const at = sortedIndex(this.#order, file);
+        const listed = this.#order[at] === file;
+        if (this.#files.has(file) && !listed) this.#order.splice(at, 0, file);
+        else if (!this.#files.has(file) && listed) this.#order.splice(at, 1);
+      }
+      this.#update(before);
     }
 
     const issues: LoadIssue[] = [];
-    const effective: LoadedObject[] = [];
-    for (const state of this.#files.values()) {
-      for (const lo of state.objects) effective.push(lo);
+    const objects: KubeObject[] = [];
+    for (const file of this.#order) {
+      const state = this.#files.get(file)!;
+      for (const o of state.out) objects.push(o);
       for (const i of state.issues) issues.push(i);
     }
-    const merged = mergeLoaded(effective);
-    for (const i of merged.issues) issues.push(i);
-    // Remember what we serve (synthesized objects are derived, not remembered as last good).
-    this.#served = new Map();
-    for (const lo of merged.objects) {
-      if (lo.object.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) this.#served.set(objectIdentityKey(lo.object), lo);
-    }
-    const objects = this.#withMetadata(merged.objects.map((lo) => lo.object));
-    const issueText = JSON.stringify(issues);
+    for (const o of this.#slices) objects.push(o);
+    for (const i of this.#duplicateIssues) issues.push(i);
+    for (const i of this.#staticIssues) issues.push(i);
+
     const prev = this.#lastObjects;
-    let same = issueText === this.#lastIssues && prev.length === objects.length;
+    let same = this.#sameIssues(before, issues) && this.#lastIssues !== null && prev.length === objects.length;
     for (let i = 0; same && i < objects.length; i++) same = objects[i] === prev[i];
     this.#lastObjects = objects;
-    this.#lastIssues = issueText;
+    this.#lastIssues = issues;
     return { objects, issues, changed: !same };
   }
 
   /**
-   * Reads one file again and updates its state. `gone`: a file that disappeared is forgotten
-   * (a full load only reads listed files; one removed between listing and reading keeps its
-   * last good objects until the next load, as an editor deleting and re-creating it would
-   * want). Returns 'directory' when the path is a directory.
+   * The issues are what the previous load returned. Issues name their file, so when every
+   * file read again has the same issues as before, and the merge issues are the same, so is
+   * the whole list; otherwise the lists are compared.
    */
-  async #refresh(file: string, incremental: boolean): Promise<'ok' | 'directory'> {
+  #sameIssues(before: ReadonlyMap<string, FileState | undefined>, issues: readonly LoadIssue[]): boolean {
+    const text = (list: readonly LoadIssue[] | undefined): string => JSON.stringify(list ?? []);
+    const merge = text([...this.#duplicateIssues, ...this.#staticIssues]);
+    let same = merge === this.#lastMergeIssues;
+    this.#lastMergeIssues = merge;
+    for (const [file, state] of before) if (same) same = text(state?.issues) === text(this.#files.get(file)?.issues);
+    return same || (this.#lastIssues !== null && text(this.#lastIssues) === text(issues));
+  }
+
+  /**
+   * Reads one file again and updates its state, noting the state before in `before`. `gone`: a
+   * file that disappeared is forgotten (a full load only reads listed files; one removed
+   * between listing and reading keeps its last good objects until the next load, as an editor
+   * deleting and re-creating it would want). Returns 'directory' when the path is a directory.
+   */
+  async #refresh(file: string, incremental: boolean, before: Map<string, FileState | undefined>): Promise<'ok' | 'directory'> {
     const state = this.#files.get(file);
     const read = await readSettled(this.#dir, file, (state?.text ?? '') !== '', this.#settle);
     if ('directory' in read) return 'directory';
+    const replace = (next: FileState | undefined): void => {
+      if (!before.has(file)) before.set(file, state);
+      if (next === undefined) this.#files.delete(file);
+      else this.#files.set(file, next);
+    };
     if ('gone' in read) {
-      if (incremental) this.#files.delete(file);
+      if (incremental && state !== undefined) replace(undefined);
       return 'ok';
     }
     if ('issue' in read) {
       // Unreadable: keep the last good objects, report why.
-      this.#files.set(file, { text: null, objects: state?.objects ?? [], issues: [read.issue] });
+      replace({ text: null, objects: state?.objects ?? [], keys: state?.keys ?? [], issues: [read.issue], out: state?.out ?? [] });
       return 'ok';
     }
     if (state !== undefined && state.text === read.text) return 'ok';
     const load = loadText(file, read.text);
-    let objects: LoadedObject[];
     if (load.syntaxError) {
-      objects = state?.objects ?? [];
-    } else {
-      objects = [...load.objects];
-      const have = new Set(objects.map((lo) => objectIdentityKey(lo.object)));
+      replace({ text: read.text, objects: state?.objects ?? [], keys: state?.keys ?? [], issues: load.issues, out: state?.out ?? [] });
+      return 'ok';
+    }
+    const objects = [...load.objects];
+    const keys = objects.map((lo) => objectIdentityKey(lo.object));
+    if (load.rejected.length > 0) {
+      const have = new Set(keys);
       for (const id of load.rejected) {
         const key = this.#rejectedKey(id);
-        const prev = key && !have.has(key) ? this.#served.get(key) : undefined;
+        const prev = key && !have.has(key) ? this.#served(key) : undefined;
         if (prev && key) {
           objects.push(prev);
+          keys.push(key);
           have.add(key);
         }
       }
     }
-    this.#files.set(file, { text: read.text, objects, issues: load.issues });
+    replace({ text: read.text, objects, keys, issues: load.issues, out: [] });
     return 'ok';
+  }
+
+  /** What the last load served for a key (synthesized objects are derived, not remembered as last good). */
+  #served(key: string): LoadedObject | undefined {
+    const lo = this.#definitions.get(key)?.[0]?.lo;
+    return lo !== undefined && !isSynthesized(lo.object) ? lo : undefined;
   }
 
   /** The identity key of a rejected document, when it says enough (kind and name). */
@@ -232,69 +317,173 @@ export class FileSource {
     return identityKey(id.kind, namespace, id.name);
   }
 
-  /**
-   * Adds API-server metadata, tracking it across loads; forgets objects that are gone. An object
-   * served before from the same source object (or with the same content) is returned as the
-   * very same output object, so unchanged objects cost a map lookup, not a hash.
-   */
-  #withMetadata(objects: readonly KubeObject[]): KubeObject[] {
-    const seen = new Set<string>();
-    const out = objects.map((obj) => {
-      const key = objectIdentityKey(obj);
-      seen.add(key);
-      const served = this.#outputs.get(key);
-      if (served !== undefined && served.source === obj) return served.out;
-      const { apiVersion, kind, metadata, ...rest } = obj as KubeObject & Record<string, unknown>;
-      const specHash = canonical('spec' in rest ? rest.spec : rest);
-      const userMeta = { ...metadata };
-      delete userMeta.uid;
-      delete userMeta.generation;
-      delete userMeta.resourceVersion;
-      const contentHash = canonical({ apiVersion, ...rest, metadata: userMeta });
-      if (served !== undefined && served.contentHash === contentHash) {
-        this.#outputs.set(key, { ...served, source: obj });
-        return served.out;
-      }
-      const prev = this.#tracked.get(key);
-      let tracked: Tracked;
-      if (!prev) {
-        tracked = {
-          created: metadata.creationTimestamp ?? this.#clock().toISOString(),
-          generation: 1,
-          resourceVersion: String(++this.#resourceVersion),
-          specHash,
-          contentHash,
-        };
-      } else {
-        tracked = {
-          created: metadata.creationTimestamp ?? prev.created,
-          generation: prev.specHash === specHash ? prev.generation : prev.generation + 1,
-          resourceVersion: prev.contentHash === contentHash ? prev.resourceVersion : String(++this.#resourceVersion),
-          specHash,
-          contentHash,
-        };
-      }
-      this.#tracked.set(key, tracked);
-      const result = {
-        apiVersion,
-        kind,
-        metadata: {
-          ...userMeta,
-          uid: deterministicUid(obj.kind, metadata.namespace, metadata.name),
-          generation: tracked.generation,
-          resourceVersion: tracked.resourceVersion,
-          creationTimestamp: tracked.created,
-        },
-        ...rest,
-      } as KubeObject;
-      this.#outputs.set(key, { source: obj, contentHash, out: result });
-      return result;
-    });
-    for (const key of [...this.#tracked.keys()]) {
-      if (seen.has(key)) continue;
-      this.#tracked.delete(key);
-      this.#outputs.delete(key);
+  /** Recomputes the merge from every file. */
+  #rebuild(): void {
+    this.#definitions.clear();
+    this.#duplicates.clear();
+    for (const file of this.#order) {
+      const state = this.#files.get(file)!;
+      state.objects.forEach((lo, index) => this.#define(state.keys[index]!, { file, index, lo }));
     }
+    for (const file of this.#order) this.#serve(file);
+    this.#synthesize();
+    this.#duplicateIssues = this.#listDuplicates();
+    for (const key of [...this.#tracked.keys()]) if (!this.#isServed(key)) this.#tracked.delete(key);
+  }
+
+  /**
+   * Updates the merge for the files in `before`: the keys they defined or define now, and the
+   * files that served or serve those keys.
+   */
+  #update(before: ReadonlyMap<string, FileState | undefined>): void {
+    const affected = new Set<string>();
+    const files = new Set<string>();
+    const note = (key: string): void => {
+      if (affected.has(key)) return;
+      affected.add(key);
+      const served = this.#definitions.get(key)?.[0];
+      if (served !== undefined) files.add(served.file);
+    };
+    for (const [file, old] of before) {
+      const now = this.#files.get(file);
+      if (now !== undefined) files.add(file);
+      if (old?.objects === now?.objects) continue;
+      if (old !== undefined) {
+        old.keys.forEach((key, index) => {
+          note(key);
+          const list = this.#definitions.get(key) ?? [];
+          const at = list.findIndex((d) => d.file === file && d.index === index);
+          if (at !== -1) list.splice(at, 1);
+          if (list.length === 0) this.#definitions.delete(key);
+        });
+      }
+      now?.objects.forEach((lo, index) => {
+        const key = now.keys[index]!;
+        note(key);
+        this.#define(key, { file, index, lo });
+      });
+    }
+    let slices = false;
+    let duplicates = this.#duplicates.size > 0;
+    for (const key of affected) {
+      const list = this.#definitions.get(key);
+      if (list !== undefined) files.add(list[0]!.file);
+      if (list !== undefined && list.length > 1) this.#duplicates.add(key);
+      else this.#duplicates.delete(key);
+      if (key.startsWith('Service/') || key.startsWith('EndpointSlice/')) slices = true;
+    }
+    // Outputs in file order, then the slices, so new resourceVersions are handed out in the
+    // order a full load hands them out.
+    for (const file of [...files].sort(compareStrings)) if (this.#files.has(file)) this.#serve(file);
+    const oldSliceKeys = this.#sliceKeys;
+    if (slices) this.#synthesize();
+    if (duplicates || this.#duplicates.size > 0) this.#duplicateIssues = this.#listDuplicates();
+    for (const key of affected) if (!this.#isServed(key)) this.#tracked.delete(key);
+    if (slices) for (const key of oldSliceKeys) if (!this.#isServed(key)) this.#tracked.delete(key);
+  }
+
+  /** Adds a definition of `key`, in file order. */
+  #define(key: string, def: Definition): void {
+    const list = this.#definitions.get(key);
+    if (list === undefined) {
+      this.#definitions.set(key, [def]);
+      return;
+    }
+    let at = list.length;
+    while (at > 0 && compareDefinitions(list[at - 1]!, def) > 0) at--;
+    list.splice(at, 0, def);
+    this.#duplicates.add(key);
+  }
+
+  /** Whether the last merge serves `key` (a file's object or a synthesized slice). */
+  #isServed(key: string): boolean {
+    return this.#definitions.has(key) || this.#sliceKeys.has(key);
+  }
+
+  /** Recomputes the outputs a file serves: its objects that are the first definition of their key. */
+  #serve(file: string): void {
+    const state = this.#files.get(file)!;
+    const out: KubeObject[] = [];
+    state.objects.forEach((lo, index) => {
+      const key = state.keys[index]!;
+      const first = this.#definitions.get(key)![0]!;
+      if (first.file === file && first.index === index) out.push(this.#output(key, lo.object));
+    });
+    state.out = out;
+  }
+
+  /** The duplicate issues: every definition of a key after the first, in file order. */
+  #listDuplicates(): LoadIssue[] {
+    const found: { def: Definition; issue: LoadIssue }[] = [];
+    for (const key of this.#duplicates) {
+      const [first, ...rest] = this.#definitions.get(key)!;
+      const prev = first!.lo;
+      for (const def of rest) {
+        const lo = def.lo;
+        const message = `duplicate ${lo.object.kind} ${describeName(lo.object)}: already defined in ${prev.file} document ${prev.document}; this one is ignored`;
+        found.push({ def, issue: { ...issueBase(lo), path: '', message, severity: 'error' } });
+      }
+    }
+    return found.sort((a, b) => compareDefinitions(a.def, b.def)).map((f) => f.issue);
+  }
+
+  /** Recomputes the static EndpointSlices of the served Services (and their outputs). */
+  #synthesize(): void {
+    const kept: LoadedObject[] = [];
+    for (const file of this.#order) {
+      const state = this.#files.get(file)!;
+      state.objects.forEach((lo, index) => {
+        const kind = lo.object.kind;
+        if (kind !== 'Service' && kind !== 'EndpointSlice') return;
+        const first = this.#definitions.get(state.keys[index]!)![0]!;
+        if (first.file === file && first.index === index) kept.push(lo);
+      });
+    }
+    const origin = new Map<KubeObject, LoadedObject>(kept.map((lo) => [lo.object, lo]));
+    const statics = synthesizeStaticEndpoints(kept.map((lo) => lo.object));
+    this.#staticIssues = [];
+    for (const p of statics.problems) {
+      const lo = origin.get(p.service);
+      if (lo) this.#staticIssues.push({ ...issueBase(lo), path: p.path, message: p.message, severity: p.severity });
+    }
+    this.#slices = statics.slices.map((slice) => this.#output(objectIdentityKey(slice), slice));
+    this.#sliceKeys = new Set(statics.slices.map(objectIdentityKey));
+  }
+
+  /**
+   * The object served for `obj` with API-server metadata, tracked across loads. An object
+   * served before from the same source object (or with the same content) is returned as the
+   * very same output object.
+   */
+  #output(key: string, obj: KubeObject): KubeObject {
+    const prev = this.#tracked.get(key);
+    if (prev !== undefined) {
+      if (prev.source === obj) return prev.out;
+      if (sameContent(prev.source, obj)) {
+        prev.source = obj;
+        return prev.out;
+      }
+    }
+    const { apiVersion, kind, metadata, ...rest } = obj as KubeObject & Record<string, unknown>;
+    const userMeta = { ...metadata };
+    delete userMeta.uid;
+    delete userMeta.generation;
+    delete userMeta.resourceVersion;
+    const created = metadata.creationTimestamp ?? (prev !== undefined ? prev.created : this.#clock().toISOString());
+    const generation = prev === undefined ? 1 : sameSpec(prev.source, obj) ? prev.generation : prev.generation + 1;
+    const out = {
+      apiVersion,
+      kind,
+      metadata: {
+        ...userMeta,
+        uid: prev !== undefined ? prev.out.metadata.uid : deterministicUid(obj.kind, metadata.namespace, metadata.name),
+        generation,
+        resourceVersion: String(++this.#resourceVersion),
+        creationTimestamp: created,
+      },
+      ...rest,
+    } as KubeObject;
+    this.#tracked.set(key, { source: obj, out, created, generation });
     return out;
   }
 }
