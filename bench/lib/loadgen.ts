@@ -8,8 +8,12 @@
  *   server closes (a "dropped" connection) is counted.
  * One request in flight per connection (no pipelining). Run it in its own process
  * (bench/loadgen-main.ts) so it can be pinned to the load core.
+ * With `tls` it speaks HTTPS (HTTP/1.1 over TLS, ALPN http/1.1): the server certificate is
+ * verified against the given CA with SNI set, and every handshake is counted by the served
+ * certificate's common name (`handshakes`), so a run shows which certificates it saw.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { ResponseParser } from './http-response-parser.js';
 import { percentileSorted } from './stats.js';
 
@@ -30,6 +34,16 @@ export interface LoadOptions {
   readonly rate: number | null;
   /** A request unanswered after this long counts as a timeout and its connection is replaced. */
   readonly timeoutMs: number;
+  /** HTTPS: verify the server against `ca` (PEM) with SNI `servername`. Absent: plain HTTP. */
+  readonly tls?: LoadTls;
+}
+
+/** TLS settings of an HTTPS load (the options travel as JSON to the child process). */
+export interface LoadTls {
+  /** PEM of the CA the server certificate must chain to (rejectUnauthorized is always on). */
+  readonly ca: string;
+  /** SNI and the name the certificate is checked against. */
+  readonly servername: string;
 }
 
 export interface LatencySummary {
@@ -56,6 +70,8 @@ export interface LoadResult {
   /** Keep-alive connections closed by the server (idle or in flight, or via `Connection: close`). */
   readonly droppedConnections: number;
   readonly connectionsOpened: number;
+  /** TLS only: completed handshakes by the common name of the certificate the server sent. */
+  readonly handshakes?: Record<string, number>;
 }
 
 interface Conn {
@@ -80,6 +96,7 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
   const corr: number[] = [];
   const statuses: Record<string, number> = {};
   const errors: Record<string, number> = {};
+  const handshakes: Record<string, number> = {};
   let sent = 0, completed = 0, non2xx = 0, dropped = 0, opened = 0;
   const start = performance.now();
   const stopAt = start + o.durationMs;
@@ -95,9 +112,24 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
     opened++;
     c.parser = new ResponseParser();
     c.closingByUs = false;
-    const s = connect({ host: o.address, port: o.port, noDelay: true });
+    let s: Socket;
+    if (o.tls === undefined) {
+      s = connect({ host: o.address, port: o.port, noDelay: true });
+      s.on('connect', () => pump(c));
+    } else {
+      const t: TLSSocket = tlsConnect({
+        host: o.address, port: o.port, ca: o.tls.ca, servername: o.tls.servername,
+        rejectUnauthorized: true, ALPNProtocols: ['http/1.1'],
+      });
+      t.setNoDelay(true);
+      t.on('secureConnect', () => {
+        const cn = certificateName(t);
+        handshakes[cn] = (handshakes[cn] ?? 0) + 1;
+        pump(c);
+      });
+      s = t;
+    }
     c.socket = s;
-    s.on('connect', () => pump(c));
     s.on('data', (d: Buffer) => {
       let rs;
       try {
@@ -221,8 +253,15 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
       errors,
       droppedConnections: dropped,
       connectionsOpened: opened,
+      ...(o.tls === undefined ? {} : { handshakes }),
     };
   });
+}
+
+/** The common name of the certificate the peer of a connected TLS socket sent ('?' if none). */
+export function certificateName(s: TLSSocket): string {
+  const cn = s.getPeerCertificate().subject?.CN;
+  return (Array.isArray(cn) ? cn.join(',') : cn) || '?';
 }
 
 /** Percentiles of latency samples in ms. */
