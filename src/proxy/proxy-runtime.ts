@@ -12,6 +12,7 @@ import type * as ir from '../ir/types.js';
 import type { DataPlane } from '../dataplane/index.js';
 import type { Logger } from '../log.js';
 import { errorFields, silentLogger } from '../log.js';
+import { IrInterner } from './ir-interner.js';
 import { ConfigStreamClient, type StreamClientOptions } from './stream-client.js';
 
 /** Rebinds every server to `bindAddress`, one server per port. Pure. */
@@ -37,6 +38,7 @@ export class ProxyRuntime {
   readonly #o: ProxyRuntimeOptions;
   readonly #log: Logger;
   readonly #client: ConfigStreamClient;
+  readonly #interner = new IrInterner();
   #applied = 0;
   #version = 0;
   #connected = false;
@@ -79,7 +81,7 @@ export class ProxyRuntime {
 
   async #apply(config: ir.Config, version: number): Promise<void> {
     try {
-      const result = await this.#o.dataPlane.apply(bindLocally(config, this.#o.bindAddress));
+      const result = await this.#o.dataPlane.apply(this.#interner.intern(bindLocally(config, this.#o.bindAddress)));
       this.#applied++;
       this.#version = version;
       for (const e of result.errors) this.#log.error('server could not be bound', { ...e });
