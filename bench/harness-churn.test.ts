@@ -9,11 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { makeCert, type CertPair } from '../test/conformance/certs.js';
-import { runLoad } from './lib/loadgen.js';
+import { runLoad, type LoadResult } from './lib/loadgen.js';
 import { checkRotation, type Handshake } from './lib/rotation-check.js';
 import { HandshakeProbe } from './lib/tls-probe.js';
 import { EchoTracker, newEchoCounts, WsClients } from './lib/ws-clients.js';
 import { startWsEcho } from './lib/ws-echo.js';
+import { verdict } from './scenarios/churn.js';
 
 const hs = (start: number, cn: string, end = start + 1): Handshake => ({ start, end, cn });
 
@@ -44,6 +45,28 @@ describe('certificate rotation check', () => {
     assert.equal(r.rotationsServed, 2);
     assert.equal(r.certificatesSeen, 1);
     assert.equal(r.unknown, 1);
+  });
+});
+
+describe('churn verdict', () => {
+  const load = (o: Partial<LoadResult> = {}): LoadResult => ({
+    durationS: 1, sent: 10, completed: 10, rps: 10, latencyMs: { p50: 1, p90: 1, p99: 1, p999: 1, max: 1, mean: 1 },
+    correctedLatencyMs: { p50: 1, p90: 1, p99: 1, p999: 1, max: 1, mean: 1 }, statuses: { 200: 10 }, non2xx: 0, errors: {},
+    droppedConnections: 0, connectionsOpened: 2, ...o,
+  });
+  const ws = { connections: 2, opened: 2, sent: 5, echoed: 5, missed: 0, late: 0, wrong: 0, closedByPeer: 0, closeCodes: {}, errors: {}, cleanCloses: 2, uncleanCloses: 0, rttP50Ms: 1, rttP99Ms: 1, rttMaxMs: 1 };
+  const probe = { probes: 3, statuses: { 200: 3 }, non2xx: 0, errors: {} };
+  const rotation = checkRotation('c0', [{ at: 1, cn: 'c1' }], [hs(2, 'c1')]);
+  it('is empty when nothing failed', () => {
+    assert.deepEqual(verdict(load(), load(), probe, [ws, ws], rotation, 2), []);
+  });
+  it('names each failure: https reconnects, a dropped WebSocket, a rotation never served', () => {
+    const unserved = checkRotation('c0', [{ at: 1, cn: 'c1' }], [hs(2, 'c0')]);
+    const out = verdict(load(), load({ connectionsOpened: 3, droppedConnections: 1 }), probe, [ws, { ...ws, closedByPeer: 1, missed: 2 }], unserved, 2);
+    assert.deepEqual(out, [
+      'https: 1 connections closed by the proxy', 'https: 1 reconnects', 'wss: 1 connections closed by the proxy',
+      'wss: 2 missed and 0 wrong echoes', '1 rotations never served to a new handshake',
+    ]);
   });
 });
 
