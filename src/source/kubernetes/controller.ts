@@ -193,8 +193,12 @@ export class KubernetesController {
       }),
       this.#o.extraFeatures ?? [],
     );
+    const previous = this.#last;
     this.#last = result;
-    this.#o.onConfig?.(result.ir);
+    // The TranslateCache hands out the previous server objects while they are equal: a pass
+    // that changed no server (most often one for our own status writes) publishes nothing,
+    // instead of serializing every Gateway's config to find that out.
+    if (previous === null || !sameServers(previous.ir, result.ir)) this.#o.onConfig?.(result.ir);
     this.#toWrite = { result, objects, observed };
     this.#writesDone = this.#writes.request();
   }
@@ -213,6 +217,11 @@ export class KubernetesController {
     this.#passes++;
     if (this.#passes === 1) for (const w of this.#readyWaiters.splice(0)) w();
   }
+}
+
+/** True when both configs hold the very same server objects, in the same order. */
+function sameServers(a: ir.Config, b: ir.Config): boolean {
+  return a.version === b.version && a.servers.length === b.servers.length && a.servers.every((s, i) => s === b.servers[i]);
 }
 
 /** Adds `extra` to every GatewayClass status that lists supportedFeatures (sorted, no duplicates). */
