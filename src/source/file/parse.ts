@@ -126,18 +126,24 @@ function scalarType(tag: string, resolve: (s: string) => boolean, construct: (s:
   });
 }
 
+/** A first character a number can have (`0-9+-.`): most plain scalars are words, told apart here without a regex. */
+function mayBeNumber(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e;
+}
+
 const CORE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
   implicit: [
-    scalarType('null', (s) => /^(?:~|[Nn]ull|NULL)?$/.test(s), () => null),
-    scalarType('bool', (s) => /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(s), (s) => s[0] === 't' || s[0] === 'T'),
+    scalarType('null', (s) => s.length <= 4 && /^(?:~|[Nn]ull|NULL)?$/.test(s), () => null),
+    scalarType('bool', (s) => (s.length === 4 || s.length === 5) && /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(s), (s) => s[0] === 't' || s[0] === 'T'),
     scalarType(
       'int',
-      (s) => INT[0].test(s) || INT[1].test(s) || INT[2].test(s),
+      (s) => mayBeNumber(s) && (INT[0].test(s) || INT[1].test(s) || INT[2].test(s)),
       (s) => (s[1] === 'o' ? parseInt(s.slice(2), 8) : s[1] === 'x' ? parseInt(s.slice(2), 16) : parseInt(s, 10)),
     ),
     scalarType(
       'float',
-      (s) => FLOAT_SPECIAL.test(s) || FLOAT.test(s),
+      (s) => mayBeNumber(s) && (FLOAT_SPECIAL.test(s) || FLOAT.test(s)),
       (s) => (FLOAT_SPECIAL.test(s) ? (s.endsWith('nan') || s.endsWith('NaN') || s.endsWith('NAN') ? NaN : s[0] === '-' ? -Infinity : Infinity) : parseFloat(s)),
     ),
   ],
