@@ -8,12 +8,13 @@
  * the load core:
  * - HTTP/1.1 keep-alive and HTTPS keep-alive (two Node generators, closed loop; HTTPS verified
  *   against the CA with SNI) to hosts whose routes stay valid throughout: `stable-*` (never
- *   touched), `edited-*` (rewritten every few steps: a header filter changes and the backend
- *   alternates between two Services) and `ep-*` (its Service's endpoints churn between
+ *   touched), `edited-*` (each rewritten every 10th step: a header filter changes and the
+ *   backend alternates between two Services) and `ep-*` (its Service's endpoints churn between
  *   127.0.0.1, both, and 127.0.0.2 — always at least one);
  * - a handshake prober: a new TLS connection every 25 ms, recording which certificate it got;
  * - WebSocket connections (half ws://, half wss://) to an echo backend behind a route that is
- *   never removed, each sending a message every 100 ms and checking the echo; closed at the end.
+ *   never removed (but edited: its header filter changes every 10th step), each sending a
+ *   message every 100 ms and checking the echo; closed at the end.
  * Changes: one every 100 ms (route edit, endpoint change, route added/removed) on top of a bulk
  * of 1k routes, and every 10 steps (5 in smoke) the certificate Secret's file is rewritten with
  * a new certificate. New handshakes after a rotation must get the new certificate; existing
@@ -83,15 +84,16 @@ export async function runChurn(ctx: BenchContext): Promise<ScenarioResult> {
     serviceManifest({ name: 'backend-ep', addresses: eps, targetPort: bport }),
     serviceManifest({ name: 'ws-echo', addresses: ['127.0.0.1'], targetPort: wsPort }),
   ]);
-  const edited = (i: number, step: number): RouteSpec => ({
+  /** Version `n` of route edited-i: the header value changes and the backend alternates. */
+  const edited = (i: number, n: number): RouteSpec => ({
     name: `edited-${i}`, hostname: `edited-${i}.bench.test`, pathPrefix: '/',
-    service: step % 2 === 0 ? 'backend' : 'backend-ep', setHeader: { name: 'x-edit', value: String(step) },
+    service: n % 2 === 0 ? 'backend' : 'backend-ep', setHeader: { name: 'x-edit', value: String(n) },
   });
   const fixed: RouteSpec[] = [
     ...[0, 1, 2, 3].map((i) => ({ name: `stable-${i}`, hostname: `stable-${i}.bench.test`, pathPrefix: '/', service: 'backend' })),
     ...[0, 1].map((i) => ({ name: `ep-${i}`, hostname: `ep-${i}.bench.test`, pathPrefix: '/', service: 'backend-ep' })),
   ];
-  const wsRoute: RouteSpec = { name: 'ws', hostname: WS_HOST, pathPrefix: '/', service: 'ws-echo' };
+  const wsRoute = (n: number): RouteSpec => ({ name: 'ws', hostname: WS_HOST, pathPrefix: '/', service: 'ws-echo', setHeader: { name: 'x-edit', value: String(n) } });
   let w: WaygateInstance;
   try {
     w = await ctx.startWaygateWith('churn', address, (addr, port) => {
@@ -99,7 +101,8 @@ export async function runChurn(ctx: BenchContext): Promise<ScenarioResult> {
       return [`${baseManifests({ address: addr, port })}${httpsListener(httpsPort)}`];
     }, { host: 'edited-3.bench.test', path: '/' }, 30_000 + 20 * bulk, (dir) => {
       writeAtomic(dir, '01-services.yaml', services(ENDPOINT_SETS[0]!));
-      writeAtomic(dir, '02-fixed.yaml', yamlStream([...fixed, wsRoute].map(routeManifest)));
+      writeAtomic(dir, '02-fixed.yaml', yamlStream(fixed.map(routeManifest)));
+      writeAtomic(dir, '02-ws.yaml', yamlStream([routeManifest(wsRoute(0))]));
       for (let i = 0; i < 4; i++) writeAtomic(dir, `03-edited-${i}.yaml`, yamlStream([routeManifest(edited(i, 0))]));
       writeAtomic(dir, '05-tls-secret.yaml', tlsSecretManifest(tls.certs[0]!));
       writeRouteFiles(dir, scaleRoutes(bulk, 'backend'));
@@ -128,8 +131,11 @@ export async function runChurn(ctx: BenchContext): Promise<ScenarioResult> {
     switch (step % 4) {
       case 0:
       case 2: {
-        const i = (step >> 1) % 4;
-        writeAtomic(w.dir, `03-edited-${i}.yaml`, yamlStream([routeManifest(edited(i, step))]));
+        // Edits go round edited-0..3 and the ws route; n: how many times this one was edited.
+        const i = (step >> 1) % 5;
+        const n = Math.floor((step >> 1) / 5) + 1;
+        if (i === 4) writeAtomic(w.dir, '02-ws.yaml', yamlStream([routeManifest(wsRoute(n))]));
+        else writeAtomic(w.dir, `03-edited-${i}.yaml`, yamlStream([routeManifest(edited(i, n))]));
         counts.edits++;
         break;
       }
