@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { DataPlaneError, GW_ERR } from '../errors.js';
 import { rawResponseHeaders } from '../headers.js';
-import { Http1Exchange, type ExchangeOwner } from './h1-exchange.js';
+import { Http1Exchange, MAX_QUEUED, type ExchangeOwner } from './h1-exchange.js';
+import { UpstreamPools } from './pools.js';
 
 function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
@@ -120,5 +121,133 @@ test('Http1Exchange.cancel while queued for a connection fails at once with the 
     server.closeAllConnections();
     server.close();
     await pool.destroy();
+  }
+});
+
+/**
+ * A proxy like `proxy()` but on an UpstreamPools pool (the socket options of production), which
+ * counts the write calls that reach each client socket and hands out each ServerResponse.
+ */
+async function countingProxy(backendPort: number, onResponse: (res: http.ServerResponse) => void = () => undefined) {
+  const pools = new UpstreamPools({ connectionsPerEndpoint: null, keepAliveTimeoutMs: 4000, connectTimeoutMs: 2000, headersTimeoutMs: 5000, bodyTimeoutMs: 30_000 });
+  const pool = pools.pool({ address: '127.0.0.1', port: backendPort });
+  const writes = { calls: 0 };
+  const server = http.createServer((req, res) => {
+    onResponse(res);
+    const owner: ExchangeOwner = {
+      onHead: (x) => {
+        res.writeHead(x.status, rawResponseHeaders(x.rawHeaders));
+        x.stream(res);
+      },
+      onFail: (err) => {
+        res.writeHead(err.status);
+        res.end(err.code);
+      },
+      onEnd: () => undefined,
+    };
+    new Http1Exchange(owner).send(pool, { method: req.method ?? 'GET', target: req.url ?? '/', headers: { host: 'b' }, body: null, headersTimeoutMs: 2000, servername: null });
+  });
+  server.on('connection', (socket: net.Socket) => {
+    // Count what the stream layer hands to the kernel: one call per write/writev syscall.
+    const s = socket as net.Socket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+    const write = s._write.bind(s);
+    const writev = s._writev.bind(s);
+    s._write = (...a) => {
+      writes.calls++;
+      write(...a);
+    };
+    s._writev = (...a) => {
+      writes.calls++;
+      writev(...a);
+    };
+  });
+  const port = await listen(server);
+  return {
+    port,
+    writes,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await pools.close(100);
+    },
+  };
+}
+
+test('Http1Exchange: an answer that arrives in two reads (head + 64 KiB body) reaches the client in one write', async () => {
+  const body = Buffer.alloc(64 * 1024, 0x62);
+  // One backend write of head + body: more than one 64 KiB socket read on the proxy side.
+  const be = await rawBackend(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nX-Pad: ${'p'.repeat(200)}\r\n\r\n${body.toString('latin1')}`);
+  const p = await countingProxy(be.port);
+  try {
+    const r = await get(p.port);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.length, body.length);
+    assert.ok(r.body.equals(body));
+    assert.equal(p.writes.calls, 1, 'head and both body reads in one write to the client');
+  } finally {
+    await p.close();
+    be.close();
+  }
+});
+
+test('Http1Exchange: a client that does not read pauses the backend (bounded buffering), then gets the whole body', async () => {
+  const total = 16 * 1024 * 1024;
+  let sent = 0;
+  // A backend that streams 16 MiB as fast as its socket takes it.
+  const backend = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-length': String(total) });
+    const chunk = Buffer.alloc(64 * 1024, 0x63);
+    const pump = (): void => {
+      while (sent < total) {
+        sent += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    pump();
+  });
+  const bport = await listen(backend);
+  let maxQueued = 0;
+  let proxied: http.ServerResponse | null = null;
+  const p = await countingProxy(bport, (res) => (proxied = res));
+  const sampler = setInterval(() => {
+    if (proxied !== null) maxQueued = Math.max(maxQueued, proxied.writableLength);
+  }, 2);
+  const client = net.connect(p.port, '127.0.0.1');
+  try {
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    client.pause(); // reads nothing: the kernel buffers fill, then the proxy's, then it must pause
+    client.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    // Wait until the backend is stalled: `sent` stops moving.
+    let last = -1;
+    for (let i = 0; i < 200 && sent !== last; i++) {
+      last = sent;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(sent < total, `the backend sent everything (${sent} bytes) although the client read nothing`);
+    assert.ok(proxied !== null);
+    assert.ok(maxQueued > 0, 'the sampler saw the response queue');
+    assert.ok(maxQueued <= MAX_QUEUED + 2 * 64 * 1024, `the proxy queued ${maxQueued} bytes for a stalled client`);
+    // Now read everything: the whole body arrives (head + 16 MiB).
+    let received = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      client.on('data', (c: Buffer) => {
+        received += c.length;
+        if (received >= total) resolve();
+      });
+      client.on('error', reject);
+    });
+    client.resume();
+    await done;
+    assert.ok(received > total && received < total + 1024, `received ${received} bytes`);
+  } finally {
+    clearInterval(sampler);
+    client.destroy();
+    await p.close();
+    backend.closeAllConnections();
+    backend.close();
   }
 });

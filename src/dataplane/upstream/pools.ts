@@ -24,6 +24,15 @@ export interface UpstreamOptions {
   readonly bodyTimeoutMs: number;
 }
 
+/**
+ * Socket options of plaintext backend connections. undici's read high-water mark is 64 KiB, the
+ * size of one socket read, so every read that fills it stops the socket's reads until the parser
+ * has taken the data, and starts them again: two `epoll_ctl` calls for every answer of 64 KiB
+ * or more (strace of the 64 KiB benchmark). At 128 KiB the reads of one answer run on. TLS
+ * sockets keep undici's 16 KiB (a TLS record is at most 16 KiB).
+ */
+const PLAIN_CONNECT = { highWaterMark: 128 * 1024 } as NonNullable<Pool.Options['connect']>;
+
 /** `host:port` with brackets for IPv6. */
 export function endpointKey(e: ir.Endpoint): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
@@ -60,7 +69,7 @@ export class UpstreamPools {
     let p = this.#pools.get(key);
     if (p === undefined) {
       p = new Pool(`${tls === null ? 'http' : 'https'}://${endpointKey(e)}`, {
-        ...(tls === null ? {} : { connect: backendTLSConnectOptions(tls, ['http/1.1']) as NonNullable<Pool.Options['connect']> }),
+        connect: tls === null ? PLAIN_CONNECT : (backendTLSConnectOptions(tls, ['http/1.1']) as NonNullable<Pool.Options['connect']>),
         connections: this.#opts.connectionsPerEndpoint,
         pipelining: 1,
         keepAliveTimeout: this.#opts.keepAliveTimeoutMs,
