@@ -173,7 +173,13 @@ export class FileSource {
    * reports them) only those are read again. Concurrent calls run one after the other.
    */
   load(changed?: ReadonlySet<string> | null): Promise<FileSourceLoad> {
-    const run = this.#queue.then(() => this.#load(changed ?? null));
+    const run = this.#queue.then(() =>
+      this.#load(changed ?? null).catch((err: unknown) => {
+        // Files and merge may disagree now: the next load rebuilds everything.
+        this.#lastIssues = null;
+        throw err;
+      }),
+    );
     this.#queue = run.catch(() => undefined);
     return run;
   }
