@@ -12,18 +12,25 @@ import type * as ir from '../ir/types.js';
 import type { DataPlane } from '../dataplane/index.js';
 import type { Logger } from '../log.js';
 import { errorFields, silentLogger } from '../log.js';
-import { IrInterner } from './ir-interner.js';
 import { ConfigStreamClient, type StreamClientOptions } from './stream-client.js';
 
-/** Rebinds every server to `bindAddress`, one server per port. Pure. */
-export function bindLocally(config: ir.Config, bindAddress: string): ir.Config {
+/**
+ * Rebinds every server to `bindAddress`, one server per port. Pure; with `memo`, a server
+ * object rebound before gives the same rebound object (so the data plane sees it unchanged).
+ */
+export function bindLocally(config: ir.Config, bindAddress: string, memo?: WeakMap<ir.Server, ir.Server>): ir.Config {
   const seen = new Set<string>();
   const servers: ir.Server[] = [];
   for (const s of config.servers) {
     const key = `${s.protocol === 'UDP' ? 'udp' : 'tcp'}/${s.port}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    servers.push({ ...s, address: bindAddress });
+    let rebound = memo?.get(s);
+    if (rebound === undefined || rebound.address !== bindAddress) {
+      rebound = { ...s, address: bindAddress };
+      memo?.set(s, rebound);
+    }
+    servers.push(rebound);
   }
   return { ...config, servers };
 }
@@ -38,7 +45,8 @@ export class ProxyRuntime {
   readonly #o: ProxyRuntimeOptions;
   readonly #log: Logger;
   readonly #client: ConfigStreamClient;
-  readonly #interner = new IrInterner();
+  /** Received server → rebound server: an unchanged server stays the same object (stream deltas keep received ones). */
+  readonly #rebound = new WeakMap<ir.Server, ir.Server>();
   #applied = 0;
   #version = 0;
   #connected = false;
@@ -81,7 +89,7 @@ export class ProxyRuntime {
 
   async #apply(config: ir.Config, version: number): Promise<void> {
     try {
-      const result = await this.#o.dataPlane.apply(this.#interner.intern(bindLocally(config, this.#o.bindAddress)));
+      const result = await this.#o.dataPlane.apply(bindLocally(config, this.#o.bindAddress, this.#rebound));
       this.#applied++;
       this.#version = version;
       for (const e of result.errors) this.#log.error('server could not be bound', { ...e });

@@ -45,7 +45,7 @@ function recordingClient(url: string, extra: Partial<StreamClientOptions>): { cl
   return { client, versions, states };
 }
 
-const line = (version: number, pad = ''): string => `${JSON.stringify({ version, config: { version: 1, servers: [], pad } })}\n`;
+const line = (version: number, pad = ''): string => `${JSON.stringify({ version, names: [], changed: { reset: true, servers: [] }, pad })}\n`;
 
 test('stream client: a line over maxLineBytes aborts the connection before its end, and the client reconnects', async () => {
   let firstClosed = false;
@@ -54,7 +54,7 @@ test('stream client: a line over maxLineBytes aborts the connection before its e
     if (n === 1) {
       // A good config, then a line that never ends: the client may not wait for its newline.
       res.write(line(1));
-      res.write(`{"version":2,"config":{"pad":"${'x'.repeat(4096)}`);
+      res.write(`{"version":2,"names":[],"changed":{"reset":true,"servers":[]},"pad":"${'x'.repeat(4096)}`);
       res.on('close', () => { firstClosed = true; });
     } else {
       res.write(line(3, 'y'.repeat(900)));
@@ -105,7 +105,7 @@ test('stream client: a silent stream is dropped after idleTimeoutMs; heartbeats 
     await new Promise((r) => setTimeout(r, 900));
     assert.deepEqual(kept.states, ['connected'], 'three idle timeouts later the heartbeat stream is still the first connection');
     assert.equal(s.connections, 1);
-    s.publish({ version: 1, servers: [{ gateway: GW } as unknown as ir.Server] });
+    s.publish({ version: 1, servers: [{ name: `${GW}/10.0.0.1:80`, gateway: GW, address: '10.0.0.1', port: 80, protocol: 'HTTP', listeners: [], streamListeners: [] }] });
     await waitFor('the next config', () => kept.versions.length === 2);
   } finally {
     dropped.client.stop();
@@ -131,6 +131,57 @@ test('stream client: answers other than 200 (a controller over its connection ca
   } finally {
     first.client.stop();
     second.client.stop();
+    await s.close();
+  }
+});
+
+test('config stream: a change travels as a delta; unchanged rules arrive as the objects received before', async () => {
+  const rule = (name: string, status = 200): ir.Rule => ({
+    name, kind: 'HTTPRoute', route: 'ns/r', sectionName: null, requestFilters: [], responseHeaders: null, cors: null, mirrors: [],
+    action: { kind: 'direct', status }, timeouts: { requestMs: null, backendRequestMs: null }, retry: null,
+  });
+  const match: ir.Match = { path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [] };
+  const config = (rules: ir.Rule[]): ir.Config => ({
+    version: 1,
+    servers: [{
+      name: `${GW}/10.0.0.1:80`, gateway: GW, address: '10.0.0.1', port: 80, protocol: 'HTTP', streamListeners: [],
+      listeners: [{ name: `${GW}/http`, hostname: null, port: 80, scheme: 'http', tls: null, rules, virtualHosts: [{ hostname: '*', entries: rules.map((_, i) => ({ rule: i, match })) }] }],
+    }],
+  });
+  const bulk = Array.from({ length: 200 }, (_, i) => rule(`r${i}`));
+  const s = new ConfigStreamServer({ host: '127.0.0.1', port: 0, tokenKey: 'k', tls: null });
+  await s.listen();
+  const received: ir.Config[] = [];
+  const lines: number[] = [];
+  const client = new ConfigStreamClient({ url: s.url, gateway: GW, token: streamToken('k', GW), onConfig: (c) => { received.push(c); } });
+  const first = config(bulk);
+  s.publish(first);
+  try {
+    client.start();
+    await waitFor('the first config', () => received.length === 1);
+    const edited = [...bulk];
+    edited[7] = rule('r7', 503);
+    const second = config(edited);
+    // Measure the line the server writes for the change.
+    const sizes = http.ServerResponse.prototype.write;
+    http.ServerResponse.prototype.write = function (this: http.ServerResponse, chunk: unknown, ...rest: unknown[]) {
+      if (typeof chunk === 'string' && chunk.length > 2) lines.push(chunk.length);
+      return (sizes as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof sizes;
+    try {
+      s.publish(second);
+    } finally {
+      http.ServerResponse.prototype.write = sizes;
+    }
+    await waitFor('the second config', () => received.length === 2);
+    assert.deepEqual(received[1], second);
+    const [l1, l2] = [received[0]!.servers[0]!.listeners[0]!, received[1]!.servers[0]!.listeners[0]!];
+    assert.equal(l2.rules[0], l1.rules[0], 'an unchanged rule is the object received before');
+    assert.notEqual(l2.rules[7], l1.rules[7]);
+    assert.equal(l2.rules[7]!.action.kind === 'direct' && l2.rules[7]!.action.status, 503);
+    assert.ok(lines.length === 1 && lines[0]! < JSON.stringify(second).length / 4, `the change line is ${lines[0]} bytes, the config ${JSON.stringify(second).length}`);
+  } finally {
+    client.stop();
     await s.close();
   }
 });

@@ -3,6 +3,10 @@
  * config it receives to `onConfig`, and reconnects with exponential backoff (jittered, up to
  * `maxBackoffMs`) whenever the stream ends or fails. The caller keeps serving its last config
  * meanwhile. On reconnect the server sends the current config first, so nothing is missed.
+ * Configs arrive as deltas (stream-server.ts, src/ir/delta.ts): unchanged servers, rules,
+ * virtual hosts and matches are the objects received before, so the data plane recompiles
+ * only what changed. A line that refers to something this connection never received is a
+ * protocol error: the connection is dropped and the next one starts over.
  *
  * Limits (defaults in STREAM_CLIENT_DEFAULTS, flags in `waygate proxy --help`):
  * - `connectTimeoutMs`: connection, TLS handshake and the response head must complete in time;
@@ -12,7 +16,9 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { IrDecoder, type EncodedServers } from '../ir/delta.js';
 import type * as ir from '../ir/types.js';
+import { IR_VERSION } from '../ir/types.js';
 import { LineSplitter, LineTooLongError } from './ndjson-lines.js';
 
 /** Defaults of the limits in StreamClientOptions. */
@@ -41,6 +47,26 @@ export interface StreamClientOptions {
   readonly idleTimeoutMs?: number;
   /** Longest NDJSON line (one config message) accepted, in bytes. */
   readonly maxLineBytes?: number;
+}
+
+/** What one connection received: the servers of its last line and their parts. */
+class ReceivedConfig {
+  readonly #decoder = new IrDecoder();
+  #servers = new Map<string, ir.Server>();
+
+  /** The config a line describes. Throws when it names a server or part never received. */
+  next(names: readonly string[], changed: EncodedServers): ir.Config {
+    const decoded = this.#decoder.decode(changed);
+    const byName = new Map(decoded.servers.map((sv) => [sv.name, sv]));
+    const servers = names.map((name) => {
+      const server = byName.get(name) ?? this.#servers.get(name);
+      if (server === undefined) throw new Error(`config stream: server ${name} was never sent`);
+      return server;
+    });
+    decoded.commit(names);
+    this.#servers = new Map(servers.map((sv) => [sv.name, sv]));
+    return { version: IR_VERSION, servers };
+  }
 }
 
 /** See the module comment. */
@@ -78,7 +104,7 @@ export class ConfigStreamClient {
 
   #connect(): void {
     if (this.#stopped) return;
-    const url = new URL(`/v1/config?gateway=${encodeURIComponent(this.#o.gateway)}`, this.#o.url);
+    const url = new URL(`/v2/config?gateway=${encodeURIComponent(this.#o.gateway)}`, this.#o.url);
     const mod = url.protocol === 'https:' ? https : http;
     const d = STREAM_CLIENT_DEFAULTS;
     const connectMs = this.#o.connectTimeoutMs ?? d.connectTimeoutMs;
@@ -103,14 +129,17 @@ export class ConfigStreamClient {
       }
       this.#o.onState?.('connected');
       res.socket.setTimeout(idleMs, () => req.destroy(new Error(`stream idle for ${idleMs} ms (no heartbeat)`)));
-      const lines = new LineSplitter(maxLine, (line) => this.#line(line));
+      const received = new ReceivedConfig();
+      const lines = new LineSplitter(maxLine, (line) => this.#line(line, received));
       res.on('data', (chunk: Buffer) => {
         if (done) return;
         try {
           lines.push(chunk);
         } catch (err) {
-          if (!(err instanceof LineTooLongError)) throw err;
-          finish(`config stream line longer than ${maxLine} bytes (--stream-max-line): connection dropped`);
+          const detail = err instanceof LineTooLongError
+            ? `config stream line longer than ${maxLine} bytes (--stream-max-line): connection dropped`
+            : `bad config stream line: ${err instanceof Error ? err.message : String(err)}; connection dropped`;
+          finish(detail);
           req.destroy();
         }
       });
@@ -121,18 +150,21 @@ export class ConfigStreamClient {
     this.#req = req;
   }
 
-  /** One NDJSON line: a config message, or a `{}` heartbeat (ignored). */
-  #line(line: string): void {
+  /**
+   * One NDJSON line: a config message, or a `{}` heartbeat (ignored). Throws (the connection is
+   * dropped) on a message this connection cannot resolve.
+   */
+  #line(line: string, received: ReceivedConfig): void {
     if (line.trim() === '' || line === '{}') return;
-    let msg: { version?: number; config?: ir.Config };
+    let msg: { version?: number; names?: string[]; changed?: EncodedServers };
     try {
       msg = JSON.parse(line) as typeof msg;
     } catch {
       return;
     }
-    if (!msg.config) return;
+    if (!Array.isArray(msg.names) || msg.changed === undefined) return;
+    const config = received.next(msg.names, msg.changed);
     this.#failures = 0;
-    const config = msg.config;
     const version = msg.version ?? 0;
     // Configs apply one at a time, in order.
     this.#chain = this.#chain.then(() => this.#o.onConfig(config, version)).catch(() => undefined);

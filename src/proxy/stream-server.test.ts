@@ -29,10 +29,10 @@ test('config stream: an unparsable target gets 400, a wrong token 401, and the s
   await s.listen();
   const port = Number(new URL(s.url).port);
   try {
-    assert.match(await statusLine(port, 'GET http://[/v1/config HTTP/1.1\r\nhost: a\r\n\r\n'), /^HTTP\/1\.1 400 /);
-    assert.match(await statusLine(port, 'GET /v1/config?gateway=ns/gw HTTP/1.1\r\nhost: a\r\nauthorization: Bearer nope\r\n\r\n'), /^HTTP\/1\.1 401 /);
+    assert.match(await statusLine(port, 'GET http://[/v2/config HTTP/1.1\r\nhost: a\r\n\r\n'), /^HTTP\/1\.1 400 /);
+    assert.match(await statusLine(port, 'GET /v2/config?gateway=ns/gw HTTP/1.1\r\nhost: a\r\nauthorization: Bearer nope\r\n\r\n'), /^HTTP\/1\.1 401 /);
     const token = streamToken('k', 'ns/gw');
-    assert.match(await statusLine(port, `GET /v1/config?gateway=ns/gw HTTP/1.1\r\nhost: a\r\nauthorization: Bearer ${token}\r\n\r\n`), /^HTTP\/1\.1 200 /);
+    assert.match(await statusLine(port, `GET /v2/config?gateway=ns/gw HTTP/1.1\r\nhost: a\r\nauthorization: Bearer ${token}\r\n\r\n`), /^HTTP\/1\.1 200 /);
   } finally {
     await s.close();
   }
@@ -40,7 +40,7 @@ test('config stream: an unparsable target gets 400, a wrong token 401, and the s
 
 const KEY = 'k';
 const GW = 'ns/gw';
-const HEAD = `GET /v1/config?gateway=${GW} HTTP/1.1\r\nhost: a\r\nauthorization: Bearer ${streamToken(KEY, GW)}\r\n\r\n`;
+const HEAD = `GET /v2/config?gateway=${GW} HTTP/1.1\r\nhost: a\r\nauthorization: Bearer ${streamToken(KEY, GW)}\r\n\r\n`;
 
 /** A logger that keeps its records (message and fields). */
 function recordingLog(): { log: Logger; records: { msg: string; fields: Record<string, unknown> }[] } {

@@ -1,10 +1,14 @@
 /**
- * The config stream, controller side. `GET /v1/config?gateway=ns/name` with
+ * The config stream, controller side. `GET /v2/config?gateway=ns/name` with
  * `Authorization: Bearer <token>` (token.ts) answers a never-ending stream of newline-delimited
- * JSON: `{"version":n,"config":<ir.Config>}` whenever that Gateway's config changes (the
- * current one first), and `{}` as a heartbeat every `heartbeatMs`. Each config holds that
- * Gateway's servers only, hence only the certificates it needs. Served over HTTPS when a
- * certificate is given (the Helm chart makes one), plain HTTP otherwise (tests, development).
+ * JSON: `{"version":n,"names":[…],"changed":<EncodedServers>}` whenever that Gateway's config
+ * changes (the current one first), and `{}` as a heartbeat every `heartbeatMs`. `names` are the
+ * Gateway's servers in order; those that changed since the previous line on this connection are
+ * in `changed`, encoded by src/ir/delta.ts (rules, virtual hosts and matches the proxy already
+ * holds travel as ids), the others are the servers of the previous line. The first line of a
+ * connection carries everything. Each config holds that Gateway's servers only, hence only the
+ * certificates it needs. Served over HTTPS when a certificate is given (the Helm chart makes
+ * one), plain HTTP otherwise (tests, development).
  *
  * Limits on every connection (defaults in STREAM_SERVER_DEFAULTS, flags in `waygate controller
  * --help`, docs/kubernetes.md "Limits"):
@@ -25,6 +29,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { IrEncoder } from '../ir/delta.js';
 import type * as ir from '../ir/types.js';
 import { IR_VERSION } from '../ir/types.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -69,6 +74,9 @@ interface Subscriber {
   readonly res: http.ServerResponse;
   readonly remote: string;
   heartbeat: NodeJS.Timeout | null;
+  /** What this proxy holds: the servers of the last line, and their rules etc. (delta.ts). */
+  sent: Map<string, ir.Server>;
+  readonly encoder: IrEncoder;
   /** Armed while a write waits for 'drain'. */
   drain: NodeJS.Timeout | null;
 }
@@ -93,7 +101,8 @@ export class ConfigStreamServer {
   readonly #log: Logger;
   readonly #limits: { -readonly [K in keyof typeof STREAM_SERVER_DEFAULTS]: number };
   readonly #server: http.Server;
-  readonly #current = new Map<string, { json: string; version: number }>();
+  /** Each Gateway's servers as last published, and how many times they changed. */
+  readonly #current = new Map<string, { servers: readonly ir.Server[]; version: number }>();
   readonly #subscribers = new Map<string, Set<Subscriber>>();
   /** Open connections (the sockets requests arrive on), and those opened over the cap. */
   readonly #open = new Set<Socket>();
@@ -155,22 +164,32 @@ export class ConfigStreamServer {
     return n;
   }
 
-  /** Takes a new full IR; sends each Gateway whose servers changed its new config. */
+  /**
+   * Takes a new full IR; sends each Gateway whose servers changed its new config. A server is
+   * unchanged while it is the same object (translate hands out the previous object when equal).
+   */
   publish(config: ir.Config): void {
     this.#all = config;
     this.#published = true;
     const gateways = new Set([...config.servers.map((s) => s.gateway), ...this.#current.keys(), ...this.#subscribers.keys()]);
     for (const gw of gateways) {
-      const json = JSON.stringify(configForGateway(config, gw));
+      const servers = configForGateway(config, gw).servers;
       const prev = this.#current.get(gw);
-      if (prev?.json === json) continue;
-      const entry = { json, version: (prev?.version ?? 0) + 1 };
+      if (prev !== undefined && sameItems(prev.servers, servers)) continue;
+      const entry = { servers, version: (prev?.version ?? 0) + 1 };
       this.#current.set(gw, entry);
-      const subs = this.#subscribers.get(gw);
-      if (!subs || subs.size === 0) continue;
-      const line = `{"version":${entry.version},"config":${json}}\n`;
-      for (const sub of [...subs]) this.#send(sub, line);
+      for (const sub of [...(this.#subscribers.get(gw) ?? [])]) this.#sendConfig(sub, entry);
     }
+  }
+
+  /** Sends a subscriber its Gateway's config as a delta against what it holds. */
+  #sendConfig(sub: Subscriber, entry: { readonly servers: readonly ir.Server[]; readonly version: number }): void {
+    const names = entry.servers.map((s) => s.name);
+    const encoding = sub.encoder.encode(entry.servers.filter((s) => sub.sent.get(s.name) !== s));
+    this.#send(sub, `${JSON.stringify({ version: entry.version, names, changed: encoding.message })}\n`);
+    // Lines arrive in order on one connection, and a new connection starts over: no ack needed.
+    encoding.commit(names);
+    sub.sent = new Map(entry.servers.map((s) => [s.name, s]));
   }
 
   async close(): Promise<void> {
@@ -200,7 +219,7 @@ export class ConfigStreamServer {
       res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('bad request\n');
       return;
     }
-    if (req.method !== 'GET' || url.pathname !== '/v1/config') {
+    if (req.method !== 'GET' || url.pathname !== '/v2/config') {
       res.writeHead(404).end();
       return;
     }
@@ -214,7 +233,10 @@ export class ConfigStreamServer {
     res.flushHeaders(); // a proxy connected before the first publish learns at once that it is subscribed
     const set = this.#subscribers.get(gateway) ?? new Set();
     this.#subscribers.set(gateway, set);
-    const sub: Subscriber = { gateway, res, remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`, heartbeat: null, drain: null };
+    const sub: Subscriber = {
+      gateway, res, remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`, heartbeat: null, drain: null,
+      sent: new Map(), encoder: new IrEncoder(),
+    };
     set.add(sub);
     res.on('close', () => {
       if (sub.heartbeat) clearInterval(sub.heartbeat);
@@ -226,9 +248,8 @@ export class ConfigStreamServer {
       sub.drain = null;
     });
     if (this.#published) {
-      if (!this.#current.has(gateway)) this.#current.set(gateway, { json: JSON.stringify(configForGateway(this.#all, gateway)), version: 1 });
-      const entry = this.#current.get(gateway)!;
-      this.#send(sub, `{"version":${entry.version},"config":${entry.json}}\n`);
+      if (!this.#current.has(gateway)) this.#current.set(gateway, { servers: configForGateway(this.#all, gateway).servers, version: 1 });
+      this.#sendConfig(sub, this.#current.get(gateway)!);
     }
     // A heartbeat behind unsent data would tell the proxy nothing new: only on an empty buffer.
     sub.heartbeat = setInterval(() => {
@@ -269,4 +290,8 @@ export class ConfigStreamServer {
     this.#refusalLoggedAt = now;
     this.#refused = 0;
   }
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

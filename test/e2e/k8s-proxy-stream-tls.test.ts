@@ -24,7 +24,7 @@ async function waitFor(what: string, fn: () => boolean, ms = 3000): Promise<void
 
 function statusOver(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = https.get(`${url}/v1/config?gateway=${GW}`, { ca: cert.cert, headers: { authorization: `Bearer ${streamToken('k', GW)}` }, agent: false }, (res) => {
+    const req = https.get(`${url}/v2/config?gateway=${GW}`, { ca: cert.cert, headers: { authorization: `Bearer ${streamToken('k', GW)}` }, agent: false }, (res) => {
       resolve(res.statusCode ?? 0);
       res.destroy();
     });

@@ -64,7 +64,7 @@ describe('waygate proxy config stream', () => {
     stream.publish({ version: 1, servers: [server('infra/gw', mine, 500), server('infra/other', other, 500)] });
 
     // No or a wrong token: 401.
-    const bad = await fetch(`${stream.url}/v1/config?gateway=infra/gw`, { headers: { authorization: `Bearer ${streamToken(KEY, 'infra/other')}` } });
+    const bad = await fetch(`${stream.url}/v2/config?gateway=infra/gw`, { headers: { authorization: `Bearer ${streamToken(KEY, 'infra/other')}` } });
     assert.equal(bad.status, 401);
     await bad.arrayBuffer();
 
