@@ -16,7 +16,7 @@ function listen(server: net.Server): Promise<number> {
 /** A backend speaking raw HTTP/1.1 (exact bytes, so hop-by-hop and latin1 headers can be tested). */
 async function rawBackend(answer: string): Promise<{ port: number; close: () => void }> {
   const server = net.createServer((s) => {
-    s.once('data', () => s.write(Buffer.from(answer, 'latin1')));
+    s.on('data', () => s.write(Buffer.from(answer, 'latin1')));
     s.on('error', () => undefined);
   });
   const port = await listen(server);
@@ -184,6 +184,29 @@ test('Http1Exchange: an answer that arrives in two reads (head + 64 KiB body) re
     assert.equal(r.body.length, body.length);
     assert.ok(r.body.equals(body));
     assert.equal(p.writes.calls, 1, 'head and both body reads in one write to the client');
+  } finally {
+    await p.close();
+    be.close();
+  }
+});
+
+test('Http1Exchange: answers without a body (204) are ended too, and keep-alive goes on', async () => {
+  const be = await rawBackend('HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n');
+  const p = await countingProxy(be.port);
+  try {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < 2; i++) {
+      const r = await new Promise<{ status: number; a: string | undefined }>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port: p.port, path: '/', agent, timeout: 3000 }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, a: res.headers['x-a'] as string | undefined }));
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+      });
+      assert.deepEqual(r, { status: 204, a: '1' });
+    }
+    agent.destroy();
   } finally {
     await p.close();
     be.close();

@@ -10,13 +10,17 @@
  * `stream(res)` or `discard()` before returning) or `onFail` (no answer, error classified).
  * After `stream(res)` it hears `onEnd` once, when the answer is complete or abandoned.
  *
- * Writes to an HTTP/1.1 client are coalesced: a body that arrives in several reads (a 64 KiB
- * answer with its head is two reads of the backend socket, 64 KiB being Node's read size) is
- * held in the corked client socket until the body ends, the event loop iteration ends, or
- * {@link MAX_QUEUED} bytes wait, so the client gets one `writev` instead of one per read (each
- * write to a loopback peer also wakes it). strace of the 64 KiB benchmark before: three client
- * writes per answer (one of them empty: undici reports zero-length body chunks) and a pause and
- * resume of the backend per answer; after: one.
+ * Writes to an HTTP/1.1 client are coalesced and batched: the client socket stays corked from
+ * the first body chunk, and the answer is ended (which flushes it) at the end of the event loop
+ * iteration, together with every other answer completed in it (one shared `setImmediate`), or
+ * earlier when {@link MAX_QUEUED} bytes wait. So a body that arrives in several reads (a 64 KiB
+ * answer with its head is two reads of the backend socket) goes out in one `writev`, and the
+ * answers of one iteration go out back to back, as undici already sends the requests. Why: a
+ * write that wakes a sleeping peer is the most expensive thing the proxy does (perf, 3 B
+ * benchmark: ~15 % of all samples in the wake-up inside the client `writev`); writes in a burst
+ * find the peer awake. strace of the 64 KiB benchmark before: three client writes per answer
+ * (one of them empty: undici reports zero-length body chunks) and a pause and resume of the
+ * backend per answer; after: one `writev`.
  */
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -64,25 +68,13 @@ const NO_HEADERS: Buffer[] = [];
  */
 export const MAX_QUEUED = 128 * 1024;
 
-/** Exchanges whose client socket is corked; flushed once at the end of this loop iteration. */
-let corked: Http1Exchange[] = [];
+/** Exchanges holding a cork or an end for their client; flushed at the end of this loop iteration. */
+let pending: Http1Exchange[] = [];
 
-function flushCorked(): void {
-  const list = corked;
-  corked = [];
-  for (let i = 0; i < list.length; i++) (list[i] as Http1Exchange).uncork();
-}
-
-/** The value of a `Content-Length` header among undici's raw header buffers, or -1. */
-function contentLength(raw: readonly Buffer[]): number {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as Buffer;
-    if (name.length === 14 && name.toString('latin1').toLowerCase() === 'content-length') {
-      const n = Number((raw[i + 1] as Buffer).toString('latin1'));
-      return Number.isSafeInteger(n) && n >= 0 ? n : -1;
-    }
-  }
-  return -1;
+function flushPending(): void {
+  const list = pending;
+  pending = [];
+  for (let i = 0; i < list.length; i++) (list[i] as Http1Exchange).flush();
 }
 
 /** An owner that drops the answer (mirror copies). */
@@ -105,12 +97,14 @@ export class Http1Exchange implements Dispatcher.DispatchHandler {
   #reason: DataPlaneError | null = null;
   #res: ServerResponse | null = null;
   #drainHooked = false;
-  /** The HTTP/1.1 client socket writes are coalesced on (null: HTTP/2 client, or none yet). */
+  /** The HTTP/1.1 client socket writes are batched on (null: HTTP/2 client, or none yet). */
   #socket: Socket | null = null;
   /** True while this exchange holds a cork on `#socket`. */
   #corked = false;
-  /** Body bytes still expected (Content-Length), -1 when unknown (chunked or until close). */
-  #left = -1;
+  /** The body is complete; `end()` waits for the flush. */
+  #ending = false;
+  /** In `pending`. */
+  #listed = false;
 
   constructor(owner: ExchangeOwner) {
     this.#owner = owner;
@@ -129,15 +123,31 @@ export class Http1Exchange implements Dispatcher.DispatchHandler {
   stream(res: ServerResponse): void {
     this.#state = STREAM;
     this.#res = res;
-    // HTTP/2 responses (compat API) share a session socket: never cork that.
-    if (res instanceof ServerResponse && res.socket !== null) {
-      this.#socket = res.socket as Socket;
-      this.#left = contentLength(this.rawHeaders);
+    // HTTP/2 responses (compat API) share a session socket: never cork that. No socket yet: a
+    // pipelined request's answer, buffered by Node until the ones before it are done.
+    if (res instanceof ServerResponse && res.socket !== null) this.#socket = res.socket as Socket;
+  }
+
+  /** Called once at the end of the loop iteration: ends a complete answer, or releases the cork. */
+  flush(): void {
+    this.#listed = false;
+    if (this.#ending) {
+      this.#ending = false;
+      this.#corked = false; // end() uncorks the socket fully
+      (this.#res as ServerResponse).end();
+      this.#owner.onEnd(null);
+    } else {
+      this.#uncork();
     }
   }
 
-  /** Releases this exchange's cork on the client socket (flushing what waits), if it holds one. */
-  uncork(): void {
+  #enlist(): void {
+    if (this.#listed) return;
+    this.#listed = true;
+    if (pending.push(this) === 1) setImmediate(flushPending);
+  }
+
+  #uncork(): void {
     if (!this.#corked) return;
     this.#corked = false;
     (this.#socket as Socket).uncork();
@@ -184,19 +194,14 @@ export class Http1Exchange implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     if (this.#state !== STREAM || chunk.length === 0) return true;
     const res = this.#res as ServerResponse;
-    if (this.#socket !== null) {
-      // More body to come: hold this chunk corked (a chunk that ends the body needs no cork:
-      // Node corks the socket for the rest of this tick and `end()` follows in the same one).
-      if (this.#left >= 0) this.#left -= chunk.length;
-      if (this.#left !== 0 && !this.#corked) {
-        this.#corked = true;
-        this.#socket.cork();
-        if (corked.push(this) === 1) setImmediate(flushCorked);
-      }
+    if (this.#socket !== null && !this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      this.#enlist();
     }
     // Node's `write` answers false above the socket's 16 KiB mark; keep reading up to MAX_QUEUED.
     if (res.write(chunk) || res.writableLength <= MAX_QUEUED) return true;
-    this.uncork(); // what waits must flow, or 'drain' never comes
+    this.#uncork(); // what waits must flow, or 'drain' never comes
     if (!this.#drainHooked) {
       this.#drainHooked = true;
       res.on('drain', () => this.#resume?.());
@@ -207,11 +212,14 @@ export class Http1Exchange implements Dispatcher.DispatchHandler {
   onComplete(): void {
     const state = this.#state;
     this.#state = DONE;
-    if (state === STREAM) {
-      (this.#res as ServerResponse).end(); // flushes: end() uncorks the socket fully
-      this.#corked = false;
-      this.#owner.onEnd(null);
+    if (state !== STREAM) return;
+    if (this.#socket !== null) {
+      this.#ending = true;
+      this.#enlist();
+      return;
     }
+    (this.#res as ServerResponse).end();
+    this.#owner.onEnd(null);
   }
 
   onError(err: Error): void {
@@ -219,7 +227,7 @@ export class Http1Exchange implements Dispatcher.DispatchHandler {
     this.#state = DONE;
     if (state === WAIT) this.#owner.onFail(classifyUpstreamError(this.#reason ?? err, null));
     else if (state === STREAM) {
-      this.uncork();
+      this.#uncork();
       const res = this.#res as ServerResponse;
       if (!res.writableEnded) res.destroy();
       this.#owner.onEnd(this.#reason ?? err);
