@@ -117,7 +117,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const config: ir.Config = { version: IR_VERSION, servers };
 
   // Backend TLS per Gateway (client certificate), then the policies' ancestors.
-  const finished = finishBackendTLS(config.servers, clientCertificates);
+  // Only a BackendTLSPolicy gives a backend TLS (backend-refs.ts): without one there is nothing
+  // to finish, and walking every rule of every server would cost a pass at thousands of routes.
+  const finished = backendTLSPolicies.winners.size > 0 ? finishBackendTLS(config.servers, clientCertificates) : config.servers;
   const served: ir.Config = { ...config, servers: cache ? cache.shareServers(finished) : finished };
   collectPolicyAncestors(backendTLSPolicies, gateways, served.servers, index);
 
