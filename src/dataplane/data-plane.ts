@@ -26,6 +26,9 @@ import { isStreamServer, StreamServers } from './l4/stream-servers.js';
 
 const EMPTY: ir.Config = { version: 1, servers: [] };
 
+/** How long after an apply the pools of endpoints no longer referenced are closed. */
+const RETAIN_DELAY_MS = 1_000;
+
 function serverKey(s: { readonly address: string; readonly port: number }): string {
   return `${s.address}|${s.port}`;
 }
@@ -73,6 +76,9 @@ class HttpDataPlaneImpl implements HttpDataPlane {
   /** Compiled rules and matches by IR object, so a changed server recompiles only what changed. */
   readonly #compileCache = new CompileCache();
   #generation = 0;
+  /** The compiled servers of the config being served, and the pending pool clean-up. */
+  #serving: readonly CompiledServer[] = [];
+  #retainTimer: NodeJS.Timeout | null = null;
   #unsupported: string[] = [];
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -147,8 +153,10 @@ class HttpDataPlaneImpl implements HttpDataPlane {
     // L4 servers: bind the new ones, swap, drain the ones that went away (same rules).
     errors.push(...(await swapStreams()));
 
-    // 5. Close pools of endpoints nothing references any more.
-    this.#pools.retain(endpointsOf(compiled));
+    // 5. Close pools of endpoints nothing references any more — soon, not in every apply: the
+    // walk is over every rule (~1.5 ms at 5k routes) and an idle pool costs nothing meanwhile.
+    this.#serving = compiled;
+    this.#scheduleRetain();
 
     if (unsupported.length > 0 && unsupported.join() !== this.#unsupported.join()) {
       this.#log('warn', 'servers with a protocol other than HTTP are not served', { servers: unsupported });
@@ -165,10 +173,20 @@ class HttpDataPlaneImpl implements HttpDataPlane {
     return this.#config;
   }
 
+  #scheduleRetain(): void {
+    if (this.#retainTimer !== null) return;
+    this.#retainTimer = setTimeout(() => {
+      this.#retainTimer = null;
+      if (!this.#closed) this.#pools.retain(endpointsOf(this.#serving));
+    }, RETAIN_DELAY_MS);
+    this.#retainTimer.unref();
+  }
+
   async close(graceMs = 10_000): Promise<void> {
     if (this.#closed) return;
     await this.#queue;
     this.#closed = true;
+    if (this.#retainTimer !== null) clearTimeout(this.#retainTimer);
     await Promise.all([this.#servers.close(graceMs), this.#streams.close(graceMs)]);
     await this.#pools.close(graceMs);
   }

@@ -177,3 +177,23 @@ test('a config that does not compile is rejected and the old one keeps serving',
     await dp.close(200);
   }
 });
+
+test('the pool of an endpoint no config references any more is closed soon after the apply', async () => {
+  const server = (endpoint: { address: string; port: number }): unknown => ({
+    servers: [{ address: '127.0.0.1', port: 0, listeners: [{ rules: [{ name: 'r', match: { path: '/' }, backends: [{ name: 'b', endpoints: [endpoint] }] }] }] }],
+  });
+  const dp = createDataPlane();
+  try {
+    await dp.apply(fillConfig(server(v1.endpoint)));
+    const port = dp.stats().servers[0]!.boundPort!;
+    assert.equal((await send(`http://127.0.0.1:${port}/`)).status, 200);
+    assert.equal(dp.stats().upstream.pools, 1);
+    await dp.apply(fillConfig(server(v2.endpoint)));
+    assert.equal((await send(`http://127.0.0.1:${port}/`)).status, 200);
+    const deadline = Date.now() + 3_000;
+    while (dp.stats().upstream.pools !== 1 && Date.now() < deadline) await delay(50);
+    assert.equal(dp.stats().upstream.pools, 1, "v1's pool is closed, v2's stays");
+  } finally {
+    await dp.close(200);
+  }
+});
