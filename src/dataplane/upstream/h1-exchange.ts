@@ -74,7 +74,14 @@ let pending: Http1Exchange[] = [];
 function flushPending(): void {
   const list = pending;
   pending = [];
-  for (let i = 0; i < list.length; i++) (list[i] as Http1Exchange).flush();
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i] as Http1Exchange;
+    try {
+      x.flush();
+    } catch {
+      x.abandon(); // one broken answer must not hold back the others of this batch
+    }
+  }
 }
 
 /** An owner that drops the answer (mirror copies). */
@@ -139,6 +146,13 @@ export class Http1Exchange implements Dispatcher.DispatchHandler {
     } else {
       this.#uncork();
     }
+  }
+
+  /** Destroys the client's response after a throw while flushing it. */
+  abandon(): void {
+    this.#ending = false;
+    this.#corked = false;
+    (this.#res as ServerResponse).destroy();
   }
 
   #enlist(): void {
