@@ -66,10 +66,11 @@ async function main(): Promise<void> {
   if (template !== undefined) {
     const tIncr: number[] = [];
     const cIncr: number[] = [];
-    for (let i = 0; i < Math.max(3, input.samples); i++) {
+    for (let i = 0; i < Math.max(3, input.samples * 3); i++) {
       const extra = {
         ...template,
-        metadata: { ...template.metadata, name: `bench-new-${i}`, uid: `bench-new-${i}`, creationTimestamp: '2099-01-01T00:00:00Z' },
+        // Newest, as a new route is (the loader here sets no timestamps: the name orders it last).
+        metadata: { ...template.metadata, name: `zz-new-${i}`, uid: `zz-new-${i}` },
         spec: { ...template.spec, hostnames: [`bench-new-${i}.bench.test`] },
       };
       const next = snap.buildSnapshot([...loaded.objects, extra]);

@@ -48,7 +48,7 @@ export async function startWaygate(o: {
   const adminPort = await freePort('127.0.0.1');
   const managed = o.pm.start({
     name: o.name,
-    argv: [...cmd.argv, 'serve', '-f', o.dir, '--admin-address', `127.0.0.1:${adminPort}`, '--address-pool', o.address, '--log-level', 'warn', ...(o.extraArgs ?? [])],
+    argv: [...cmd.argv, 'serve', '-f', o.dir, '--admin-address', `127.0.0.1:${adminPort}`, '--address-pool', o.address, '--log-level', process.env['WAYGATE_BENCH_LOG_LEVEL'] ?? 'warn', ...(o.extraArgs ?? [])],
     cpu: o.cpu,
     cwd: o.repoRoot,
     logFile: o.logFile,

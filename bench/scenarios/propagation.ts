@@ -30,7 +30,7 @@ export async function runPropagation(ctx: BenchContext): Promise<ScenarioResult>
   const t0 = performance.now();
   if (!ctx.has('nginx')) return result('propagation', 'skipped', t0, ['needs nginx (the backend)'], [], null);
   const { port: bport } = await ctx.backend();
-  const probes = ctx.opts.smoke ? 3 : 30;
+  const probes = ctx.opts.smoke ? 3 : 100;
   const churnRoutes = ctx.opts.smoke ? 200 : 5000;
   const timeoutMs = ctx.opts.smoke ? 5000 : 10_000;
   let w: WaygateInstance;

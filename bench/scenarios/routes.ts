@@ -62,7 +62,7 @@ export async function runRoutes(ctx: BenchContext): Promise<ScenarioResult> {
     ctx.log(`routes: ${n} done`);
   }
   notes.push(
-    `translate/compile: median of ${ctx.opts.smoke ? 1 : 5} warm runs after a cold one (full), and of ≥3 runs adding one new route to the n with the caches a hot reload uses (cached); match: ns per routeRequest() over ${ctx.opts.smoke ? '100k' : '2M'} lookups, median of 3`,
+    `translate/compile: median of ${ctx.opts.smoke ? 1 : 5} warm runs after a cold one (full), and of 3× as many runs adding one new route to the n with the caches a hot reload uses (cached); match: ns per routeRequest() over ${ctx.opts.smoke ? '100k' : '2M'} lookups, median of 3`,
     `RSS baseline (1 route): ${baseline === null ? 'n/a' : `${baseline.toFixed(1)} MiB`}; anchors: ≤0.5 µs per match and ≤50 ms rebuild at 10k routes (performance notes B.8)`,
   );
   const num = (w: Record<string, unknown>, k: string): number | null => (typeof w[k] === 'number' ? (w[k] as number) : null);
