@@ -13,15 +13,15 @@
  *   slots), which also depends on the listeners: kept only while `attachmentSignature` of the
  *   Gateways is unchanged;
  * - per listener, its rules and virtual hosts: updated where few attachments changed
- *   (virtual-hosts-cache.ts), each unaffected virtual host keeping its IR object.
+ *   (virtual-hosts-cache.ts), each unaffected virtual host keeping its IR object;
+ * - the rendered status of a reused RouteNode while the pass timestamp (`now`, whole seconds)
+ *   is the same.
  * Keep it simple and safe:
  * - An entry is keyed by the route object itself (a WeakMap): sources hand out the very same
  *   object for an unchanged route (FileSource; Kubernetes informers), and an edit is a new
  *   object.
  * - Any change to an object that is not a route (a different object, an addition or a removal
  *   in any non-route list of the snapshot) or to the options drops every entry.
- * - the rendered status of a reused RouteNode while the pass timestamp (`now`, whole seconds)
- *   is the same.
  *
  * Structural sharing of the IR: a server equal to the one of the same name in the previous
  * pass is returned as that very object, so a data plane can tell unchanged servers by identity
