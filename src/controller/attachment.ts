@@ -203,10 +203,12 @@ export function placeRoute(attached: AttachedRoute, listeners: ReadonlyMap<strin
  */
 export interface RouteMemo {
   rules(route: object, compute: () => ConvertedRule[]): readonly ConvertedRule[];
-  attached(route: object, compute: () => AttachedRoute): AttachedRoute;
+  /** The attachment remembered for `route`, if any (a lookup: no closure per route and pass). */
+  attachedOf(route: object): AttachedRoute | undefined;
+  rememberAttached(route: object, attached: AttachedRoute): void;
 }
 
-export const NO_MEMO: RouteMemo = { rules: (_, compute) => compute(), attached: (_, compute) => compute() };
+export const NO_MEMO: RouteMemo = { rules: (_, compute) => compute(), attachedOf: () => undefined, rememberAttached: () => undefined };
 
 /**
  * Converts and attaches HTTP-family routes of one kind, in snapshot order (oldest first), and
@@ -222,7 +224,11 @@ export function attachRoutes<R extends RouteToAttach['route']>(
 ): RouteNode[] {
   const slots = listenerSlots(gateways);
   return routes.map((route) => {
-    const attached = memo.attached(route, () => attachRoute({ kind, route, rules: memo.rules(route, () => convert(route)) }, gateways, index));
+    let attached = memo.attachedOf(route);
+    if (attached === undefined) {
+      attached = attachRoute({ kind, route, rules: memo.rules(route, () => convert(route)) }, gateways, index);
+      memo.rememberAttached(route, attached);
+    }
     placeRoute(attached, slots);
     return attached.node;
   });

@@ -92,16 +92,15 @@ export class TranslateCache implements RouteMemo {
     this.#signature = signature;
   }
 
-  /** The attachment of `route`, computed by `compute` unless the cache has it. */
-  attached(route: object, compute: () => AttachedRoute): AttachedRoute {
+  /** The attachment remembered for `route` (a miss is counted through rules()). */
+  attachedOf(route: object): AttachedRoute | undefined {
     const hit = this.#attached.get(route);
-    if (hit !== undefined) {
-      this.#hits++;
-      return hit;
-    }
-    const attached = compute(); // counts through rules()
+    if (hit !== undefined) this.#hits++;
+    return hit;
+  }
+
+  rememberAttached(route: object, attached: AttachedRoute): void {
     this.#attached.set(route, attached);
-    return attached;
   }
 
   /** The converted rules of `route`, computed by `compute` unless the cache has them. */

@@ -8,6 +8,16 @@ import { buildVirtualHosts } from './virtual-hosts.js';
 import { VirtualHostCache } from './virtual-hosts-cache.js';
 
 const CONTROLLER = 'waygate.dev/gateway-controller';
+
+/** Attachments of unchanged routes are the same objects, as with the translate cache. */
+function attachmentMemo(): RouteMemo {
+  const attached = new WeakMap<object, AttachedRoute>();
+  return {
+    rules: (_, compute) => compute(),
+    attachedOf: (route) => attached.get(route),
+    rememberAttached: (route, a) => void attached.set(route, a),
+  };
+}
 const POOL = ['a.example.com', 'b.example.com', 'x.a.example.com', '*.example.com', '*.a.example.com', '*.com', 'B.Example.com', 'other.net', '*.net'];
 const PATHS = ['/', '/a', '/a/b', '/c'];
 
@@ -28,16 +38,7 @@ test('virtual host cache: updated builds equal full builds along random edit seq
     }, stamp);
   };
   let routes = Array.from({ length: 60 }, () => makeRoute('2024-01-01T00:00:00Z'));
-  // Attachments of unchanged routes are the same objects, as with the translate cache.
-  const attached = new WeakMap<object, AttachedRoute>();
-  const memo: RouteMemo = {
-    rules: (_, compute) => compute(),
-    attached: (route, compute) => {
-      let a = attached.get(route);
-      if (a === undefined) attached.set(route, (a = compute()));
-      return a;
-    },
-  };
+  const memo = attachmentMemo();
   const cache = new VirtualHostCache();
   for (let step = 0; step < 300; step++) {
     const ops = rnd(4);
@@ -70,11 +71,7 @@ test('virtual host cache: an unaffected virtual host keeps its IR object', () =>
   };
   const route = (name: string, host: string, path: string): api.HTTPRoute =>
     httpRoute('default', name, { parentRefs: [{ name: 'gw' }], hostnames: [host], rules: [{ matches: [{ path: { type: 'PathPrefix', value: path } }] }] }, '2024-01-01T00:00:00Z');
-  const attached = new WeakMap<object, AttachedRoute>();
-  const memo: RouteMemo = {
-    rules: (_, compute) => compute(),
-    attached: (r, compute) => attached.get(r) ?? (attached.set(r, compute()), attached.get(r)!),
-  };
+  const memo = attachmentMemo();
   const a = route('a', 'a.test', '/');
   const b = route('b', 'b.test', '/');
   const cache = new VirtualHostCache();

@@ -76,11 +76,13 @@ function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): L
     for (const r of attachments[i]!.rules) rules.push(r.rule);
   }
 
-  // Host keys: copy a position list before changing it (the previous build keeps its own).
-  const byHostname = new Map(prev.byHostname);
+  // Host keys: copy the index and a position list before changing them (the previous build
+  // keeps its own); an edit that keeps every attachment's keys copies nothing.
+  let byHostname: Map<string, readonly number[]> | null = null;
   const touched = new Set<string>();
   const edit = (key: string, change: (list: number[]) => number[]): void => {
     touched.add(key);
+    byHostname ??= new Map(prev.byHostname);
     const next = change([...(byHostname.get(key) ?? [])]);
     if (next.length === 0) byHostname.delete(key);
     else byHostname.set(key, next);
@@ -97,16 +99,17 @@ function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): L
     for (const key of hostKeys(attachments[i]!)) edit(key, (list) => [...list, i]);
   }
 
-  const names = updateNames(prev.names, byHostname);
+  const hosts = byHostname ?? prev.byHostname;
+  const names = byHostname === null ? prev.names : updateNames(prev.names, hosts);
   const byName = new Map<string, ir.VirtualHost>();
   for (const vh of prev.virtualHosts) byName.set(vh.hostname, vh);
   const keys = [...touched];
   const virtualHosts = names.map((name) => {
     const kept = byName.get(name);
     if (kept !== undefined && !keys.some((key) => keyReaches(key, name))) return kept;
-    return buildVirtualHost(attachments, offsets, byHostname, name);
+    return buildVirtualHost(attachments, offsets, hosts, name);
   });
-  return { attachments, offsets, byHostname, names, rules, virtualHosts };
+  return { attachments, offsets, byHostname: hosts, names, rules, virtualHosts };
 }
 
 /** The sorted virtual host names for `byHostname`, reusing the previous list when unchanged. */
