@@ -65,6 +65,9 @@ export function sameStatus(a: unknown, b: unknown): boolean {
   return JSON.stringify(stripTimes(a ?? {})) === JSON.stringify(stripTimes(b ?? {}));
 }
 
+/** Status PATCHes in flight at once (each object is independent; the API server takes them concurrently). */
+const STATUS_WRITES_IN_FLIGHT = 8;
+
 /** Patches statuses. See the module comment. */
 export class StatusWriter {
   readonly #rest: KubeRest;
@@ -100,15 +103,22 @@ export class StatusWriter {
     let written = 0;
     let unchanged = 0;
     let failed = 0;
-    for (const { obj, update } of work) {
-      try {
-        if (await this.#writeOne(obj, update)) written++;
-        else unchanged++;
-      } catch (err) {
-        failed++;
-        this.#log.warn('status write failed', { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name, error: (err as Error).message });
+    // Each object is written on its own: a few at a time, so thousands of routes' statuses do
+    // not take thousands of round trips one after the other.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < work.length) {
+        const { obj, update } = work[next++]!;
+        try {
+          if (await this.#writeOne(obj, update)) written++;
+          else unchanged++;
+        } catch (err) {
+          failed++;
+          this.#log.warn('status write failed', { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name, error: (err as Error).message });
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(STATUS_WRITES_IN_FLIGHT, work.length) }, lane));
     return { written, unchanged, failed };
   }
 

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { StatusUpdate } from '../../controller/translate.js';
+import { KubeApiError, type KObj, type KubeRest } from './rest.js';
+import { StatusWriter } from './status-writer.js';
+
+const CONTROLLER = 'waygate.dev/gateway-controller';
+
+function route(i: number): KObj {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute',
+    metadata: { name: `r${i}`, namespace: 'apps', generation: 1, resourceVersion: '1' },
+    status: { parents: [] },
+  } as KObj;
+}
+
+function update(i: number): StatusUpdate {
+  return {
+    kind: 'HTTPRoute', namespace: 'apps', name: `r${i}`, generation: 1,
+    status: { parents: [{ parentRef: { name: 'gw' }, controllerName: CONTROLLER, conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: '', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }] }] },
+  };
+}
+
+test('status writer: PATCHes run a few at a time, each object once; a failure is counted, not fatal', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const patched: string[] = [];
+  const rest = {
+    async request(method: string, path: string): Promise<KObj> {
+      assert.equal(method, 'PATCH');
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      if (path.includes('/r13/')) throw new KubeApiError(500, 'InternalError', 'boom');
+      patched.push(path);
+      return {} as KObj;
+    },
+    async get(): Promise<KObj> {
+      throw new Error('no conflict expected');
+    },
+  } as unknown as KubeRest;
+  const writer = new StatusWriter({ rest, controllerName: CONTROLLER });
+  const n = 40;
+  const result = await writer.write(Array.from({ length: n }, (_, i) => update(i)), Array.from({ length: n }, (_, i) => route(i)));
+  assert.deepEqual(result, { written: n - 1, unchanged: 0, failed: 1 });
+  assert.equal(new Set(patched).size, n - 1, 'every other object written exactly once');
+  assert.ok(most > 1 && most <= 8, `at most 8 in flight, and more than one: ${most}`);
+  assert.equal(inFlight, 0);
+});
