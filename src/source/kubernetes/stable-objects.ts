@@ -14,33 +14,18 @@
  * a view with an older status writes the same statuses. The status writer and the provisioner
  * keep receiving the informers' current objects.
  */
-import { equalValues } from '../../controller/translate-cache.js';
+import { equalExcept } from '../file/canonical-equal.js';
 import type { KObj } from './rest.js';
 
+/** Top-level fields compared on their own (metadata) or not at all (status). */
+const STATUS_AND_METADATA: ReadonlySet<string> = new Set(['status', 'metadata']);
 /** Fields of `metadata` that change without the object's meaning changing. */
-const VOLATILE_METADATA = new Set(['resourceVersion', 'managedFields']);
+const VOLATILE_METADATA: ReadonlySet<string> = new Set(['resourceVersion', 'managedFields']);
 
 /** True when `a` and `b` are equal apart from status, resourceVersion and managedFields. */
 export function sameApartFromStatus(a: KObj, b: KObj): boolean {
   if (a === b) return true;
-  const ka = Object.keys(a).filter((k) => k !== 'status');
-  const kb = Object.keys(b).filter((k) => k !== 'status');
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) {
-    if (!Object.prototype.hasOwnProperty.call(b, k) || k === 'status') return false;
-    if (k === 'metadata') continue;
-    if (!equalValues(a[k], b[k])) return false;
-  }
-  const ma = a.metadata as unknown as Record<string, unknown>;
-  const mb = b.metadata as unknown as Record<string, unknown>;
-  const mka = Object.keys(ma).filter((k) => !VOLATILE_METADATA.has(k));
-  const mkb = Object.keys(mb).filter((k) => !VOLATILE_METADATA.has(k));
-  if (mka.length !== mkb.length) return false;
-  for (const k of mka) {
-    if (!Object.prototype.hasOwnProperty.call(mb, k)) return false;
-    if (!equalValues(ma[k], mb[k])) return false;
-  }
-  return true;
+  return equalExcept(a, b, STATUS_AND_METADATA) && equalExcept(a.metadata, b.metadata, VOLATILE_METADATA);
 }
 
 function keyOf(o: KObj): string {
