@@ -127,10 +127,8 @@ export class StatusWriter {
     if (!spec) return false;
     let obj: KObj | null = initial;
     for (let attempt = 0; attempt < 5 && obj; attempt++) {
-      // observedGeneration must describe the object we write to.
-      if (update && obj.metadata.generation !== undefined && obj.metadata.generation !== update.generation && attempt === 0) {
-        // The cache is behind the object translate saw or vice versa; the next pass fixes it.
-      }
+      // observedGeneration may lag when the cache is behind the object translate saw (or vice
+      // versa); the pass that follows the next informer event writes it again.
       const current = obj['status'] as Status | undefined;
       const desired = desiredStatus(spec.kind, current, update, this.#controllerName);
       if (sameStatus(current, desired)) return false;
