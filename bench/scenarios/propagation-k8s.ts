@@ -17,13 +17,13 @@ import yaml from 'js-yaml';
 import { KubernetesMode } from '../../test/conformance/kubernetes-mode.js';
 import type { BenchContext } from '../lib/context.js';
 import { Ticker } from '../lib/churner.js';
-import { httpGet } from '../lib/http-get.js';
 import { CONTROLLER_NAME, NAMESPACE, routeManifest, scaleRoutes, type RouteSpec } from '../lib/manifests.js';
 import { freePort } from '../lib/ports.js';
 import { cpuSecondsDelta, treeCpuTicks, treeRssMiB } from '../lib/proc-stat.js';
 import { sleep, trackTransient } from '../lib/processes.js';
 import type { ScenarioResult } from '../lib/results.js';
-import { percentile, round } from '../lib/stats.js';
+import { newTally, probeUntilServed, tallyCells, tallyClean, waitServing, type ProbeTally, type ProbeTarget } from '../lib/route-probe.js';
+import { round } from '../lib/stats.js';
 import { waygateCommand } from '../lib/waygate.js';
 import { message, result } from './common.js';
 
@@ -33,11 +33,8 @@ const ROUTES_PATH = `/apis/gateway.networking.k8s.io/v1/namespaces/${NAMESPACE}/
 
 type Obj = Record<string, unknown> & { metadata: { name: string; namespace?: string; [k: string]: unknown } };
 
-interface ProbeSet {
+interface ProbeSet extends ProbeTally {
   readonly condition: string;
-  readonly ms: number[];
-  readonly timeouts: number;
-  readonly unexpected: Record<string, number>;
   readonly churnSteps: number;
   /** Churn steps skipped because the previous one's PUTs had not all been answered. */
   readonly churnLate: number;
@@ -86,7 +83,7 @@ export async function runPropagationK8s(ctx: BenchContext): Promise<ScenarioResu
     let address: string;
     try {
       address = await gatewayAddress(k8s, smoke ? 30_000 : 60_000);
-      await waitFor(address, port, agent, 'ready.bench.test', '/', smoke ? 30_000 : 60_000);
+      await waitServing({ address, port, agent }, 'ready.bench.test', '/', smoke ? 30_000 : 60_000);
     } catch (e) {
       return result(name, 'skipped', t0, [`waygate proxy not serving: ${message(e)}; ${k8s.tail().slice(-600)}`], [], null);
     }
@@ -104,7 +101,7 @@ export async function runPropagationK8s(ctx: BenchContext): Promise<ScenarioResu
     await inParallel(routes, 16, (r) => mustCall(api.call('POST', ROUTES_PATH, routeObject(r)), `create route ${r.name}`));
     const createdMs = performance.now() - tCreate;
     const last = routes[routes.length - 1]!;
-    await waitFor(address, port, agent, last.hostname!.replace('*.', 'x.'), last.pathPrefix, 60_000 + 20 * churnRoutes);
+    await waitServing(target, last.hostname!.replace('*.', 'x.'), last.pathPrefix, 60_000 + 20 * churnRoutes);
     const servedMs = performance.now() - tCreate;
     const rss = { controller: treeRssMiB(pids.controller), proxy: treeRssMiB(pids.proxy) };
     notes.push(`${churnRoutes} HTTPRoutes created through the API in ${round(createdMs / 1000, 2)} s (16 requests in flight); the last one served ${round(servedMs / 1000, 2)} s after the first POST; RSS then: controller ${round(rss.controller, 0)} MiB, proxy ${round(rss.proxy, 0)} MiB`);
@@ -135,9 +132,7 @@ export async function runPropagationK8s(ctx: BenchContext): Promise<ScenarioResu
       title: 'New route: HTTPRoute created (POST) → first 200 through the provisioned proxy (ms)',
       headers: ['condition', 'probes', 'p50', 'p99', 'max', 'timeouts', 'other than 404/200', 'churn steps (late)', 'CPU s controller / proxy'],
       rows: sets.map((s) => [
-        s.condition, s.ms.length + s.timeouts, round(percentile(s.ms, 50), 1), round(percentile(s.ms, 99), 1),
-        s.ms.length > 0 ? round(Math.max(...s.ms), 1) : null, s.timeouts,
-        Object.entries(s.unexpected).map(([k, v]) => `${k}×${v}`).join(' ') || '0', `${s.churnSteps} (${s.churnLate})`,
+        s.condition, ...tallyCells(s), `${s.churnSteps} (${s.churnLate})`,
         `${round(s.cpu.controller, 2)} / ${round(s.cpu.proxy, 2)} in ${round(s.cpu.seconds, 1)} s`,
       ]),
     };
@@ -145,7 +140,7 @@ export async function runPropagationK8s(ctx: BenchContext): Promise<ScenarioResu
       `${probes} probes per condition, polled every 2 ms on a keep-alive connection, timeout ${timeoutMs / 1000} s; churn: 100 routes replaced (PUT) every 100 ms, a step skipped ("late") while the previous one's PUTs are unanswered`,
       'test API server in the harness process (load core); waygate controller and the provisioned waygate proxy pinned to the proxy core',
     );
-    const clean = sets.every((s) => s.timeouts === 0 && Object.keys(s.unexpected).length === 0);
+    const clean = sets.every(tallyClean);
     if (!clean) notes.push('some probes timed out or saw answers other than 404/200 (see the table)');
     return result(name, 'ok', t0, notes, [table], { sets, createdMs, servedMs, rss });
   } finally {
@@ -154,18 +149,13 @@ export async function runPropagationK8s(ctx: BenchContext): Promise<ScenarioResu
   }
 }
 
-interface Target {
+interface Target extends ProbeTarget {
   readonly api: KubernetesMode['api'];
-  readonly address: string;
-  readonly port: number;
-  readonly agent: Agent;
   readonly pids: { readonly controller: readonly number[]; readonly proxy: readonly number[] };
 }
 
 async function probeSet(t: Target, condition: string, tag: string, n: number, timeoutMs: number, ticker: Ticker | null, late: () => number = () => 0): Promise<ProbeSet> {
-  const ms: number[] = [];
-  const unexpected: Record<string, number> = {};
-  let timeouts = 0;
+  const tally = newTally();
   let churnSteps = 0;
   const cpu0 = { controller: treeCpuTicks(t.pids.controller), proxy: treeCpuTicks(t.pids.proxy), at: performance.now() };
   const late0 = late();
@@ -176,22 +166,7 @@ async function probeSet(t: Target, condition: string, tag: string, n: number, ti
       const name = `prop-${tag}-${i}`;
       const host = `${name}.bench.test`;
       await mustCall(t.api.call('POST', ROUTES_PATH, routeObject({ name, hostname: host, pathPrefix: '/', service: 'backend' })), `create ${name}`);
-      const start = performance.now();
-      let done = false;
-      while (performance.now() - start < timeoutMs) {
-        const r = await httpGet({ address: t.address, port: t.port, path: '/', host, agent: t.agent, timeoutMs: 2000 });
-        if (r.status === 200) {
-          ms.push(performance.now() - start);
-          done = true;
-          break;
-        }
-        if (r.status !== 404) {
-          const k = r.status === 0 ? (r.error ?? 'error') : String(r.status);
-          unexpected[k] = (unexpected[k] ?? 0) + 1;
-        }
-        await sleep(2);
-      }
-      if (!done) timeouts++;
+      await probeUntilServed(t, host, timeoutMs, tally);
       await mustCall(t.api.call('DELETE', `${ROUTES_PATH}/${name}`), `delete ${name}`);
       await sleep(ticker === null ? 50 : 20);
     }
@@ -203,7 +178,7 @@ async function probeSet(t: Target, condition: string, tag: string, n: number, ti
     proxy: cpuSecondsDelta(cpu0.proxy, treeCpuTicks(t.pids.proxy)),
     seconds: (performance.now() - cpu0.at) / 1000,
   };
-  return { condition, ms, timeouts, unexpected, churnSteps, churnLate: late() - late0, cpu };
+  return { condition, ...tally, churnSteps, churnLate: late() - late0, cpu };
 }
 
 /** Namespace, GatewayClass, Gateway (one HTTP listener on `port`, no static address), and the backend Service + EndpointSlice. */
@@ -257,16 +232,4 @@ async function gatewayAddress(k8s: KubernetesMode, timeoutMs: number): Promise<s
     await sleep(100);
   }
   throw new Error(`the Gateway has no address after ${timeoutMs} ms`);
-}
-
-async function waitFor(address: string, port: number, agent: Agent, host: string, path: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < end) {
-    const r = await httpGet({ address, port, path, host, agent, timeoutMs: 2000 });
-    if (r.status === 200) return;
-    last = String(r.status || r.error);
-    await sleep(20);
-  }
-  throw new Error(`route for ${host}${path} not serving after ${timeoutMs} ms (last: ${last})`);
 }

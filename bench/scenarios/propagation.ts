@@ -9,20 +9,16 @@
 import { Agent } from 'node:http';
 import { GATEWAY_ADDRESSES, type BenchContext } from '../lib/context.js';
 import { removeFile, Ticker, writeAtomic } from '../lib/churner.js';
-import { httpGet } from '../lib/http-get.js';
 import { baseManifests, routeManifest, scaleRoutes, serviceManifest, yamlStream } from '../lib/manifests.js';
 import { sleep } from '../lib/processes.js';
 import type { ScenarioResult } from '../lib/results.js';
-import { percentile, round } from '../lib/stats.js';
+import { newTally, probeUntilServed, tallyCells, tallyClean, waitServing, type ProbeTally } from '../lib/route-probe.js';
 import type { WaygateInstance } from '../lib/waygate.js';
 import { message, result } from './common.js';
 import { writeRouteFiles } from './routes.js';
 
-interface ProbeSet {
+interface ProbeSet extends ProbeTally {
   readonly condition: string;
-  readonly ms: number[];
-  readonly timeouts: number;
-  readonly unexpected: Record<string, number>;
   readonly churnSteps: number;
 }
 
@@ -51,7 +47,7 @@ export async function runPropagation(ctx: BenchContext): Promise<ScenarioResult>
     const routes = scaleRoutes(churnRoutes, 'backend');
     writeRouteFiles(w.dir, routes);
     const last = routes[routes.length - 1]!;
-    await waitFor(w, agent, last.hostname!.replace('*.', 'x.'), last.pathPrefix, 60_000 + 20 * churnRoutes);
+    await waitServing({ address: w.address, port: w.port, agent }, last.hostname!.replace('*.', 'x.'), last.pathPrefix, 60_000 + 20 * churnRoutes);
     const files = Math.ceil(routes.length / 100);
     const ticker = new Ticker(100, (i) => {
       const f = i % files;
@@ -66,25 +62,19 @@ export async function runPropagation(ctx: BenchContext): Promise<ScenarioResult>
   const table = {
     title: 'New route: file written → first 200 (ms)',
     headers: ['condition', 'probes', 'p50', 'p99', 'max', 'timeouts', 'other than 404/200', 'churn steps'],
-    rows: sets.map((s) => [
-      s.condition, s.ms.length + s.timeouts, round(percentile(s.ms, 50), 1), round(percentile(s.ms, 99), 1),
-      s.ms.length > 0 ? round(Math.max(...s.ms), 1) : null, s.timeouts,
-      Object.entries(s.unexpected).map(([k, v]) => `${k}×${v}`).join(' ') || '0', s.churnSteps,
-    ]),
+    rows: sets.map((s) => [s.condition, ...tallyCells(s), s.churnSteps]),
   };
   const notes = [
     `${probes} probes per condition, polled every 2 ms on a keep-alive connection, timeout ${timeoutMs / 1000} s; churn: one file of 100 routes rewritten every 100 ms`,
     'bar (gateway-api-bench): agentgateway 10–30 ms, Istio 120–375 ms, Envoy Gateway 0.6–2 s; target ≤100 ms p99',
   ];
-  const clean = sets.every((s) => s.timeouts === 0 && Object.keys(s.unexpected).length === 0);
+  const clean = sets.every(tallyClean);
   if (!clean) notes.push('some probes timed out or saw answers other than 404/200 (see the table)');
   return result('propagation', 'ok', t0, notes, [table], { sets });
 }
 
 async function probeSet(w: WaygateInstance, agent: Agent, condition: string, tag: string, n: number, timeoutMs: number, ticker: Ticker | null): Promise<ProbeSet> {
-  const ms: number[] = [];
-  const unexpected: Record<string, number> = {};
-  let timeouts = 0;
+  const tally = newTally();
   let churnSteps = 0;
   ticker?.start();
   try {
@@ -93,37 +83,12 @@ async function probeSet(w: WaygateInstance, agent: Agent, condition: string, tag
       const host = `${name}.bench.test`;
       const file = `${name}.yaml`;
       writeAtomic(w.dir, file, yamlStream([routeManifest({ name, hostname: host, pathPrefix: '/', service: 'backend' })]));
-      const start = performance.now();
-      let done = false;
-      while (performance.now() - start < timeoutMs) {
-        const r = await httpGet({ address: w.address, port: w.port, path: '/', host, agent, timeoutMs: 2000 });
-        if (r.status === 200) {
-          ms.push(performance.now() - start);
-          done = true;
-          break;
-        }
-        if (r.status !== 404) {
-          const k = r.status === 0 ? (r.error ?? 'error') : String(r.status);
-          unexpected[k] = (unexpected[k] ?? 0) + 1;
-        }
-        await sleep(2);
-      }
-      if (!done) timeouts++;
+      await probeUntilServed({ address: w.address, port: w.port, agent }, host, timeoutMs, tally);
       removeFile(w.dir, file);
       await sleep(ticker === null ? 50 : 20);
     }
   } finally {
     churnSteps = ticker?.stop() ?? 0;
   }
-  return { condition, ms, timeouts, unexpected, churnSteps };
-}
-
-async function waitFor(w: WaygateInstance, agent: Agent, host: string, path: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const r = await httpGet({ address: w.address, port: w.port, path, host, agent, timeoutMs: 2000 });
-    if (r.status === 200) return;
-    await sleep(20);
-  }
-  throw new Error(`route for ${host}${path} not serving after ${timeoutMs} ms`);
+  return { condition, ...tally, churnSteps };
 }
