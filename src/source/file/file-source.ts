@@ -26,7 +26,7 @@ import type { KubeObject } from '../../api/types.js';
 import { lookupKind } from '../../api/schema.js';
 import { canonicalEqual, equalExcept } from './canonical-equal.js';
 import type { LoadIssue } from './issues.js';
-import { identityKey, listManifestFiles, loadText, objectIdentityKey, type LoadedObject } from './load.js';
+import { duplicateIssue, identityKey, issueBase, listManifestFiles, loadText, objectIdentityKey, type LoadedObject } from './load.js';
 import { readSettled, type SettleOptions } from './read-settled.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, synthesizeStaticEndpoints } from './static-endpoints.js';
 
@@ -126,14 +126,6 @@ export function deterministicUid(kind: string, namespace: string | undefined, na
   const h = createHash('sha1').update(`waygate/${kind}/${namespace ?? ''}/${name}`).digest('hex');
   const variant = ((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16).padStart(2, '0');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(18, 20)}-${h.slice(20, 32)}`;
-}
-
-function issueBase(lo: LoadedObject): Pick<LoadIssue, 'file' | 'document' | 'kind' | 'name' | 'namespace'> {
-  return { file: lo.file, document: lo.document, kind: lo.object.kind, name: lo.object.metadata.name, namespace: lo.object.metadata.namespace ?? null };
-}
-
-function describeName(o: KubeObject): string {
-  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
 }
 
 /** Re-reads a directory of manifests on demand, keeping last-good objects and API metadata. */
@@ -423,12 +415,7 @@ export class FileSource {
     const found: { def: Definition; issue: LoadIssue }[] = [];
     for (const key of this.#duplicates) {
       const [first, ...rest] = this.#definitions.get(key)!;
-      const prev = first!.lo;
-      for (const def of rest) {
-        const lo = def.lo;
-        const message = `duplicate ${lo.object.kind} ${describeName(lo.object)}: already defined in ${prev.file} document ${prev.document}; this one is ignored`;
-        found.push({ def, issue: { ...issueBase(lo), path: '', message, severity: 'error' } });
-      }
+      for (const def of rest) found.push({ def, issue: duplicateIssue(def.lo, first!.lo) });
     }
     return found.sort((a, b) => compareDefinitions(a.def, b.def)).map((f) => f.issue);
   }

@@ -7,6 +7,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/types.js';
+import { objectKey } from '../snapshot.js';
 import { normalizeDocument, type NormalizedDocument, type ObjectIdentity } from './document.js';
 import { documentCacheEntry } from './document-cache.js';
 import type { LoadIssue } from './issues.js';
@@ -138,12 +139,7 @@ export function mergeLoaded(objects: readonly LoadedObject[]): { objects: Loaded
     const key = objectIdentityKey(lo.object);
     const prev = first.get(key);
     if (prev) {
-      issues.push({
-        ...issueBase(lo),
-        path: '',
-        message: `duplicate ${lo.object.kind} ${describeName(lo.object)}: already defined in ${prev.file} document ${prev.document}; this one is ignored`,
-        severity: 'error',
-      });
+      issues.push(duplicateIssue(lo, prev));
       continue;
     }
     first.set(key, lo);
@@ -162,12 +158,15 @@ export function mergeLoaded(objects: readonly LoadedObject[]): { objects: Loaded
   return { objects: kept, issues };
 }
 
-function issueBase(lo: LoadedObject): Pick<LoadIssue, 'file' | 'document' | 'kind' | 'name' | 'namespace'> {
+/** The fields of an issue about a loaded object that say where it is and what it is. */
+export function issueBase(lo: LoadedObject): Pick<LoadIssue, 'file' | 'document' | 'kind' | 'name' | 'namespace'> {
   return { file: lo.file, document: lo.document, kind: lo.object.kind, name: lo.object.metadata.name, namespace: lo.object.metadata.namespace ?? null };
 }
 
-function describeName(o: KubeObject): string {
-  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+/** The issue for `lo`, a second definition of the object `first` defines (`lo` is ignored). */
+export function duplicateIssue(lo: LoadedObject, first: LoadedObject): LoadIssue {
+  const message = `duplicate ${lo.object.kind} ${objectKey(lo.object)}: already defined in ${first.file} document ${first.document}; this one is ignored`;
+  return { ...issueBase(lo), path: '', message, severity: 'error' };
 }
 
 /** Loads a set of in-memory files (name → text), in the given order. Pure. */
