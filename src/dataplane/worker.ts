@@ -31,21 +31,13 @@ async function shutdown(graceMs: number): Promise<void> {
   setTimeout(() => process.exit(0), 100).unref();
 }
 
-/** The servers of the config last applied successfully, by name (what an apply message may name). */
-let applied = new Map<string, ir.Server>();
-/** The rules and virtual hosts of the changed servers sent so far (src/ir/delta.ts). */
+/** What this worker holds of the configs it applied (src/ir/delta.ts): an apply message names unchanged servers. */
 const decoder = new IrDecoder();
 
 /** The config an apply message describes; throws if it names a server this worker does not have. */
 function resolveConfig(m: Extract<ToWorker, { type: 'apply' }>): { config: ir.Config; commit: () => void } {
-  const decoded = decoder.decode(m.changed);
-  const changed = new Map(decoded.servers.map((s) => [s.name, s]));
-  const servers = m.names.map((name) => {
-    const server = changed.get(name) ?? applied.get(name);
-    if (server === undefined) throw new DataPlaneError(GW_ERR.INTERNAL, `apply names server ${name}, which this worker does not have`);
-    return server;
-  });
-  return { config: { version: m.version, servers }, commit: () => decoded.commit(m.names) };
+  const { servers, commit } = decoder.decodeConfig(m.names, m.changed);
+  return { config: { version: m.version, servers }, commit };
 }
 
 process.on('message', (m: ToWorker) => {
@@ -60,7 +52,6 @@ process.on('message', (m: ToWorker) => {
     const { config, commit } = resolved;
     dataPlane.apply(config).then(
       (r) => {
-        applied = new Map(config.servers.map((s) => [s.name, s]));
         commit();
         send({ type: 'applied', seq: m.seq, errors: r.errors, stats: dataPlane.stats() });
       },

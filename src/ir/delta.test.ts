@@ -87,3 +87,29 @@ test('IR delta: a server not re-sent keeps its objects while it is in the config
   assert.equal(defined(m4.message), 1, 'still held through B');
   assert.throws(() => new IrDecoder().decode(wire({ reset: false, servers: m4.message.servers })), /unknown object id/);
 });
+
+test('IR delta, whole configs: unchanged servers are named only, resolve to the committed objects; an unknown name throws', () => {
+  const enc = new IrEncoder();
+  const dec = new IrDecoder();
+  const sA = server('A', [rule('a')], []);
+  const sB = server('B', [rule('b')], []);
+  const c1 = enc.encodeConfig([sA, sB]);
+  assert.deepEqual(c1.changed.servers.map((s) => s.name), ['A', 'B']);
+  const d1 = dec.decodeConfig(c1.names, wire(c1.changed));
+  d1.commit();
+  c1.commit();
+  const sB2 = server('B', [rule('b2')], []);
+  const c2 = enc.encodeConfig([sA, sB2]);
+  assert.deepEqual(c2.names, ['A', 'B']);
+  assert.deepEqual(c2.changed.servers.map((s) => s.name), ['B'], 'A is named only');
+  const d2 = dec.decodeConfig(c2.names, wire(c2.changed));
+  assert.equal(d2.servers[0], d1.servers[0], 'A resolves to the object decoded before');
+  assert.equal(d2.servers[1]!.listeners[0]!.rules[0]!.name, 'b2');
+  // Not committed (the peer failed): the encoder sends B again, the decoder still has the old A.
+  c2.abort();
+  const c3 = enc.encodeConfig([sA, sB2]);
+  assert.deepEqual(c3.changed.servers.map((s) => s.name), ['B']);
+  assert.equal(c3.changed.reset, true);
+  assert.equal(dec.decodeConfig(c3.names, wire(c3.changed)).servers[0], d1.servers[0]);
+  assert.throws(() => new IrDecoder().decodeConfig(['A'], wire({ reset: false, servers: [] })), /server A was never sent/);
+});

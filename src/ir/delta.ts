@@ -12,6 +12,9 @@
  * Both sides remember, per server name, the objects of the last committed message's servers;
  * a server that is not re-sent keeps its entry while its name is still in the config. Plain
  * data only (structured clone or JSON).
+ *
+ * A whole config travels as `encodeConfig` / `decodeConfig`: every server name, and only the
+ * servers that are not the very object last committed encoded (the others are named only).
  */
 import type * as ir from './types.js';
 
@@ -44,6 +47,26 @@ export class IrEncoder {
   #held = new Map<string, Map<object, number>>();
   #nextId = 1;
   #reset = true;
+  /** The servers of the last committed config, by name. */
+  #servers = new Map<string, ir.Server>();
+
+  /**
+   * Encodes a whole config: `names` of all its servers, `changed` the ones that are not the
+   * object last committed under their name. `commit()` once the peer applied it, else `abort()`.
+   */
+  encodeConfig(servers: readonly ir.Server[]): { names: string[]; changed: EncodedServers; commit(): void; abort(): void } {
+    const names = servers.map((s) => s.name);
+    const e = this.encode(servers.filter((s) => this.#servers.get(s.name) !== s));
+    return {
+      names,
+      changed: e.message,
+      commit: () => {
+        e.commit(names);
+        this.#servers = new Map(servers.map((s) => [s.name, s]));
+      },
+      abort: () => e.abort(),
+    };
+  }
 
   /**
    * Encodes `servers` (those that changed). Call `commit(names)` with every server name of the
@@ -108,6 +131,29 @@ export class IrEncoder {
 /** The decoding side, one per peer. Throws on an id it does not hold (a protocol error). */
 export class IrDecoder {
   #held = new Map<string, Map<number, object>>();
+  /** The servers of the last committed config, by name. */
+  #servers = new Map<string, ir.Server>();
+
+  /**
+   * Decodes a whole config (see `IrEncoder.encodeConfig`); call `commit()` once it is applied.
+   * Throws when it names a server neither in `changed` nor in the last committed config.
+   */
+  decodeConfig(names: readonly string[], changed: EncodedServers): { servers: ir.Server[]; commit(): void } {
+    const decoded = this.decode(changed);
+    const byName = new Map(decoded.servers.map((s) => [s.name, s]));
+    const servers = names.map((name) => {
+      const server = byName.get(name) ?? this.#servers.get(name);
+      if (server === undefined) throw new Error(`IR delta: server ${name} was never sent`);
+      return server;
+    });
+    return {
+      servers,
+      commit: () => {
+        decoded.commit(names);
+        this.#servers = new Map(servers.map((s) => [s.name, s]));
+      },
+    };
+  }
 
   /** Decodes a message; call `commit(names)` with every server name of the config once applied. */
   decode(message: EncodedServers): { servers: ir.Server[]; commit(names: Iterable<string>): void } {

@@ -49,26 +49,6 @@ export interface StreamClientOptions {
   readonly maxLineBytes?: number;
 }
 
-/** What one connection received: the servers of its last line and their parts. */
-class ReceivedConfig {
-  readonly #decoder = new IrDecoder();
-  #servers = new Map<string, ir.Server>();
-
-  /** The config a line describes. Throws when it names a server or part never received. */
-  next(names: readonly string[], changed: EncodedServers): ir.Config {
-    const decoded = this.#decoder.decode(changed);
-    const byName = new Map(decoded.servers.map((sv) => [sv.name, sv]));
-    const servers = names.map((name) => {
-      const server = byName.get(name) ?? this.#servers.get(name);
-      if (server === undefined) throw new Error(`config stream: server ${name} was never sent`);
-      return server;
-    });
-    decoded.commit(names);
-    this.#servers = new Map(servers.map((sv) => [sv.name, sv]));
-    return { version: IR_VERSION, servers };
-  }
-}
-
 /** See the module comment. */
 export class ConfigStreamClient {
   readonly #o: StreamClientOptions;
@@ -129,7 +109,7 @@ export class ConfigStreamClient {
       }
       this.#o.onState?.('connected');
       res.socket.setTimeout(idleMs, () => req.destroy(new Error(`stream idle for ${idleMs} ms (no heartbeat)`)));
-      const received = new ReceivedConfig();
+      const received = new IrDecoder();
       const lines = new LineSplitter(maxLine, (line) => this.#line(line, received));
       res.on('data', (chunk: Buffer) => {
         if (done) return;
@@ -154,7 +134,7 @@ export class ConfigStreamClient {
    * One NDJSON line: a config message, or a `{}` heartbeat (ignored). Throws (the connection is
    * dropped) on a message this connection cannot resolve.
    */
-  #line(line: string, received: ReceivedConfig): void {
+  #line(line: string, received: IrDecoder): void {
     if (line.trim() === '' || line === '{}') return;
     let msg: { version?: number; names?: string[]; changed?: EncodedServers };
     try {
@@ -163,7 +143,9 @@ export class ConfigStreamClient {
       return;
     }
     if (!Array.isArray(msg.names) || msg.changed === undefined) return;
-    const config = received.next(msg.names, msg.changed);
+    const decoded = received.decodeConfig(msg.names, msg.changed);
+    decoded.commit();
+    const config: ir.Config = { version: IR_VERSION, servers: decoded.servers };
     this.#failures = 0;
     const version = msg.version ?? 0;
     // Configs apply one at a time, in order.

@@ -75,7 +75,6 @@ interface Subscriber {
   readonly remote: string;
   heartbeat: NodeJS.Timeout | null;
   /** What this proxy holds: the servers of the last line, and their rules etc. (delta.ts). */
-  sent: Map<string, ir.Server>;
   readonly encoder: IrEncoder;
   /** Armed while a write waits for 'drain'. */
   drain: NodeJS.Timeout | null;
@@ -184,12 +183,10 @@ export class ConfigStreamServer {
 
   /** Sends a subscriber its Gateway's config as a delta against what it holds. */
   #sendConfig(sub: Subscriber, entry: { readonly servers: readonly ir.Server[]; readonly version: number }): void {
-    const names = entry.servers.map((s) => s.name);
-    const encoding = sub.encoder.encode(entry.servers.filter((s) => sub.sent.get(s.name) !== s));
-    this.#send(sub, `${JSON.stringify({ version: entry.version, names, changed: encoding.message })}\n`);
+    const encoding = sub.encoder.encodeConfig(entry.servers);
+    this.#send(sub, `${JSON.stringify({ version: entry.version, names: encoding.names, changed: encoding.changed })}\n`);
     // Lines arrive in order on one connection, and a new connection starts over: no ack needed.
-    encoding.commit(names);
-    sub.sent = new Map(entry.servers.map((s) => [s.name, s]));
+    encoding.commit();
   }
 
   async close(): Promise<void> {
@@ -235,7 +232,7 @@ export class ConfigStreamServer {
     this.#subscribers.set(gateway, set);
     const sub: Subscriber = {
       gateway, res, remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`, heartbeat: null, drain: null,
-      sent: new Map(), encoder: new IrEncoder(),
+      encoder: new IrEncoder(),
     };
     set.add(sub);
     res.on('close', () => {

@@ -37,9 +37,7 @@ interface Slot {
   /** Quick consecutive crashes, for the restart backoff. */
   crashes: number;
   startedAt: number;
-  /** The servers of the config this worker last acknowledged, by name (unchanged ones are sent by name). */
-  acked: Map<string, ir.Server>;
-  /** What this worker holds of the changed servers' rules and virtual hosts (src/ir/delta.ts). */
+  /** What this worker holds of the configs it acknowledged (src/ir/delta.ts): unchanged servers are sent by name. */
   encoder: IrEncoder;
   readonly waiters: Map<number, (m: FromWorker) => void>;
 }
@@ -82,7 +80,7 @@ export class WorkerPool implements HttpDataPlane {
     cluster.setupPrimary({ exec: workerEntry(), execArgv: process.execArgv, serialization: 'advanced', silent: false });
     const n = Math.max(1, Math.floor(this.#opts.workers));
     for (let i = 0; i < n; i++) {
-      this.#slots.push({ index: i, worker: null, live: false, stats: null, crashes: 0, startedAt: 0, acked: new Map(), encoder: new IrEncoder(), waiters: new Map() });
+      this.#slots.push({ index: i, worker: null, live: false, stats: null, crashes: 0, startedAt: 0, encoder: new IrEncoder(), waiters: new Map() });
     }
     await Promise.all(this.#slots.map((s) => this.#fork(s)));
   }
@@ -135,19 +133,17 @@ export class WorkerPool implements HttpDataPlane {
         resolve({ type: 'closed' });
       }, this.#opts.timeoutMs ?? 30_000);
       // Only servers that changed are serialized, as deltas; the others are named (see worker-protocol.ts).
-      const names = config.servers.map((s) => s.name);
-      const encoding = slot.encoder.encode(config.servers.filter((s) => slot.acked.get(s.name) !== s));
+      const encoding = slot.encoder.encodeConfig(config.servers);
       slot.waiters.set(seq, (m) => {
         clearTimeout(timer);
         if (m.type === 'applied' && slot.worker === worker) {
-          slot.acked = new Map(config.servers.map((s) => [s.name, s]));
-          encoding.commit(names);
+          encoding.commit();
         } else {
           encoding.abort();
         }
         resolve(m);
       });
-      const msg: ToWorker = { type: 'apply', seq, version: config.version, names, changed: encoding.message };
+      const msg: ToWorker = { type: 'apply', seq, version: config.version, names: encoding.names, changed: encoding.changed };
       worker.send(msg);
     });
   }
@@ -156,7 +152,6 @@ export class WorkerPool implements HttpDataPlane {
     return new Promise<void>((resolve) => {
       const worker = cluster.fork({ WAYGATE_WORKER_INDEX: String(slot.index) });
       slot.worker = worker;
-      slot.acked = new Map();
       slot.encoder = new IrEncoder();
       slot.live = false;
       slot.startedAt = Date.now();
