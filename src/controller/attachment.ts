@@ -187,7 +187,7 @@ export function attachRoute(r: RouteToAttach, gateways: readonly GatewayNode[], 
  * Records a route's placements on this pass's listeners (`listenerSlots`): the attachment goes
  * into `listener.attachments` and `listener.attachedRoutes` counts the route.
  */
-export function placeRoute(attached: AttachedRoute, listeners: ReadonlyMap<string, ListenerNode>): void {
+function placeRoute(attached: AttachedRoute, listeners: ReadonlyMap<string, ListenerNode>): void {
   for (const p of attached.placements) {
     const listener = listeners.get(p.slot);
     if (listener === undefined) throw new Error(`internal: no listener in slot ${p.slot}`);
@@ -255,7 +255,7 @@ export function attachmentSignature(gateways: readonly GatewayNode[]): string {
 }
 
 /** Every listener of every Gateway (its own and its ListenerSets') by slot. */
-export function listenerSlots(gateways: readonly GatewayNode[]): Map<string, ListenerNode> {
+function listenerSlots(gateways: readonly GatewayNode[]): Map<string, ListenerNode> {
   const out = new Map<string, ListenerNode>();
   for (const g of gateways) for (const l of g.listeners) out.set(l.slot, l);
   return out;

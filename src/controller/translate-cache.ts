@@ -158,7 +158,7 @@ function sameEnvironment(prev: Environment | null, next: Environment): boolean {
 }
 
 /** Deep equality of plain data (objects, arrays, primitives), short-circuiting on identity. */
-export function equalValues(a: unknown, b: unknown): boolean {
+function equalValues(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {

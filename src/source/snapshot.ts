@@ -71,26 +71,6 @@ export function isSnapshotKind(kind: string): kind is SnapshotKind {
   return Object.prototype.hasOwnProperty.call(SNAPSHOT_FIELD_BY_KIND, kind);
 }
 
-export function emptySnapshot(): Snapshot {
-  return {
-    gatewayClasses: [],
-    gateways: [],
-    listenerSets: [],
-    httpRoutes: [],
-    grpcRoutes: [],
-    tlsRoutes: [],
-    tcpRoutes: [],
-    udpRoutes: [],
-    backendTLSPolicies: [],
-    referenceGrants: [],
-    namespaces: [],
-    services: [],
-    endpointSlices: [],
-    secrets: [],
-    configMaps: [],
-  };
-}
-
 /** `namespace/name`, or `name` for cluster-scoped objects. The one key helper. */
 export function objectKey(obj: KubeObject): string {
   const ns = obj.metadata.namespace;

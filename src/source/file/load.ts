@@ -131,7 +131,7 @@ export function objectIdentityKey(o: KubeObject): string {
  * Merges per-file objects: a second object with the same kind/namespace/name is an issue and
  * left out (the first one is kept). Then synthesizes static EndpointSlices.
  */
-export function mergeLoaded(objects: readonly LoadedObject[]): { objects: LoadedObject[]; issues: LoadIssue[] } {
+function mergeLoaded(objects: readonly LoadedObject[]): { objects: LoadedObject[]; issues: LoadIssue[] } {
   const issues: LoadIssue[] = [];
   const kept: LoadedObject[] = [];
   const first = new Map<string, LoadedObject>();
@@ -177,7 +177,7 @@ export function loadTexts(files: readonly { file: string; text: string }[]): Loa
 }
 
 /** Reads one file; an unreadable file is an issue, not an exception. */
-export async function readManifest(dir: string, file: string): Promise<{ text: string } | { issue: LoadIssue } | { gone: true }> {
+async function readManifest(dir: string, file: string): Promise<{ text: string } | { issue: LoadIssue } | { gone: true }> {
   try {
     return { text: await readFile(join(dir, file), 'utf8') };
   } catch (err) {

@@ -225,7 +225,7 @@ function sameServers(a: ir.Config, b: ir.Config): boolean {
 }
 
 /** Adds `extra` to every GatewayClass status that lists supportedFeatures (sorted, no duplicates). */
-export function withExtraFeatures(result: TranslateResult, extra: readonly string[]): TranslateResult {
+function withExtraFeatures(result: TranslateResult, extra: readonly string[]): TranslateResult {
   if (extra.length === 0) return result;
   const statuses = result.statuses.map((s) => {
     const list = s.status['supportedFeatures'] as { name: string }[] | undefined;

@@ -61,7 +61,7 @@ function stripTimes(value: unknown): unknown {
 }
 
 /** True when two statuses differ only in lastTransitionTime or list order. */
-export function sameStatus(a: unknown, b: unknown): boolean {
+function sameStatus(a: unknown, b: unknown): boolean {
   return JSON.stringify(stripTimes(a ?? {})) === JSON.stringify(stripTimes(b ?? {}));
 }
 
