@@ -274,3 +274,35 @@ test('Http1Exchange: a client that does not read pauses the backend (bounded buf
     backend.close();
   }
 });
+
+test('Http1Exchange: a throw while ending one answer of a batch cuts that answer only; the others and later ones are served', async () => {
+  const be = await rawBackend('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  let n = 0;
+  const p = await countingProxy(be.port, (res) => {
+    if (n++ > 0) return;
+    res.end = () => {
+      throw new Error('end failed');
+    };
+  });
+  /** Status and body, or 'cut' when the connection closed without a whole answer. */
+  const attempt = (): Promise<string> =>
+    new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: p.port, path: '/x', agent: false, timeout: 3000 }, (res) => {
+        let body = '';
+        res.setEncoding('latin1');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(`${res.statusCode} ${body}`));
+        res.on('error', () => resolve('cut'));
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => resolve(err.message === 'timeout' ? 'timeout' : 'cut'));
+    });
+  try {
+    const first = await Promise.all([attempt(), attempt()]);
+    assert.deepEqual([...first].sort(), ['200 ok', 'cut']);
+    assert.equal(await attempt(), '200 ok');
+  } finally {
+    await p.close();
+    be.close();
+  }
+});
