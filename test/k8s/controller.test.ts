@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type * as ir from '../../src/ir/types.js';
 import { KubernetesController } from '../../src/source/kubernetes/controller.js';
 import { KubeRest } from '../../src/source/kubernetes/rest.js';
 import { TestApiServer } from './apiserver.js';
@@ -12,8 +13,9 @@ import { condition, CONTROLLER, kubeConfigFor, read, route, seedWorld, setStatus
 
 const GW = 'gateway.networking.k8s.io/v1';
 
-function makeController(server: TestApiServer, opts: { identity?: string; election?: boolean } = {}): KubernetesController {
+function makeController(server: TestApiServer, opts: { identity?: string; election?: boolean; onConfig?: (config: ir.Config) => void } = {}): KubernetesController {
   return new KubernetesController({
+    ...(opts.onConfig ? { onConfig: opts.onConfig } : {}),
     rest: new KubeRest(kubeConfigFor(server.url)),
     controllerName: CONTROLLER,
     leaderElection: opts.election ? { namespace: 'infra', name: 'waygate-leader', identity: opts.identity ?? 'a', leaseDurationMs: 1000, renewMs: 200, retryMs: 100 } : null,
@@ -64,6 +66,30 @@ describe('kubernetes controller', () => {
     assert.equal(c.statusWriter.writes, writes);
     const statusWrites = server.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/status'));
     assert.ok(statusWrites.every((r) => r.contentType === 'application/merge-patch+json'));
+  });
+
+  it('publishes a config only when a server changed: not for status writes or unrelated objects', async () => {
+    const published: ir.Config[] = [];
+    const c = makeController(server, { onConfig: (config) => published.push(config) });
+    controllers.push(c);
+    c.start();
+    await c.whenReady();
+    await waitFor('route accepted', () => routeParents(server, 'route').length === 1);
+    await new Promise((r) => setTimeout(r, 150)); // our own status writes come back as events
+    const count = published.length;
+    assert.ok(count >= 1);
+    const servers = published.at(-1)!.servers;
+
+    server.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'unrelated' } });
+    setStatus(server, GW, 'HTTPRoute', 'app', 'route', { parents: [] }); // someone else's status write
+    await c.reconcile();
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(published.length, count, 'no server changed: nothing published');
+    assert.ok(c.last!.ir.servers.every((s, i) => s === servers[i]), 'the very same server objects');
+
+    server.apply(route('route', ['/changed']));
+    await waitFor('new config published', () => published.length > count);
+    assert.ok(JSON.stringify(published.at(-1)!.servers).includes('/changed'));
   });
 
   it('a restart loses nothing and keeps lastTransitionTime', async () => {
