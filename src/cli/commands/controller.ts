@@ -16,6 +16,7 @@ import { PROVISIONING_FEATURES, Provisioner } from '../../source/kubernetes/prov
 import { KubeRest, loadKubeConfig } from '../../source/kubernetes/rest.js';
 import { DEFAULT_CONTROLLER_NAME, EXIT_FAILURE, EXIT_OK, parseAddressFlag, parseFlags, parseLogFlags, parsePoolFlag, UsageError, type Io } from '../args.js';
 import { parseByteSizeFlag, parseCountFlag, parsePositiveDurationMs } from '../limit-flags.js';
+import { untilSignalled } from '../shutdown.js';
 
 export const CONTROLLER_USAGE = `Usage: waygate controller [flags]
 
@@ -161,15 +162,9 @@ export async function controllerCommand(argv: readonly string[], io: Io): Promis
   const health = await startHealthServer(admin.host, admin.port, () => controller.ready && !stopping);
   controller.start();
   log.info('waygate controller started', { controllerName: flags['controller-name'], identity, stream: stream.url, admin: health.url });
-  const code = await new Promise<number>((resolve) => {
-    const onSignal = (): void => {
-      if (stopping) process.exit(EXIT_FAILURE);
-      stopping = true;
-      controller.stop().then(() => stream.close()).then(() => health.close()).then(() => resolve(EXIT_OK), () => resolve(EXIT_FAILURE));
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+  const code = await untilSignalled(log, () => {
+    stopping = true;
+    return controller.stop().then(() => stream.close()).then(() => health.close());
   });
-  setTimeout(() => process.exit(code), 1000).unref();
   return code;
 }

@@ -11,6 +11,7 @@ import { startHealthServer } from '../../proxy/health-server.js';
 import { ProxyRuntime } from '../../proxy/proxy-runtime.js';
 import { EXIT_FAILURE, EXIT_OK, parseAddressFlag, parseDurationMs, parseFlags, parseLogFlags, UsageError, type Io } from '../args.js';
 import { parseByteSizeFlag, parsePositiveDurationMs } from '../limit-flags.js';
+import { untilSignalled } from '../shutdown.js';
 
 export const PROXY_USAGE = `Usage: waygate proxy --controller URL --gateway NS/NAME --token-file FILE [flags]
 
@@ -97,16 +98,10 @@ export async function proxyCommand(argv: readonly string[], io: Io): Promise<num
   const health = await startHealthServer(admin.host, admin.port, () => runtime.ready && !stopping);
   runtime.start();
   log.info('waygate proxy started', { gateway: flags.gateway, controller: flags.controller, admin: health.url });
-  const code = await new Promise<number>((resolve) => {
-    const onSignal = (): void => {
-      if (stopping) process.exit(EXIT_FAILURE);
-      stopping = true;
-      runtime.stop(graceMs).then(() => health.close()).then(() => resolve(EXIT_OK), () => resolve(EXIT_FAILURE));
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+  const code = await untilSignalled(log, () => {
+    stopping = true;
+    return runtime.stop(graceMs).then(() => health.close());
   });
-  setTimeout(() => process.exit(code), 1000).unref();
   return code;
 }
 

@@ -13,6 +13,7 @@ import {
   DEFAULT_ADMIN_ADDRESS, DEFAULT_CONTROLLER_NAME, EXIT_FAILURE, EXIT_OK, parseAddressFlag, parseDurationMs, parseFlags, parseLogFlags, parsePoolFlag, requireDir,
   UsageError, type Io,
 } from '../args.js';
+import { untilSignalled } from '../shutdown.js';
 
 export const SERVE_USAGE = `Usage: waygate serve -f DIR [flags]
 
@@ -90,34 +91,15 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
     return EXIT_FAILURE;
   }
 
-  const done = new Promise<number>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        log.warn('second signal: exiting without waiting', { signal });
-        process.exit(EXIT_FAILURE);
-      }
-      stopping = true;
-      log.info('shutting down: draining in-flight requests', { signal, graceMs });
-      runtime
-        .stop(graceMs)
-        .then(() => adminServer.close())
-        .then(
-          () => resolve(EXIT_OK),
-          (err: unknown) => {
-            log.error('error while shutting down', errorFields(err));
-            resolve(EXIT_FAILURE);
-          },
-        );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+  const done = untilSignalled(log, (signal) => {
+    stopping = true;
+    log.info('shutting down: draining in-flight requests', { signal, graceMs });
+    return runtime.stop(graceMs).then(() => adminServer.close());
   });
 
   await runtime.start();
   log.info('waygate serving', { dir, admin: adminServer.url, controllerName: flags['controller-name'], workers: workers >= 2 ? workers : 0, ready: runtime.ready });
   const code = await done;
   log.info('stopped', { code });
-  // Safety net: if some handle outlives the shutdown, do not hang around.
-  setTimeout(() => process.exit(code), 1000).unref();
   return code;
 }
