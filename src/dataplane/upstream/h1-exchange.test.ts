@@ -128,7 +128,7 @@ test('Http1Exchange.cancel while queued for a connection fails at once with the 
  * A proxy like `proxy()` but on an UpstreamPools pool (the socket options of production), which
  * counts the write calls that reach each client socket and hands out each ServerResponse.
  */
-async function countingProxy(backendPort: number, onResponse: (res: http.ServerResponse) => void = () => undefined) {
+async function countingProxy(backendPort: number, onResponse: (res: http.ServerResponse) => void = () => undefined, onEnd: (err: Error | null) => void = () => undefined) {
   const pools = new UpstreamPools({ connectionsPerEndpoint: null, keepAliveTimeoutMs: 4000, connectTimeoutMs: 2000, headersTimeoutMs: 5000, bodyTimeoutMs: 30_000 });
   const pool = pools.pool({ address: '127.0.0.1', port: backendPort });
   const writes = { calls: 0 };
@@ -143,7 +143,7 @@ async function countingProxy(backendPort: number, onResponse: (res: http.ServerR
         res.writeHead(err.status);
         res.end(err.code);
       },
-      onEnd: () => undefined,
+      onEnd,
     };
     new Http1Exchange(owner).send(pool, { method: req.method ?? 'GET', target: req.url ?? '/', headers: { host: 'b' }, body: null, headersTimeoutMs: 2000, servername: null });
   });
@@ -278,12 +278,13 @@ test('Http1Exchange: a client that does not read pauses the backend (bounded buf
 test('Http1Exchange: a throw while ending one answer of a batch cuts that answer only; the others and later ones are served', async () => {
   const be = await rawBackend('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
   let n = 0;
+  const ends: (string | null)[] = [];
   const p = await countingProxy(be.port, (res) => {
     if (n++ > 0) return;
     res.end = () => {
       throw new Error('end failed');
     };
-  });
+  }, (err) => ends.push(err === null ? null : err.message));
   /** Status and body, or 'cut' when the connection closed without a whole answer. */
   const attempt = (): Promise<string> =>
     new Promise((resolve) => {
@@ -301,6 +302,8 @@ test('Http1Exchange: a throw while ending one answer of a batch cuts that answer
     const first = await Promise.all([attempt(), attempt()]);
     assert.deepEqual([...first].sort(), ['200 ok', 'cut']);
     assert.equal(await attempt(), '200 ok');
+    // The owner hears onEnd once per answer, with the error for the cut one (its deadline stops).
+    assert.deepEqual([...ends].sort(), ['end failed', null, null]);
   } finally {
     await p.close();
     be.close();

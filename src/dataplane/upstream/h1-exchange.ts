@@ -74,14 +74,7 @@ let pending: Http1Exchange[] = [];
 function flushPending(): void {
   const list = pending;
   pending = [];
-  for (let i = 0; i < list.length; i++) {
-    const x = list[i] as Http1Exchange;
-    try {
-      x.flush();
-    } catch {
-      x.abandon(); // one broken answer must not hold back the others of this batch
-    }
-  }
+  for (let i = 0; i < list.length; i++) (list[i] as Http1Exchange).flush();
 }
 
 /** An owner that drops the answer (mirror copies). */
@@ -135,24 +128,28 @@ export class Http1Exchange implements Dispatcher.DispatchHandler {
     if (res instanceof ServerResponse && res.socket !== null) this.#socket = res.socket as Socket;
   }
 
-  /** Called once at the end of the loop iteration: ends a complete answer, or releases the cork. */
+  /**
+   * Called once at the end of the loop iteration: ends a complete answer, or releases the cork.
+   * A throw while ending one answer cuts that answer only (the owner hears it in `onEnd`); the
+   * other answers of the batch are still flushed.
+   */
   flush(): void {
     this.#listed = false;
-    if (this.#ending) {
-      this.#ending = false;
-      this.#corked = false; // end() uncorks the socket fully
-      (this.#res as ServerResponse).end();
-      this.#owner.onEnd(null);
-    } else {
+    if (!this.#ending) {
       this.#uncork();
+      return;
     }
-  }
-
-  /** Destroys the client's response after a throw while flushing it. */
-  abandon(): void {
     this.#ending = false;
-    this.#corked = false;
-    (this.#res as ServerResponse).destroy();
+    this.#corked = false; // end() uncorks the socket fully
+    const res = this.#res as ServerResponse;
+    let error: Error | null = null;
+    try {
+      res.end();
+    } catch (err) {
+      error = err instanceof Error ? err : new Error(String(err));
+      res.destroy();
+    }
+    this.#owner.onEnd(error);
   }
 
   #enlist(): void {
