@@ -74,7 +74,13 @@ let pending: Http1Exchange[] = [];
 function flushPending(): void {
   const list = pending;
   pending = [];
-  for (let i = 0; i < list.length; i++) (list[i] as Http1Exchange).flush();
+  for (let i = 0; i < list.length; i++) {
+    try {
+      (list[i] as Http1Exchange).flush();
+    } catch {
+      // flush() handles the answer's own failure; a throwing owner must not strand the rest of the batch.
+    }
+  }
 }
 
 /** An owner that drops the answer (mirror copies). */
