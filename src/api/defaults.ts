@@ -26,26 +26,61 @@ function isObject(v: unknown): v is Obj {
  */
 export function pruneAndDefault(value: unknown, schema: SchemaNode, base = ''): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
-  walk(value, schema, base, issues, true);
+  walk(value, schema, { base, keys: [], issues }, true);
   return issues;
 }
 
 /** Applies every schema `default` in place (no pruning). Useful on already-pruned data. */
 export function applyDefaults(value: unknown, schema: SchemaNode): void {
-  walk(value, schema, '', [], false);
+  walk(value, schema, { base: '', keys: [], issues: [] }, false);
 }
 
-function walk(value: unknown, schema: SchemaNode, path: string, issues: SchemaIssue[], prune: boolean): void {
+/**
+ * Where the walk is: the keys from `base` down to the current node. The field path is only
+ * joined when a warning is reported (most documents have none), not once per node.
+ */
+interface WalkState {
+  readonly base: string;
+  readonly keys: (string | number)[];
+  readonly issues: SchemaIssue[];
+}
+
+function pathOf(state: WalkState, last: string): string {
+  let path = state.base;
+  for (const k of state.keys) path = joinPath(path, k);
+  return joinPath(path, last);
+}
+
+/** Per schema node: its properties that carry a `default` (most carry none). */
+const defaultedProps = new WeakMap<SchemaNode, readonly (readonly [string, SchemaNode])[]>();
+
+function defaultsOf(schema: SchemaNode, props: Record<string, SchemaNode>): readonly (readonly [string, SchemaNode])[] {
+  let list = defaultedProps.get(schema);
+  if (!list) {
+    list = Object.entries(props).filter(([, sub]) => sub.default !== undefined);
+    defaultedProps.set(schema, list);
+  }
+  return list;
+}
+
+function walk(value: unknown, schema: SchemaNode, state: WalkState, prune: boolean): void {
   if (Array.isArray(value)) {
     const items = schema.items;
     if (!items) return;
-    for (let i = 0; i < value.length; i++) walk(value[i], items, joinPath(path, i), issues, prune);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item === null || typeof item !== 'object') continue; // nothing to prune or default in a scalar
+      state.keys.push(i);
+      walk(item, items, state, prune);
+      state.keys.pop();
+    }
     return;
   }
   if (!isObject(value)) return;
   const props = schema.properties;
   const extra = isObject(schema.additionalProperties) ? (schema.additionalProperties as SchemaNode) : undefined;
-  for (const key of Object.keys(value)) {
+  // Deleting the key being visited is safe in for-in (plain objects from a parser: no inherited keys).
+  for (const key in value) {
     const sub = props?.[key] ?? extra;
     if (value[key] === null && !sub?.nullable) {
       delete value[key];
@@ -53,17 +88,24 @@ function walk(value: unknown, schema: SchemaNode, path: string, issues: SchemaIs
     }
     if (prune && props && !sub && !schema['x-kubernetes-preserve-unknown-fields']) {
       delete value[key];
-      issues.push({ path: joinPath(path, key), message: 'unknown field, ignored', severity: 'warning' });
+      state.issues.push({ path: pathOf(state, key), message: 'unknown field, ignored', severity: 'warning' });
     }
   }
   if (props) {
-    for (const [key, sub] of Object.entries(props)) {
-      if (!(key in value) && sub.default !== undefined) value[key] = structuredClone(sub.default);
+    for (const [key, sub] of defaultsOf(schema, props)) {
+      if (!(key in value)) {
+        const d = sub.default;
+        value[key] = d !== null && typeof d === 'object' ? structuredClone(d) : d;
+      }
     }
   }
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     const sub = props?.[key] ?? extra;
-    if (sub) walk(value[key], sub, joinPath(path, key), issues, prune);
+    const child = value[key];
+    if (!sub || child === null || typeof child !== 'object') continue;
+    state.keys.push(key);
+    walk(child, sub, state, prune);
+    state.keys.pop();
   }
 }
 
