@@ -188,7 +188,9 @@ export function attachRoute(r: RouteToAttach, gateways: readonly GatewayNode[], 
  * into `listener.attachments` and `listener.attachedRoutes` counts the route.
  */
 function placeRoute(attached: AttachedRoute, listeners: ReadonlyMap<string, ListenerNode>): void {
-  for (const p of attached.placements) {
+  // An index loop: this runs for every route in every pass, and for-of allocated an iterator each time.
+  for (let i = 0; i < attached.placements.length; i++) {
+    const p = attached.placements[i]!;
     const listener = listeners.get(p.slot);
     if (listener === undefined) throw new Error(`internal: no listener in slot ${p.slot}`);
     listener.attachments.push(p.attachment);

@@ -1,16 +1,17 @@
 /**
  * VirtualHostCache: the per-listener build of virtual-hosts.ts, updated rather than rebuilt
- * when few of a listener's attachments changed since the previous pass — the common case of a
- * route edit (an attachment replaced in place) or a new route (newest routes come last, so its
- * attachment is appended).
+ * when few of a listener's attachments changed since the previous pass — a route edited (its
+ * attachment replaced), added (newest routes come last, so usually appended) or deleted.
  *
- * Attachment objects are reused across passes for unchanged routes (translate-cache.ts), so
- * comparing the new attachment list with the previous one by identity finds what changed. Only
- * the virtual hosts those attachments can reach (keyReaches) are rebuilt; every other virtual
- * host keeps its IR object, which stays right because its serving attachments and their rule
- * positions did not move. Anything else — removals, insertions, a changed rule count, many
- * changes — takes the full build. The result is the same either way
- * (virtual-hosts-cache.test.ts compares them on random edit sequences).
+ * Attachment objects are reused across passes for unchanged routes (translate-cache.ts), and
+ * unchanged routes keep their relative order, so lining up the new attachment list with the
+ * previous one by identity (align) finds what was removed and inserted. Only the virtual hosts
+ * those attachments can reach (keyReaches) are rebuilt; every other virtual host keeps its IR
+ * object, or — when attachments before its own came or went, so its rules moved in the
+ * listener's `rules` — gets a copy with the same entries at the rules' new positions (entry
+ * order depends on the routes, not on positions: precedence.ts). Many changes take the full
+ * build. The result is the same either way (virtual-hosts-cache.test.ts compares them on
+ * random edit sequences).
  *
  * IR objects are never mutated: arrays that change are copied.
  */
@@ -38,6 +39,7 @@ export class VirtualHostCache {
   /** The listener's IR rules and virtual hosts, updated from the previous pass where possible. */
   build(listener: ListenerNode): { rules: ir.Rule[]; virtualHosts: ir.VirtualHost[] } {
     const prev = this.#previous.get(listener.slot);
+    this.#previous.delete(listener.slot); // update() consumes it
     let built = prev === undefined ? null : update(prev, listener.attachments);
     if (built === null) {
       built = buildListenerHosts(listener.attachments);
@@ -55,89 +57,158 @@ export class VirtualHostCache {
   }
 }
 
-/** The previous build brought up to `attachments`, or null when a full build is needed. */
+/**
+ * The previous build brought up to `attachments`, or null when a full build is needed. `prev`
+ * is consumed: its host index is updated in place (the cache never reads `prev` again), while
+ * what the IR holds (`rules`, `virtualHosts`, each virtual host) is new or left untouched.
+ */
 function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): ListenerHosts | null {
   const old = prev.attachments;
   if (attachments === old) return prev;
-  if (attachments.length < old.length) return null;
-  const changed: number[] = [];
-  for (let i = 0; i < old.length; i++) if (attachments[i] !== old[i]) changed.push(i);
-  const appended = attachments.length - old.length;
-  if (changed.length === 0 && appended === 0) return prev;
-  if (changed.length + appended > Math.max(8, attachments.length * MAX_CHANGED_SHARE)) return null;
-  // A replaced attachment must bring as many rules as it replaces, so no rule index moves.
-  for (const i of changed) if (attachments[i]!.rules.length !== old[i]!.rules.length) return null;
+  const diff = align(old, attachments, 2 * Math.max(8, attachments.length * MAX_CHANGED_SHARE));
+  if (diff === null) return null;
+  const { oldToNew, removed, inserted } = diff;
+  if (removed.length === 0 && inserted.length === 0) return prev;
 
-  const rules = prev.rules.slice();
-  const offsets = prev.offsets.slice();
-  for (const i of changed) attachments[i]!.rules.forEach((r, k) => (rules[offsets[i]! + k] = r.rule));
-  for (let i = old.length; i < attachments.length; i++) {
-    offsets.push(rules.length);
-    for (const r of attachments[i]!.rules) rules.push(r.rule);
+  // Rules in attachment order, and where each old rule went (-1: its attachment is gone).
+  // (Sized up front: at 5k routes, growing them by push allocated several times their size.)
+  let ruleCount = 0;
+  for (let i = 0; i < attachments.length; i++) ruleCount += attachments[i]!.rules.length;
+  const rules = new Array<ir.Rule>(ruleCount);
+  const offsets = new Array<number>(attachments.length);
+  for (let i = 0, at = 0; i < attachments.length; i++) {
+    offsets[i] = at;
+    const own = attachments[i]!.rules;
+    for (let k = 0; k < own.length; k++) rules[at++] = own[k]!.rule;
+  }
+  let firstMoved = old.length; // the first kept attachment whose position changed
+  let rulesMoved = false;
+  const ruleTo = new Int32Array(prev.rules.length).fill(-1);
+  for (let i = 0; i < old.length; i++) {
+    const to = oldToNew[i]!;
+    if (to === -1) continue;
+    if (to !== i && firstMoved === old.length) firstMoved = i;
+    const from = prev.offsets[i]!;
+    if (offsets[to] !== from) rulesMoved = true;
+    for (let k = 0; k < old[i]!.rules.length; k++) ruleTo[from + k] = offsets[to]! + k;
   }
 
-  // Host keys: copy the index and a position list before changing them (the previous build
-  // keeps its own); an edit that keeps every attachment's keys copies nothing.
-  let byHostname: Map<string, readonly number[]> | null = null;
+  // Host index: removed attachments' positions are dropped, positions at or after the first
+  // move renumbered, inserted ones added; the keys of removed and inserted attachments are
+  // "touched" (their virtual hosts are rebuilt).
+  const byHostname = prev.byHostname as Map<string, readonly number[]>;
   const touched = new Set<string>();
-  const edit = (key: string, change: (list: number[]) => number[]): void => {
-    touched.add(key);
-    byHostname ??= new Map(prev.byHostname);
-    const next = change([...(byHostname.get(key) ?? [])]);
-    if (next.length === 0) byHostname.delete(key);
-    else byHostname.set(key, next);
-  };
-  for (const i of changed) {
-    const before = hostKeys(old[i]!);
-    const after = hostKeys(attachments[i]!);
-    for (const key of before) touched.add(key);
-    if (sameKeys(before, after)) continue;
-    for (const key of before) if (!after.includes(key)) edit(key, (list) => list.filter((x) => x !== i));
-    for (const key of after) if (!before.includes(key)) edit(key, (list) => insertSorted(list, i));
-  }
-  for (let i = old.length; i < attachments.length; i++) {
-    for (const key of hostKeys(attachments[i]!)) edit(key, (list) => [...list, i]);
-  }
-
-  const hosts = byHostname ?? prev.byHostname;
-  const names = byHostname === null ? prev.names : updateNames(prev.names, hosts);
-  const byName = new Map<string, ir.VirtualHost>();
-  for (const vh of prev.virtualHosts) byName.set(vh.hostname, vh);
-  const keys = [...touched];
-  const virtualHosts = names.map((name) => {
-    const kept = byName.get(name);
-    if (kept !== undefined && !keys.some((key) => keyReaches(key, name))) return kept;
-    return buildVirtualHost(attachments, offsets, hosts, name);
-  });
-  return { attachments, offsets, byHostname: hosts, names, rules, virtualHosts };
-}
-
-/** The sorted virtual host names for `byHostname`, reusing the previous list when unchanged. */
-function updateNames(prev: readonly string[], byHostname: ReadonlyMap<string, readonly number[]>): readonly string[] {
-  const have = new Set(prev);
-  let names: string[] | null = null;
-  for (const key of byHostname.keys()) {
-    const name = vhostName(key);
-    if (have.has(name)) continue;
-    names ??= [...prev];
-    // Binary search for the insertion point (names are kept sorted).
-    let lo = 0;
-    let hi = names.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareVirtualHostNames(names[mid]!, name) < 0) lo = mid + 1;
-      else hi = mid;
+  for (const i of removed) {
+    for (const key of hostKeys(old[i]!)) {
+      touched.add(key);
+      byHostname.set(key, byHostname.get(key)!.filter((x) => x !== i));
     }
-    names.splice(lo, 0, name);
   }
-  if (byHostname.size !== (names ?? prev).length) {
-    names = (names ?? [...prev]).filter((name) => byHostname.has(name === '*' ? '' : name));
+  if (firstMoved < old.length) {
+    for (const [key, list] of byHostname) {
+      if (list.length > 0 && list[list.length - 1]! >= firstMoved) byHostname.set(key, list.map((i) => oldToNew[i]!));
+    }
   }
-  return names ?? prev;
+  for (const i of inserted) {
+    for (const key of hostKeys(attachments[i]!)) {
+      touched.add(key);
+      byHostname.set(key, insertSorted([...(byHostname.get(key) ?? [])], i));
+    }
+  }
+  let names = prev.names as string[];
+  for (const key of touched) {
+    const empty = byHostname.get(key)!.length === 0;
+    if (empty) byHostname.delete(key);
+    const name = vhostName(key);
+    const at = sortedIndex(names, name);
+    if (empty === (names[at] !== name)) continue; // already as it should be
+    if (names === prev.names) names = [...names];
+    if (empty) names.splice(at, 1);
+    else names.splice(at, 0, name);
+  }
+
+  // Virtual hosts a touched key reaches are rebuilt; the others keep their object, or get a new
+  // one with the same entries at their rules' new positions.
+  const reached = reachedNames(touched, names);
+  const previous = prev.virtualHosts;
+  let p = 0;
+  const virtualHosts = names.map((name) => {
+    while (p < previous.length && compareVirtualHostNames(previous[p]!.hostname, name) < 0) p++;
+    const vh = previous[p]?.hostname === name ? previous[p]! : undefined;
+    if (vh === undefined || reached === 'all' || reached.has(name)) return buildVirtualHost(attachments, offsets, byHostname, name);
+    if (!rulesMoved || vh.entries.every((e) => ruleTo[e.rule] === e.rule)) return vh;
+    return { hostname: vh.hostname, entries: vh.entries.map((e) => ({ rule: ruleTo[e.rule]!, match: e.match })) };
+  });
+  return { attachments, offsets, byHostname, names, rules, virtualHosts };
 }
 
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((k, i) => k === b[i]);
+/** How far `align` looks ahead for the next attachment both lists share. */
+const LOOKAHEAD = 8;
+
+/**
+ * Lines up the previous and the new attachment lists by identity (unchanged routes keep their
+ * attachment objects and their relative order): where each old attachment went (-1: removed),
+ * which old ones were removed and which new ones inserted (a replaced attachment is both).
+ * Null when that is more than `budget` changes.
+ */
+function align(
+  old: readonly RouteAttachment[],
+  next: readonly RouteAttachment[],
+  budget: number,
+): { oldToNew: Int32Array; removed: number[]; inserted: number[] } | null {
+  const oldToNew = new Int32Array(old.length).fill(-1);
+  const removed: number[] = [];
+  const inserted: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < old.length && j < next.length) {
+    if (old[i] === next[j]) {
+      oldToNew[i++] = j++;
+      continue;
+    }
+    let d = 1;
+    for (; d <= LOOKAHEAD; d++) {
+      if (old[i + d] !== undefined && old[i + d] === next[j]) {
+        for (const end = i + d; i < end; i++) removed.push(i);
+        break;
+      }
+      if (next[j + d] !== undefined && next[j + d] === old[i]) {
+        for (const end = j + d; j < end; j++) inserted.push(j);
+        break;
+      }
+    }
+    if (d > LOOKAHEAD) {
+      removed.push(i++);
+      inserted.push(j++);
+    }
+    if (removed.length + inserted.length > budget) return null;
+  }
+  while (i < old.length) removed.push(i++);
+  while (j < next.length) inserted.push(j++);
+  return removed.length + inserted.length > budget ? null : { oldToNew, removed, inserted };
+}
+
+/** The virtual host names attachments with these host keys can serve (keyReaches), or 'all'. */
+function reachedNames(keys: ReadonlySet<string>, names: readonly string[]): ReadonlySet<string> | 'all' {
+  if (keys.has('')) return 'all';
+  const out = new Set<string>();
+  for (const key of keys) {
+    out.add(key);
+    if (key.startsWith('*.')) for (const name of names) if (keyReaches(key, name)) out.add(name);
+  }
+  return out;
+}
+
+/** Where `name` is or would go in the sorted `names` (binary search). */
+function sortedIndex(names: readonly string[], name: string): number {
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareVirtualHostNames(names[mid]!, name) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function insertSorted(list: number[], i: number): number[] {
