@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileRule, escapePropertyName, isTransitionRule, rewriteRuleSource, toCelValue } from './cel.js';
+import type { SchemaNode } from './crds/crd-types.js';
 import { listCrdRules } from './schema.js';
 
 test('every CEL rule of every imported CRD compiles and type-checks', () => {
@@ -67,4 +68,73 @@ test('isIP shim (syntax itself: ip-syntax.test.ts)', () => {
   const r = compileRule({ rule: 'self.all(h, !isIP(h))', message: 'Hostnames cannot contain an IP' });
   assert.deepEqual(r.evaluate(['example.com']), { status: 'pass' });
   assert.deepEqual(r.evaluate(['example.com', '10.0.0.1']), { status: 'fail', message: 'Hostnames cannot contain an IP' });
+});
+
+/** toCelValue as it was before copy on write: always a fresh copy (the reference). */
+function plainToCelValue(value: unknown, schema: SchemaNode | undefined): unknown {
+  if (Array.isArray(value)) return value.map((v) => plainToCelValue(v, schema?.items));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  const props = schema?.properties;
+  const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (props) out[escapePropertyName(key)] = plainToCelValue(v, props[key]);
+    else out[key] = plainToCelValue(v, extra);
+  }
+  return out;
+}
+
+test('toCelValue (copy on write) equals a full copy, never changes its input, and shares what needs no escaping', () => {
+  let seed = 7;
+  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const KEYS = ['name', 'namespace', 'in', 'a-b', 'x.y/z', 'p__q', 'plain', 'items', 'port'];
+  const schemaOf = (depth: number): SchemaNode | undefined => {
+    const r = rand();
+    if (depth > 3 || r < 0.15) return undefined;
+    if (r < 0.35) return { type: 'array', items: schemaOf(depth + 1) ?? {} };
+    if (r < 0.5) return { type: 'object', additionalProperties: schemaOf(depth + 1) ?? { type: 'string' } };
+    const properties: Record<string, SchemaNode> = {};
+    for (const k of KEYS) if (rand() < 0.5) properties[k] = schemaOf(depth + 1) ?? { type: 'string' };
+    return { type: 'object', properties };
+  };
+  const valueOf = (depth: number): unknown => {
+    const r = rand();
+    if (depth > 4 || r < 0.3) return pick(['s', 1, true, null, '']);
+    if (r < 0.55) return Array.from({ length: Math.floor(rand() * 3) }, () => valueOf(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (const k of KEYS) if (rand() < 0.35) o[k] = valueOf(depth + 1);
+    return o;
+  };
+  let shared = 0;
+  let copied = 0;
+  for (let i = 0; i < 3000; i++) {
+    const schema = schemaOf(0);
+    const value = valueOf(0);
+    const before = structuredClone(value);
+    const got = toCelValue(value, schema);
+    const want = plainToCelValue(value, schema);
+    assert.deepEqual(got, want, `case ${i}`);
+    assert.deepEqual(Object.keys(got ?? {}), Object.keys(want ?? {}), `key order, case ${i}`);
+    assert.deepEqual(value, before, `input changed, case ${i}`);
+    if (value !== null && typeof value === 'object') {
+      if (JSON.stringify(want) === JSON.stringify(value)) {
+        assert.equal(got, value, `nothing to escape, yet copied: case ${i}`);
+        shared += 1;
+      } else {
+        assert.notEqual(got, value);
+        copied += 1;
+      }
+    }
+  }
+  assert.ok(shared > 300 && copied > 300, `shared ${shared}, copied ${copied}`);
+});
+
+test('a compiled rule evaluated many times gives each value its own outcome (shared context and pass outcome)', () => {
+  const r = compileRule({ rule: "self.startsWith('/')", message: 'absolute', messageExpression: "'not absolute: ' + self" });
+  assert.deepEqual(r.evaluate('/a'), { status: 'pass' });
+  assert.deepEqual(r.evaluate('b'), { status: 'fail', message: 'not absolute: b' });
+  assert.deepEqual(r.evaluate('/c'), { status: 'pass' });
+  assert.equal(r.evaluate(3).status, 'error');
+  assert.deepEqual(r.evaluate('d'), { status: 'fail', message: 'not absolute: d' });
 });

@@ -136,6 +136,9 @@ function matchingParen(s: string, open: number): number {
 
 const compiled = new Map<string, CompiledRule>();
 
+/** The outcome of every passing evaluation (outcomes are read-only). */
+const PASS: RuleOutcome = Object.freeze({ status: 'pass' });
+
 /**
  * Compiles a rule (and its messageExpression, if any). Throws if the library cannot parse or
  * type-check it: the CRD coverage test relies on that.
@@ -160,16 +163,22 @@ function compileRuleText(rule: CelRule): CompiledRule {
   if (!checked.valid) throw new Error(`CEL rule does not type-check: ${checked.error?.message ?? 'unknown error'}: ${rule.rule}`);
   const messageProgram = rule.messageExpression ? env.parse(rewriteRuleSource(rule.messageExpression)) : null;
   const fallback = rule.message ?? `failed rule: ${rule.rule}`;
+  const context: { self: unknown } = { self: undefined };
   const result: CompiledRule = {
     rule,
     evaluate(self: unknown): RuleOutcome {
       let value: unknown;
+      // One context object per rule, refilled per call (evaluation is synchronous and keeps no
+      // reference to it), and emptied after, so it holds no document.
+      context.self = self;
       try {
-        value = program({ self });
+        value = program(context);
       } catch (err) {
         return { status: 'error', message: `${fallback} (rule could not be evaluated: ${firstLine(err)})` };
+      } finally {
+        context.self = undefined;
       }
-      if (value === true) return { status: 'pass' };
+      if (value === true) return PASS;
       if (value !== false) return { status: 'error', message: `${fallback} (rule did not return a bool)` };
       if (messageProgram) {
         try {
@@ -215,16 +224,42 @@ export function escapePropertyName(name: string): string {
 /**
  * Converts a (validated) JSON value to what a rule sees as `self`: objects described by
  * `properties` get escaped property names; maps (`additionalProperties`) keep their keys.
+ * Copy on write: a list or object none of whose names or values change is returned as is (rules
+ * only read their input), so only the path down to an escaped name (`namespace`) is copied.
  */
 export function toCelValue(value: unknown, schema: SchemaNode | undefined): unknown {
-  if (Array.isArray(value)) return value.map((v) => toCelValue(v, schema?.items));
+  if (Array.isArray(value)) {
+    const items = schema?.items;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const c = toCelValue(v, items);
+      if (out) out.push(c);
+      else if (c !== v) {
+        out = value.slice(0, i);
+        out.push(c);
+      }
+    }
+    return out ?? value;
+  }
   if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
+  const src = value as Record<string, unknown>;
   const props = schema?.properties;
   const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    if (props) out[escapePropertyName(key)] = toCelValue(v, props[key]);
-    else out[key] = toCelValue(v, extra);
+  let out: Record<string, unknown> | undefined;
+  for (const key in src) {
+    const v = src[key];
+    const name = props ? escapePropertyName(key) : key;
+    const c = toCelValue(v, props ? props[key] : extra);
+    if (out) out[name] = c;
+    else if (name !== key || c !== v) {
+      out = {};
+      for (const before in src) {
+        if (before === key) break;
+        out[before] = src[before]; // unchanged so far: same name, same value
+      }
+      out[name] = c;
+    }
   }
-  return out;
+  return out ?? value;
 }

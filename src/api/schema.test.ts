@@ -69,3 +69,22 @@ test('object names must be DNS subdomains', () => {
   assert.equal(issues.length, 1);
   assert.match(issues[0]!, /^metadata\.name: must match the pattern/);
 });
+
+test('rules see escaped names in values converted where the first rule sits (parentRefs: __namespace__)', () => {
+  // The uniqueness rule on spec.parentRefs reads p.__namespace__: two refs to gateways of the
+  // same name in different namespaces are different parents; in the same namespace they clash.
+  const route = (a: string, b: string) => ({
+    apiVersion: `${GW}/v1`, kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'app' },
+    spec: { parentRefs: [{ name: 'gw', namespace: a }, { name: 'gw', namespace: b }], rules: [{ backendRefs: [{ name: 's', port: 80 }] }] },
+  });
+  assert.deepEqual(check(route('a', 'b')), []);
+  assert.deepEqual(check(route('a', 'a')), ['spec.parentRefs: sectionName or port must be unique when parentRefs includes 2 or more references to the same parent']);
+});
+
+test('duplicate list entries are reported on their own index, with the keys that clash', () => {
+  const issues = check({
+    apiVersion: `${GW}/v1`, kind: 'Gateway', metadata: { name: 'g', namespace: 'app' },
+    spec: { gatewayClassName: 'c', listeners: [{ name: 'a', port: 80, protocol: 'HTTP' }, { name: 'b', port: 81, protocol: 'HTTP' }, { name: 'a', port: 82, protocol: 'HTTP' }] },
+  });
+  assert.ok(issues.includes('spec.listeners[2]: duplicate entry with name "a"'), issues.join('\n'));
+});

@@ -7,7 +7,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { compileRule, escapePropertyName, isTransitionRule, toCelValue } from './cel.js';
+import { compileRule, escapePropertyName, isTransitionRule, toCelValue, type CompiledRule } from './cel.js';
 import { CRD_SCHEMAS } from './crds/index.js';
 import type { CelRule, CrdVersionSchema, SchemaNode } from './crds/crd-types.js';
 import { CORE_SCHEMAS, OBJECT_META_SCHEMA, validateCoreKind, type SchemaIssue } from './schema-core.js';
@@ -119,48 +119,78 @@ export function validateObject(obj: unknown, kind: KindSchema): SchemaIssue[] {
   const validate = validatorFor(kind.schema);
   const issues: SchemaIssue[] = validate(obj) ? [] : toSchemaIssues(validate.errors ?? [], obj);
   const structural = issues.length > 0;
-  walkRules(obj, kind.schema, '', issues, structural);
+  walkRules(obj, kind.schema, issues, structural);
   if (kind.source === 'core' && obj !== null && typeof obj === 'object') {
     issues.push(...validateCoreKind(kind.kind, obj as Record<string, unknown>));
   }
   return issues;
 }
 
+/** Where the rule walk is, and what it reports into. */
+interface RuleWalk {
+  /** The keys from the document root down to the current node; joined into a path only for an issue. */
+  readonly keys: (string | number)[];
+  readonly issues: SchemaIssue[];
+  readonly structural: boolean;
+}
+
+function pathOf(w: RuleWalk): string {
+  let path = '';
+  for (const k of w.keys) path = joinPath(path, k);
+  return path;
+}
+
+/** A node whose CEL value is not built yet: values are converted at the first node with rules. */
+const UNCONVERTED = Symbol('unconverted');
+
 /**
  * Evaluates CEL rules and list-type uniqueness at every node present in the data.
  * When the document already has schema errors, a rule that cannot even be evaluated (for
  * example because a field it reads has the wrong type) is not reported on top of them.
  */
-function walkRules(value: unknown, schema: SchemaNode, path: string, issues: SchemaIssue[], structural: boolean): void {
-  // Converted once for the whole document; each node's rules see the matching part of it.
-  walkRulesWith(value, toCelValue(value, schema), schema, path, issues, structural);
+function walkRules(value: unknown, schema: SchemaNode, issues: SchemaIssue[], structural: boolean): void {
+  walkRulesWith(value, UNCONVERTED, schema, schema, { keys: [], issues, structural });
 }
 
-/** walkRules with `cel` = toCelValue(value, schema), walked in step with `value`. */
-function walkRulesWith(value: unknown, cel: unknown, schema: SchemaNode, path: string, issues: SchemaIssue[], structural: boolean): void {
+/**
+ * `cel` is toCelValue(value, celSchema), or UNCONVERTED above the first node with rules (it is
+ * then converted there, once, and walked in step with `value` below). `celSchema` is the schema
+ * toCelValue uses for this node: `schema` itself, or undefined under a key that only the
+ * parent's `additionalProperties` describes (toCelValue converts such values without a schema).
+ */
+function walkRulesWith(value: unknown, cel: unknown, schema: SchemaNode, celSchema: SchemaNode | undefined, w: RuleWalk): void {
   if (value === undefined) return;
   const rules = schema['x-kubernetes-validations'];
   if (rules && rules.length > 0) {
-    for (const rule of rules) evaluateRule(rule, cel, path, issues, structural);
+    if (cel === UNCONVERTED) cel = toCelValue(value, celSchema);
+    for (const rule of rules) evaluateRule(rule, cel, w);
   }
   if (Array.isArray(value)) {
-    checkListType(value, schema, path, issues);
+    checkListType(value, schema, w);
     const items = schema.items;
     if (items && hasRulesBelow(items)) {
-      const list = cel as unknown[];
-      for (let i = 0; i < value.length; i++) walkRulesWith(value[i], list[i], items, joinPath(path, i), issues, structural);
+      const celItems = celSchema?.items;
+      for (let i = 0; i < value.length; i++) {
+        w.keys.push(i);
+        walkRulesWith(value[i], cel === UNCONVERTED ? UNCONVERTED : (cel as unknown[])[i], items, celItems, w);
+        w.keys.pop();
+      }
     }
     return;
   }
   if (value === null || typeof value !== 'object') return;
   const props = schema.properties;
   const extra = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
-  const obj = cel as Record<string, unknown>;
-  for (const [key, sub] of Object.entries(value as Record<string, unknown>)) {
+  const celProps = celSchema?.properties;
+  const celExtra = typeof celSchema?.additionalProperties === 'object' ? celSchema.additionalProperties : undefined;
+  const obj = value as Record<string, unknown>;
+  for (const key in obj) {
     const subSchema = props?.[key] ?? extra;
     if (subSchema && hasRulesBelow(subSchema)) {
-      const celChild = props ? obj[escapePropertyName(key)] : obj[key];
-      walkRulesWith(sub, celChild, subSchema, joinPath(path, key), issues, structural);
+      const celChild = cel === UNCONVERTED ? UNCONVERTED : (cel as Record<string, unknown>)[celProps ? escapePropertyName(key) : key];
+      w.keys.push(key);
+      walkRulesWith(obj[key], celChild, subSchema, celProps ? celProps[key] : celExtra, w);
+      w.keys.pop();
     }
   }
 }
@@ -183,40 +213,57 @@ function hasRulesBelow(schema: SchemaNode): boolean {
   return known;
 }
 
-function evaluateRule(rule: CelRule, self: unknown, path: string, issues: SchemaIssue[], structural: boolean): void {
-  // Transition rules compare with the stored object (`oldSelf`); a file has none.
-  if (isTransitionRule(rule)) return;
-  const outcome = compileRule(rule).evaluate(self);
+/** Per schema rule object: its compiled program, or null for a transition rule. */
+const programs = new WeakMap<CelRule, CompiledRule | null>();
+
+function programFor(rule: CelRule): CompiledRule | null {
+  let program = programs.get(rule);
+  if (program === undefined) {
+    // Transition rules compare with the stored object (`oldSelf`); a file has none.
+    program = isTransitionRule(rule) ? null : compileRule(rule);
+    programs.set(rule, program);
+  }
+  return program;
+}
+
+function evaluateRule(rule: CelRule, self: unknown, w: RuleWalk): void {
+  const program = programFor(rule);
+  if (program === null) return;
+  const outcome = program.evaluate(self);
   if (outcome.status === 'pass') return;
-  if (outcome.status === 'error' && structural) return;
+  if (outcome.status === 'error' && w.structural) return;
+  const path = pathOf(w);
   const at = rule.fieldPath ? path + rule.fieldPath.replace(/^\.?/, path ? '.' : '') : path;
-  issues.push({ path: at, message: outcome.message, severity: 'error' });
+  w.issues.push({ path: at, message: outcome.message, severity: 'error' });
 }
 
 /**
  * `x-kubernetes-list-type: map` entries are unique by their `x-kubernetes-list-map-keys`;
  * `set` entries are unique values. The API server rejects duplicates ("Duplicate value").
  */
-function checkListType(list: unknown[], schema: SchemaNode, path: string, issues: SchemaIssue[]): void {
+function checkListType(list: unknown[], schema: SchemaNode, w: RuleWalk): void {
   const type = schema['x-kubernetes-list-type'];
   if (type !== 'map' && type !== 'set') return;
+  if (list.length < 2) return; // nothing to be a duplicate of
   const keys = schema['x-kubernetes-list-map-keys'] ?? [];
   const seen = new Set<string>();
-  list.forEach((item, i) => {
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
     let id: string;
-    let shown: string;
+    let values: unknown[] | undefined;
     if (type === 'map') {
-      if (item === null || typeof item !== 'object') return;
-      const values = keys.map((k) => (item as Record<string, unknown>)[k]);
+      if (item === null || typeof item !== 'object') continue;
+      values = keys.map((k) => (item as Record<string, unknown>)[k]);
       id = JSON.stringify(values);
-      shown = keys.map((k, j) => `${k} ${JSON.stringify(values[j])}`).join(', ');
     } else {
       id = JSON.stringify(item);
-      shown = `value ${id}`;
     }
-    if (seen.has(id)) issues.push({ path: joinPath(path, i), message: `duplicate entry with ${shown}`, severity: 'error' });
+    if (seen.has(id)) {
+      const shown = values ? keys.map((k, j) => `${k} ${JSON.stringify(values[j])}`).join(', ') : `value ${id}`;
+      w.issues.push({ path: joinPath(pathOf(w), i), message: `duplicate entry with ${shown}`, severity: 'error' });
+    }
     seen.add(id);
-  });
+  }
 }
 
 /** Every CEL rule of every imported CRD, with where it sits (for the coverage test and docs). */
