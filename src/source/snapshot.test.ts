@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/types.js';
-import { buildSnapshot, compareByAgeThenKey } from './snapshot.js';
+import { buildSnapshot, compareByAgeThenKey, updateSnapshot } from './snapshot.js';
 
 function obj(name: string, creationTimestamp?: string): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', ...(creationTimestamp ? { creationTimestamp } : {}) } };
@@ -50,4 +50,74 @@ test('buildSnapshot sorts each kind exactly as sorting with compareByAgeThenKey 
     // The next pass: most objects kept (their sort keys are cached), some replaced, some new.
     objects = objects.map((o, i) => (rnd(5) === 0 ? make(1000 * (round + 1) + i) : o)).concat(Array.from({ length: 20 }, (_, i) => make(5000 + 100 * round + i)));
   }
+});
+
+test('updateSnapshot gives what buildSnapshot gives from scratch, through random changes', () => {
+  // Plain timestamps (splice path) and, in some rounds, odd ones (a kind sorted again).
+  const plainShapes = ['2026-01-01T00:00:01Z', '2026-01-01T00:00:01.000Z', '2026-01-01T00:00:01.5Z', '2026-01-01T00:00:02Z', '2026-01-01T00:00:00.250Z', undefined];
+  const oddShapes = ['2026-01-01T02:00:00+02:00', '2026-01-01T01:00:00+00:00', '2026-01-01T00:00:01.0001Z', 'garbage'];
+  let seed = 11;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return (seed >>> 8) % n;
+  };
+  let serial = 0;
+  const make = (odd: boolean): KubeObject => {
+    const kind = ['HTTPRoute', 'HTTPRoute', 'Service', 'Gateway', 'Widget'][rnd(5)]!;
+    // Odd ones on Services only: the other kinds keep the splice path.
+    const shapes = odd && kind === 'Service' && rnd(3) === 0 ? oddShapes : plainShapes;
+    const ts = shapes[rnd(shapes.length)];
+    // Unique names: no two objects of a kind share a key.
+    const metadata = { name: `o${rnd(50)}-${serial++}`, namespace: `ns${rnd(3)}`, ...(ts ? { creationTimestamp: ts } : {}) };
+    return { apiVersion: 'v1', kind, metadata } as KubeObject;
+  };
+  const fields = ['httpRoutes', 'services', 'gateways', 'namespaces'] as const;
+  const seen = { spliced: 0, shared: 0, resorted: 0 };
+  for (const odd of [false, true]) {
+    let objects = Array.from({ length: 200 }, () => make(odd));
+    let snapshot = buildSnapshot(objects);
+    for (let round = 0; round < 60; round++) {
+      const removed = new Set<KubeObject>();
+      const added: KubeObject[] = [];
+      const next = objects.filter((o) => (rnd(round % 3 === 0 ? 4 : 60) === 0 ? (removed.add(o), false) : true));
+      for (let k = rnd(4); k > 0; k--) added.push(make(odd));
+      // Inserted anywhere, and sometimes the rest reordered too.
+      for (const o of added) next.splice(rnd(next.length + 1), 0, o);
+      if (rnd(4) === 0) next.reverse();
+      const before = fields.map((field) => [...snapshot[field]]);
+      const updated = updateSnapshot(snapshot, next, removed, added);
+      assert.ok(updated !== null, `round ${round}`);
+      const scratch = buildSnapshot([...next]);
+      for (const field of fields) {
+        assert.equal(updated[field].length, scratch[field].length, `${field}, round ${round}`);
+        assert.ok(updated[field].every((o, i) => o === scratch[field][i]), `${field}, round ${round}: the same objects in the same order`);
+        const changedKind = [...removed, ...added].some((o) => buildSnapshot([o])[field].length > 0);
+        if (updated[field] === snapshot[field]) {
+          assert.ok(!changedKind, `${field} changed but its array was kept`);
+          seen.shared++;
+        } else if (changedKind) seen.spliced++;
+        else seen.resorted++;
+      }
+      fields.forEach((field, i) => assert.deepEqual(snapshot[field], before[i], `${field}: prev is left as it was`));
+      objects = next;
+      snapshot = updated;
+    }
+  }
+  for (const [what, count] of Object.entries(seen)) assert.ok(count > 0, `no ${what} field`);
+});
+
+test('updateSnapshot refuses changes that do not fit the snapshot', () => {
+  const a = obj('a', '2026-01-01T00:00:01Z');
+  const b = obj('b', '2026-01-01T00:00:02Z');
+  const snapshot = buildSnapshot([a]);
+  assert.equal(updateSnapshot(snapshot, [a], [b], []), null, 'removing an object it does not hold');
+  assert.equal(updateSnapshot(snapshot, [a, obj('a', '2026-01-01T00:00:01Z')], [], [obj('a', '2026-01-01T00:00:01Z')]), null, 'a second object with the same key and age');
+  assert.equal(updateSnapshot(snapshot, [a, b], [], [b])?.configMaps.length, 2);
+  assert.equal(updateSnapshot(snapshot, [a], [], []), snapshot, 'no change: the same snapshot');
+});
+
+test('compareByAgeThenKey orders kinds the snapshot does not hold by key too', () => {
+  const w = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Widget', metadata: { name, namespace: 'ns' } }) as KubeObject;
+  assert.equal(compareByAgeThenKey(w('a'), w('b')), -1);
+  assert.equal(compareByAgeThenKey(w('b'), w('a')), 1);
 });

@@ -98,11 +98,7 @@ function compareAge(ta: string, tb: string): number {
  * `{namespace}/{name}` alphabetically. Stable sorts later on inherit this order.
  */
 export function compareByAgeThenKey(a: KubeObject, b: KubeObject): number {
-  const age = compareAge(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '');
-  if (age !== 0) return age;
-  const ka = objectKey(a);
-  const kb = objectKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+  return compareSortKeys(sortKeyOf(a), sortKeyOf(b));
 }
 
 /** What buildSnapshot sorts by, worked out once per object (sources hand out immutable objects and reuse them across passes). */
@@ -112,7 +108,17 @@ interface SortKey {
   readonly field: keyof Snapshot | null;
   readonly created: string;
   readonly key: string;
+  /**
+   * `created` is empty or UTC of the shape `YYYY-MM-DDTHH:MM:SS[.s{1,3}]Z`. Among such
+   * timestamps compareAge is a total order (text order within a length is instant order), so
+   * an array sorted by compareSortKeys can be searched and spliced; with other shapes (offsets,
+   * sub-millisecond digits) it need not be transitive, and only a whole sort gives what
+   * buildSnapshot gives.
+   */
+  readonly plain: boolean;
 }
+
+const PLAIN_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z$/;
 
 const sortKeys = new WeakMap<KubeObject, SortKey>();
 
@@ -120,7 +126,9 @@ function sortKeyOf(object: KubeObject): SortKey {
   let k = sortKeys.get(object);
   if (k === undefined) {
     const field = isSnapshotKind(object.kind) ? SNAPSHOT_FIELD_BY_KIND[object.kind] : null;
-    k = { object, field, created: object.metadata.creationTimestamp ?? '', key: field === null ? '' : objectKey(object) };
+    const created = object.metadata.creationTimestamp ?? '';
+    const plain = created === '' || (PLAIN_TIMESTAMP.test(created) && !Number.isNaN(Date.parse(created)));
+    k = { object, field, created, key: objectKey(object), plain };
     sortKeys.set(object, k);
   }
   return k;
@@ -135,20 +143,176 @@ function compareSortKeys(a: SortKey, b: SortKey): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
-/** Builds a Snapshot from a flat list of objects, each kind sorted canonically (compareByAgeThenKey). */
+/** Per Snapshot field, how many of its objects have a timestamp that is not `plain`. */
+type OddCounts = Partial<Record<keyof Snapshot, number>>;
+
+/** The odd counts of every snapshot buildSnapshot or updateSnapshot made. */
+const oddCounts = new WeakMap<Snapshot, OddCounts>();
+
+/** The snapshots built or declared for an objects array (see registerSnapshot). */
+const snapshotsByObjects = new WeakMap<readonly KubeObject[], Snapshot>();
+
+/**
+ * Builds a Snapshot from a flat list of objects, each kind sorted canonically
+ * (compareByAgeThenKey). For an array built before, or declared with registerSnapshot, the
+ * snapshot made then.
+ */
 export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
+  const known = snapshotsByObjects.get(objects);
+  if (known !== undefined) return known;
   const groups: Record<string, SortKey[]> = {};
   for (const field of Object.values(SNAPSHOT_FIELD_BY_KIND)) groups[field] = [];
+  const odd: OddCounts = {};
   for (const obj of objects) {
     const k = sortKeyOf(obj);
-    if (k.field !== null) groups[k.field]!.push(k);
+    if (k.field === null) continue;
+    groups[k.field]!.push(k);
+    if (!k.plain) odd[k.field] = (odd[k.field] ?? 0) + 1;
   }
-  const snapshot: Record<string, KubeObject[]> = {};
+  const result: Record<string, KubeObject[]> = {};
   for (const [field, keys] of Object.entries(groups)) {
     keys.sort(compareSortKeys);
     const list: KubeObject[] = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) list[i] = keys[i]!.object;
-    snapshot[field] = list;
+    result[field] = list;
   }
-  return snapshot as unknown as Snapshot;
+  const snapshot = result as unknown as Snapshot;
+  oddCounts.set(snapshot, odd);
+  snapshotsByObjects.set(objects, snapshot);
+  return snapshot;
+}
+
+/**
+ * Declares `snapshot` to be what buildSnapshot(objects) gives, so that buildSnapshot returns it
+ * without sorting: for a source that keeps its snapshot up to date with updateSnapshot. The
+ * source hands `objects` out and never changes it afterwards (nor anyone else).
+ */
+export function registerSnapshot(objects: readonly KubeObject[], snapshot: Snapshot): void {
+  snapshotsByObjects.set(objects, snapshot);
+}
+
+/** Where `k` is or would go in `list` (sorted by compareSortKeys, total order): the first index not before it. */
+function lowerBound(list: readonly KubeObject[], k: SortKey): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareSortKeys(sortKeyOf(list[mid]!), k) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** `n` is in the ascending `list`. */
+function containsSorted(list: readonly number[], n: number): boolean {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < n) lo = mid + 1;
+    else hi = mid;
+  }
+  return list[lo] === n;
+}
+
+/**
+ * buildSnapshot(objects), made from `prev`, the snapshot of an earlier array that `objects` is
+ * derived from: without the objects in `removed`, with those in `added`, in any order. The
+ * arrays of the kinds with a change are new (the sorted array spliced, in time proportional to
+ * it and without comparing all of it again), the others are `prev`'s own; `prev` is not
+ * changed. A kind holding a timestamp of an odd shape (see SortKey.plain) is sorted again from
+ * `objects`, as buildSnapshot sorts it. Returns null when the change does not fit `prev` (an
+ * object in `removed` that `prev` does not hold, two objects of a kind with one key and
+ * timestamp); `prev` must have been made by buildSnapshot or updateSnapshot.
+ */
+export function updateSnapshot(
+  prev: Snapshot,
+  objects: readonly KubeObject[],
+  removed: Iterable<KubeObject>,
+  added: Iterable<KubeObject>,
+): Snapshot | null {
+  const prevOdd = oddCounts.get(prev);
+  if (prevOdd === undefined) return null;
+  const changes = new Map<keyof Snapshot, { out: SortKey[]; in: SortKey[] }>();
+  const changesOf = (field: keyof Snapshot): { out: SortKey[]; in: SortKey[] } => {
+    let c = changes.get(field);
+    if (c === undefined) changes.set(field, (c = { out: [], in: [] }));
+    return c;
+  };
+  for (const o of removed) {
+    const k = sortKeyOf(o);
+    if (k.field !== null) changesOf(k.field).out.push(k);
+  }
+  for (const o of added) {
+    const k = sortKeyOf(o);
+    if (k.field !== null) changesOf(k.field).in.push(k);
+  }
+  // Kinds with odd timestamps: their order may hang on the order of `objects`.
+  for (const [field, count] of Object.entries(prevOdd) as [keyof Snapshot, number][]) if (count > 0) changesOf(field);
+  if (changes.size === 0) return prev;
+  const odd: OddCounts = { ...prevOdd };
+  const next: Record<string, unknown> = { ...prev };
+  const resort = new Set<keyof Snapshot>();
+  for (const [field, { out, in: inn }] of changes) {
+    let count = odd[field] ?? 0;
+    for (const k of out) if (!k.plain) count--;
+    for (const k of inn) if (!k.plain) count++;
+    if (count !== 0 || (odd[field] ?? 0) !== 0) {
+      resort.add(field);
+      odd[field] = count;
+      continue;
+    }
+    const merged = splice((prev[field] ?? []) as readonly KubeObject[], out, inn);
+    if (merged === null) return null;
+    next[field] = merged;
+  }
+  if (resort.size > 0) {
+    const groups = new Map<keyof Snapshot, SortKey[]>();
+    for (const field of resort) groups.set(field, []);
+    for (const obj of objects) {
+      const k = sortKeyOf(obj);
+      if (k.field !== null) groups.get(k.field)?.push(k);
+    }
+    for (const [field, keys] of groups) next[field] = keys.sort(compareSortKeys).map((k) => k.object);
+  }
+  const snapshot = next as unknown as Snapshot;
+  oddCounts.set(snapshot, odd);
+  return snapshot;
+}
+
+/** `list` (sorted, plain timestamps) without `out` and with `inn`, or null when they do not fit it. */
+function splice(list: readonly KubeObject[], out: readonly SortKey[], inn: SortKey[]): KubeObject[] | null {
+  // Indexes in `list` to drop, ascending; where each added object goes, in order.
+  const drop: number[] = [];
+  for (const k of out) {
+    let at = lowerBound(list, k);
+    while (at < list.length && list[at] !== k.object && compareSortKeys(sortKeyOf(list[at]!), k) === 0) at++;
+    if (list[at] !== k.object) return null;
+    drop.push(at);
+  }
+  drop.sort((a, b) => a - b);
+  for (let j = 1; j < drop.length; j++) if (drop[j] === drop[j - 1]) return null;
+  inn.sort(compareSortKeys);
+  const place = inn.map((k) => lowerBound(list, k));
+  // Two objects of a kind with one key and timestamp: buildSnapshot keeps them in input order,
+  // which is not known here.
+  for (let j = 0; j < inn.length; j++) {
+    const at = place[j]!;
+    if (j > 0 && compareSortKeys(inn[j - 1]!, inn[j]!) === 0) return null;
+    if (at < list.length && compareSortKeys(sortKeyOf(list[at]!), inn[j]!) === 0 && !containsSorted(drop, at)) return null;
+  }
+  const merged: KubeObject[] = new Array(list.length - drop.length + inn.length);
+  let m = 0;
+  let d = 0;
+  let a = 0;
+  for (let i = 0; i <= list.length; i++) {
+    while (a < inn.length && place[a] === i) merged[m++] = inn[a++]!.object;
+    if (i === list.length) break;
+    if (d < drop.length && drop[d] === i) {
+      d++;
+      continue;
+    }
+    merged[m++] = list[i]!;
+  }
+  return merged;
 }

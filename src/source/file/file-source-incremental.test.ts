@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { KubeObject } from '../../api/types.js';
+import { buildSnapshot, type Snapshot } from '../snapshot.js';
 import { FileSource } from './file-source.js';
 
 // `load(paths)` updates the merge for the changed files only; a full `load()` rebuilds it from
@@ -87,6 +89,12 @@ test('incremental loads return what full loads return, through random edits', as
       const a = await incremental.load(step === 0 ? null : changed);
       const b = await full.load();
       assert.deepEqual(a, b, `step ${step}: ${[...changed].join(', ')}`);
+      // The snapshot the incremental source kept up to date is the one sorted from scratch.
+      const snapshot = buildSnapshot(a.objects);
+      const scratch = buildSnapshot([...a.objects]);
+      for (const [field, list] of Object.entries(scratch) as [keyof Snapshot, KubeObject[]][]) {
+        assert.ok(list.length === snapshot[field]?.length && list.every((o, i) => o === snapshot[field]?.[i]), `step ${step}: snapshot ${field}`);
+      }
       if (a.issues.some((i) => i.message.startsWith('duplicate'))) seen.duplicates++;
       if (a.issues.some((i) => i.message.startsWith('YAML syntax error'))) seen.syntax++;
       if (a.objects.some((o) => o.kind === 'EndpointSlice' && o.metadata.labels?.['endpointslice.kubernetes.io/managed-by'])) seen.slices++;

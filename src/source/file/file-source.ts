@@ -24,6 +24,7 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
 import { lookupKind } from '../../api/schema.js';
+import { buildSnapshot, registerSnapshot, updateSnapshot } from '../snapshot.js';
 import { canonicalEqual, equalExcept } from './canonical-equal.js';
 import type { LoadIssue } from './issues.js';
 import { duplicateIssue, identityKey, issueBase, listManifestFiles, loadText, objectIdentityKey, type LoadedObject } from './load.js';
@@ -61,6 +62,12 @@ interface Definition {
   readonly file: string;
   readonly index: number;
   readonly lo: LoadedObject;
+}
+
+/** The output objects a load stopped serving and those it started serving. */
+interface OutputChange {
+  readonly removed: Set<KubeObject>;
+  readonly added: Set<KubeObject>;
 }
 
 /** Per identity key: the object last served (before and after our metadata) and its metadata. */
@@ -180,6 +187,7 @@ export class FileSource {
     /** The files whose state this load replaced or removed, with the state before. */
     const before = new Map<string, FileState | undefined>();
     let full = changed === null || this.#lastIssues === null;
+    let change: OutputChange | null = null;
     if (!full) {
       for (const file of [...(changed as ReadonlySet<string>)].sort(compareStrings)) {
         if (!isManifestPath(file)) continue;
@@ -207,23 +215,33 @@ export class FileSource {
         if (this.#files.has(file) && !listed) this.#order.splice(at, 0, file);
         else if (!this.#files.has(file) && listed) this.#order.splice(at, 1);
       }
-      this.#update(before);
+      change = this.#update(before);
     }
 
     const issues: LoadIssue[] = [];
-    const objects: KubeObject[] = [];
+    let count = this.#slices.length;
+    for (const file of this.#order) count += this.#files.get(file)!.out.length;
+    const objects: KubeObject[] = new Array(count);
+    let n = 0;
     for (const file of this.#order) {
       const state = this.#files.get(file)!;
-      for (const o of state.out) objects.push(o);
+      for (const o of state.out) objects[n++] = o;
       for (const i of state.issues) issues.push(i);
     }
-    for (const o of this.#slices) objects.push(o);
+    for (const o of this.#slices) objects[n++] = o;
     for (const i of this.#duplicateIssues) issues.push(i);
     for (const i of this.#staticIssues) issues.push(i);
 
     const prev = this.#lastObjects;
     let same = this.#sameIssues(before, issues) && this.#lastIssues !== null && prev.length === objects.length;
+    if (change !== null && (change.removed.size > 0 || change.added.size > 0)) same = false;
     for (let i = 0; same && i < objects.length; i++) same = objects[i] === prev[i];
+    if (change !== null) {
+      // The snapshot of what is served, kept up to date here (buildSnapshot(objects) returns
+      // it) instead of sorted again from all objects for every change.
+      const snapshot = updateSnapshot(buildSnapshot(prev), objects, change.removed, change.added);
+      if (snapshot !== null) registerSnapshot(objects, snapshot);
+    }
     this.#lastObjects = objects;
     this.#lastIssues = issues;
     return { objects, issues, changed: !same };
@@ -333,7 +351,7 @@ export class FileSource {
    * Updates the merge for the files in `before`: the keys they defined or define now, and the
    * files that served or serve those keys.
    */
-  #update(before: ReadonlyMap<string, FileState | undefined>): void {
+  #update(before: ReadonlyMap<string, FileState | undefined>): OutputChange {
     const affected = new Set<string>();
     const files = new Set<string>();
     const note = (key: string): void => {
@@ -370,14 +388,32 @@ export class FileSource {
       else this.#duplicates.delete(key);
       if (key.startsWith('Service/') || key.startsWith('EndpointSlice/')) slices = true;
     }
+    // What stopped and started being served: each output object is served by at most one
+    // file (or is a slice) before and after, so one that only moved cancels out.
+    const change: OutputChange = { removed: new Set(), added: new Set() };
+    const noteServed = (old: readonly KubeObject[], now: readonly KubeObject[]): void => {
+      if (old === now) return;
+      for (const o of old) if (!change.added.delete(o)) change.removed.add(o);
+      for (const o of now) if (!change.removed.delete(o)) change.added.add(o);
+    };
+    for (const [file, old] of before) if (!this.#files.has(file)) noteServed(old?.out ?? [], []);
     // Outputs in file order, then the slices, so new resourceVersions are handed out in the
     // order a full load hands them out.
-    for (const file of [...files].sort(compareStrings)) if (this.#files.has(file)) this.#serve(file);
+    for (const file of [...files].sort(compareStrings)) {
+      const state = this.#files.get(file);
+      if (state === undefined) continue;
+      const old = before.has(file) ? (before.get(file)?.out ?? []) : state.out;
+      this.#serve(file);
+      noteServed(old, state.out);
+    }
     const oldSliceKeys = this.#sliceKeys;
+    const oldSlices = this.#slices;
     if (slices) this.#synthesize();
+    noteServed(oldSlices, this.#slices);
     if (duplicates || this.#duplicates.size > 0) this.#duplicateIssues = this.#listDuplicates();
     for (const key of affected) if (!this.#isServed(key)) this.#tracked.delete(key);
     if (slices) for (const key of oldSliceKeys) if (!this.#isServed(key)) this.#tracked.delete(key);
+    return change;
   }
 
   /** Adds a definition of `key`, in file order. */
