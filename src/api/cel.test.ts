@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileRule, escapePropertyName, isTransitionRule, rewriteRuleSource, toCelValue } from './cel.js';
-import type { SchemaNode } from './crds/crd-types.js';
+import { compileRule, compileUncached, escapePropertyName, fastPassFor, isTransitionRule, rewriteRuleSource, toCelValue } from './cel.js';
+import type { CelRule, SchemaNode } from './crds/crd-types.js';
 import { listCrdRules } from './schema.js';
 
 test('every CEL rule of every imported CRD compiles and type-checks', () => {
@@ -137,4 +137,62 @@ test('a compiled rule evaluated many times gives each value its own outcome (sha
   assert.deepEqual(r.evaluate('/c'), { status: 'pass' });
   assert.equal(r.evaluate(3).status, 'error');
   assert.deepEqual(r.evaluate('d'), { status: 'fail', message: 'not absolute: d' });
+});
+
+test('fast passes answer only where CEL passes: every outcome equals CEL alone on random values', () => {
+  let seed = 11;
+  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const maybe = (o: Record<string, unknown>, key: string, v: unknown): void => {
+    if (rand() < 0.9) o[key] = v;
+  };
+  const PIECES = ['/', 'a', 'B9', '//', '/./', '/../', '%2f', '%2F', '%41', '%zz', '#', '/..', '/.', ' ', 'é', '?', '~'];
+  const TYPES = ['Exact', 'PathPrefix', 'RegularExpression', 'Other', 'RequestHeaderModifier', 'ResponseHeaderModifier', 'CORS', 'RequestRedirect', 'URLRewrite', 'ExtensionRef'];
+  const str = (): string => Array.from({ length: Math.floor(rand() * 5) }, () => pick(PIECES)).join('');
+  const scalar = (): unknown => pick([str(), 7, true, null, [], {}]);
+  const pathValue = (): unknown => {
+    if (rand() < 0.05) return scalar();
+    const o: Record<string, unknown> = {};
+    maybe(o, 'type', rand() < 0.9 ? pick(TYPES.slice(0, 4)) : scalar());
+    maybe(o, 'value', rand() < 0.9 ? (rand() < 0.5 ? `/${str()}` : str()) : scalar());
+    return o;
+  };
+  const filters = (): unknown => {
+    if (rand() < 0.05) return scalar();
+    return Array.from({ length: Math.floor(rand() * 4) }, () => {
+      if (rand() < 0.05) return scalar();
+      const o: Record<string, unknown> = {};
+      maybe(o, 'type', rand() < 0.95 ? pick(TYPES.slice(4)) : scalar());
+      return o;
+    });
+  };
+  const routeRules = (): unknown => {
+    if (rand() < 0.05) return scalar();
+    const big = rand() < 0.3;
+    return Array.from({ length: Math.floor(rand() * 20) }, () => {
+      if (rand() < 0.03) return scalar();
+      const o: Record<string, unknown> = {};
+      maybe(o, 'matches', rand() < 0.95 ? Array.from({ length: Math.floor(rand() * (big ? 40 : 4)) }, () => ({})) : scalar());
+      return o;
+    });
+  };
+  const rules = new Map<string, { rule: CelRule; gen: () => unknown }>();
+  for (const { rule } of listCrdRules()) {
+    if (rules.has(rule.rule) || fastPassFor(rule.rule) === undefined) continue;
+    const gen = rule.rule.startsWith('self.filter(') ? filters : rule.rule.startsWith('(self.size()') ? routeRules : pathValue;
+    rules.set(rule.rule, { rule, gen });
+  }
+  assert.equal(rules.size, 17, 'path value checks (10), path type (1), filter counts (5), total matches (1)');
+  for (const { rule, gen } of rules.values()) {
+    const fast = compileUncached(rule, true);
+    const plain = compileUncached(rule, false);
+    const seenStatus = new Set<string>();
+    for (let i = 0; i < 1500; i++) {
+      const self = gen();
+      const want = plain.evaluate(self);
+      assert.deepEqual(fast.evaluate(self), want, `${rule.rule} on ${JSON.stringify(self)}`);
+      seenStatus.add(want.status);
+    }
+    assert.ok(seenStatus.has('pass') && seenStatus.has('fail') && seenStatus.has('error'), `${rule.rule}: saw only ${[...seenStatus].join(', ')}`);
+  }
 });

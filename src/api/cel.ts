@@ -158,15 +158,27 @@ function compileRuleText(rule: CelRule): CompiledRule {
   const cacheKey = `${rule.rule}\u0000${rule.messageExpression ?? ''}\u0000${rule.message ?? ''}`;
   const hit = compiled.get(cacheKey);
   if (hit) return hit;
+  const result = compileUncached(rule, true);
+  compiled.set(cacheKey, result);
+  return result;
+}
+
+/**
+ * Compiles a rule without the caches; `fastPass: false` leaves out the fast pass (see
+ * fastPassFor), so tests can compare it with CEL alone.
+ */
+export function compileUncached(rule: CelRule, fastPass: boolean): CompiledRule {
   const program = env.parse(rewriteRuleSource(rule.rule));
   const checked = program.check();
   if (!checked.valid) throw new Error(`CEL rule does not type-check: ${checked.error?.message ?? 'unknown error'}: ${rule.rule}`);
   const messageProgram = rule.messageExpression ? env.parse(rewriteRuleSource(rule.messageExpression)) : null;
   const fallback = rule.message ?? `failed rule: ${rule.rule}`;
+  const fast = fastPass ? fastPassFor(rule.rule) : undefined;
   const context: { self: unknown } = { self: undefined };
   const result: CompiledRule = {
     rule,
     evaluate(self: unknown): RuleOutcome {
+      if (fast !== undefined && fast(self)) return PASS;
       let value: unknown;
       // One context object per rule, refilled per call (evaluation is synchronous and keeps no
       // reference to it), and emptied after, so it holds no document.
@@ -191,8 +203,97 @@ function compileRuleText(rule: CelRule): CompiledRule {
       return { status: 'fail', message: fallback };
     },
   };
-  compiled.set(cacheKey, result);
   return result;
+}
+
+// ---------------------------------------------------------------- fast passes
+
+/**
+ * A plain check that answers `true` only when the rule certainly evaluates to `true` on `self`
+ * (well-typed input, the common case); on `false` the rule is evaluated by CEL as always, so
+ * every failure, error and message still comes from CEL. For the few rule shapes every route
+ * runs many times (path value checks, filter counts, the total-matches sum), where CEL's
+ * dyn-typed evaluation allocates on each call. Recognised by the rule's exact source text, so
+ * a re-imported CRD with other text just loses its fast pass. cel.test.ts checks each one
+ * against CEL on random values.
+ */
+export function fastPassFor(source: string): ((self: unknown) => boolean) | undefined {
+  const path = PATH_VALUE_RULE.exec(source);
+  if (path) {
+    const [, not, method, arg, regex] = path;
+    const check = valueCheck(method!, arg ?? regex!, not === '!');
+    return (self) => {
+      if (!isCelMap(self)) return false;
+      const type = own(self, 'type');
+      if (typeof type !== 'string') return false;
+      if (type !== 'Exact' && type !== 'PathPrefix') return true;
+      const value = own(self, 'value');
+      return typeof value === 'string' && check(value);
+    };
+  }
+  if (source === PATH_TYPE_RULE) {
+    return (self) => {
+      const type = isCelMap(self) ? own(self, 'type') : undefined;
+      return type === 'Exact' || type === 'PathPrefix' || type === 'RegularExpression';
+    };
+  }
+  const count = FILTER_COUNT_RULE.exec(source);
+  if (count) {
+    const wanted = count[1]!;
+    return (self) => {
+      if (!Array.isArray(self)) return false;
+      let n = 0;
+      for (const f of self) {
+        const type = isCelMap(f) ? own(f, 'type') : undefined;
+        if (typeof type !== 'string') return false;
+        if (type === wanted) n += 1;
+      }
+      return n <= 1;
+    };
+  }
+  if (source === TOTAL_MATCHES_RULE) {
+    return (self) => {
+      if (!Array.isArray(self)) return false;
+      let total = 0;
+      for (let i = 0; i < self.length && i < 16; i++) {
+        const r: unknown = self[i];
+        const matches = isCelMap(r) ? own(r, 'matches') : undefined;
+        if (!Array.isArray(matches)) return false;
+        total += matches.length;
+      }
+      return total <= 128;
+    };
+  }
+  return undefined;
+}
+
+/** `(self.type in ['Exact','PathPrefix']) ? [!]self.value.<startsWith|endsWith|contains>('lit') : true`, or `.matches(r"""re""")`. */
+const PATH_VALUE_RULE = /^\(self\.type in \['Exact','PathPrefix'\]\) \? (!?)self\.value\.(startsWith|endsWith|contains|matches)\((?:'([^'\\]*)'|r"""((?:(?!""")[\s\S])*)""")\) : true$/;
+const PATH_TYPE_RULE = "self.type in ['Exact','PathPrefix'] || self.type == 'RegularExpression'";
+/** `self.filter(f, f.type == 'X').size() <= 1` */
+const FILTER_COUNT_RULE = /^self\.filter\(f, f\.type == '([A-Za-z]+)'\)\.size\(\) <= 1$/;
+/** "the total number of matches across all rules in a route must be less than 128" */
+const TOTAL_MATCHES_RULE = `${Array.from({ length: 16 }, (_, i) => `(self.size() > ${i} ? self[${i}].matches.size() : 0)`).join(' + ')} <= 128`;
+
+function valueCheck(method: string, arg: string, negate: boolean): (value: string) => boolean {
+  const test =
+    method === 'startsWith' ? (v: string) => v.startsWith(arg)
+      : method === 'endsWith' ? (v: string) => v.endsWith(arg)
+        : method === 'contains' ? (v: string) => v.includes(arg)
+          : (v: string) => compileRegex(arg).test(v); // the same RE2 shim k8sMatches() uses
+  return negate ? (v) => !test(v) : test;
+}
+
+/** What CEL takes for a map: a plain object (see the library's debugType). */
+function isCelMap(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const c = (v as object).constructor;
+  return c === Object || c === undefined;
+}
+
+/** A field as CEL's field access reads it (own properties only). */
+function own(obj: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }
 
 function firstLine(err: unknown): string {
