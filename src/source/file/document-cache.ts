@@ -4,7 +4,12 @@
  * parsed from it (./parse.ts) and the validated, defaulted objects made from it (./load.ts).
  * A changed file whose other documents are unchanged costs a parse and a validation of the
  * changed documents only. Entries and the values in them are never mutated after being filled.
- * Bounded: cleared when it grows past DOCUMENT_CACHE_MAX entries.
+ *
+ * Entries are held weakly: an entry stays while someone holds it (FileSource holds those of
+ * the documents of the files it serves: ./load.ts FileLoad.cacheEntries) and until the garbage
+ * collector takes it otherwise. Held strongly, every document text ever read stayed (~5 KB each
+ * for a route, with its parsed and validated values): under churn, hundreds of MB of dead
+ * documents for every major GC to mark. Bounded too: cleared past DOCUMENT_CACHE_MAX entries.
  */
 import type { NormalizedDocument } from './document.js';
 
@@ -21,23 +26,29 @@ export interface DocumentCacheEntry {
   readonly normalized: Map<string, NormalizedDocument>;
 }
 
-const entries = new Map<string, DocumentCacheEntry>();
+const entries = new Map<string, WeakRef<DocumentCacheEntry>>();
+
+/** Forgets the text of an entry the garbage collector took (unless it has a new one since). */
+const collected = new FinalizationRegistry<string>((source) => {
+  if (entries.get(source)?.deref() === undefined) entries.delete(source);
+});
 
 /** Past this many documents the cache starts over. */
 export const DOCUMENT_CACHE_MAX = 50_000;
 
 /** The entry for a document text, if there is one. */
 export function cachedDocument(source: string): DocumentCacheEntry | undefined {
-  return entries.get(source);
+  return entries.get(source)?.deref();
 }
 
 /** The entry for a document text, made empty if there is none. */
 export function documentCacheEntry(source: string): DocumentCacheEntry {
-  let entry = entries.get(source);
+  let entry = entries.get(source)?.deref();
   if (entry === undefined) {
     if (entries.size >= DOCUMENT_CACHE_MAX) entries.clear();
     entry = { parsed: undefined, normalized: new Map() };
-    entries.set(source, entry);
+    entries.set(source, new WeakRef(entry));
+    collected.register(entry, source);
   }
   return entry;
 }

@@ -53,6 +53,8 @@ interface FileState {
   /** The identity key of each of `objects`. */
   readonly keys: readonly string[];
   readonly issues: readonly LoadIssue[];
+  /** Keeps the document cache entries of the documents `objects` came from (load.ts FileLoad.cacheEntries). */
+  readonly cacheEntries: readonly object[];
   /** The output objects of those of `objects` that are served (not duplicates), in order. */
   out: KubeObject[];
 }
@@ -282,13 +284,13 @@ export class FileSource {
     }
     if ('issue' in read) {
       // Unreadable: keep the last good objects, report why.
-      replace({ text: null, objects: state?.objects ?? [], keys: state?.keys ?? [], issues: [read.issue], out: state?.out ?? [] });
+      replace({ text: null, objects: state?.objects ?? [], keys: state?.keys ?? [], issues: [read.issue], cacheEntries: state?.cacheEntries ?? [], out: state?.out ?? [] });
       return 'ok';
     }
     if (state !== undefined && state.text === read.text) return 'ok';
     const load = loadText(file, read.text);
     if (load.syntaxError) {
-      replace({ text: read.text, objects: state?.objects ?? [], keys: state?.keys ?? [], issues: load.issues, out: state?.out ?? [] });
+      replace({ text: read.text, objects: state?.objects ?? [], keys: state?.keys ?? [], issues: load.issues, cacheEntries: state?.cacheEntries ?? [], out: state?.out ?? [] });
       return 'ok';
     }
     const objects = [...load.objects];
@@ -305,7 +307,7 @@ export class FileSource {
         }
       }
     }
-    replace({ text: read.text, objects, keys, issues: load.issues, out: [] });
+    replace({ text: read.text, objects, keys, issues: load.issues, cacheEntries: load.cacheEntries, out: [] });
     return 'ok';
   }
 

@@ -32,6 +32,11 @@ export interface FileLoad {
   readonly syntaxError: boolean;
   /** Documents that were rejected, by identity (for keeping their last good version). */
   readonly rejected: ObjectIdentity[];
+  /**
+   * The document cache entries of the file's documents (./document-cache.ts holds them weakly):
+   * whoever keeps these keeps the documents cached for the file's next read.
+   */
+  readonly cacheEntries: readonly object[];
 }
 
 /** The objects to serve and the issues found. */
@@ -85,9 +90,11 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
  * the unchanged documents of a changed file are not validated again (nor, in FileSource,
  * hashed: the same object comes back). Results are never mutated by their users.
  */
-function normalizeCached(doc: ParsedDocument): NormalizedDocument {
+function normalizeCached(doc: ParsedDocument, held: object[]): NormalizedDocument {
   if (doc.source === undefined) return normalizeDocument(doc.value);
-  const cached = documentCacheEntry(doc.source).normalized;
+  const entry = documentCacheEntry(doc.source);
+  if (held[held.length - 1] !== entry) held.push(entry);
+  const cached = entry.normalized;
   let n = cached.get(doc.pathPrefix);
   if (n === undefined) {
     n = normalizeDocument(doc.value);
@@ -102,11 +109,12 @@ export function loadText(file: string, text: string): FileLoad {
   const issues: LoadIssue[] = [];
   const objects: LoadedObject[] = [];
   const rejected: ObjectIdentity[] = [];
+  const cacheEntries: object[] = [];
   const anonymous = { kind: null, name: null, namespace: null };
   for (const p of parsed.problems) issues.push({ file, document: p.document, ...anonymous, path: '', message: p.message, severity: p.severity });
-  if (parsed.syntaxError) return { file, objects, issues, syntaxError: true, rejected };
+  if (parsed.syntaxError) return { file, objects, issues, syntaxError: true, rejected, cacheEntries };
   for (const doc of parsed.documents) {
-    const n = normalizeCached(doc);
+    const n = normalizeCached(doc, cacheEntries);
     for (const i of n.issues) {
       const path = doc.pathPrefix && i.path ? `${doc.pathPrefix}.${i.path}` : doc.pathPrefix || i.path;
       issues.push({ file, document: doc.document, ...n.identity, path, message: i.message, severity: i.severity });
@@ -114,7 +122,7 @@ export function loadText(file: string, text: string): FileLoad {
     if (n.object) objects.push({ object: n.object, file, document: doc.document });
     else if (!n.unsupported) rejected.push(n.identity);
   }
-  return { file, objects, issues, syntaxError: false, rejected };
+  return { file, objects, issues, syntaxError: false, rejected, cacheEntries };
 }
 
 /** `Kind/namespace/name`: one object per key, whatever its apiVersion. */
