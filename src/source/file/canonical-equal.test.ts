@@ -18,6 +18,8 @@ const VALUES: unknown[] = [
   { a: 1 }, { a: 1, b: 2 }, { b: 2, a: 1 }, { a: undefined }, { a: null }, { a: NaN }, { b: 1 }, { a: '1' },
   { a: { b: [1, { c: 2 }] } }, { a: { b: [1, { c: 3 }] } }, { a: { b: [1, { c: 2, d: undefined }] } },
   { a: [] }, { a: {} }, { 0: 'x' }, ['x'], { __proto__: null, a: 1 },
+  // Inherited enumerable keys are not the object's own (JSON leaves them out).
+  Object.create({ a: 1 }), Object.assign(Object.create({ a: 1 }), { b: 2 }),
 ];
 
 test('canonicalEqual agrees with comparing stable JSON, for every pair', () => {

@@ -10,6 +10,7 @@ function isJsonNull(v: unknown): boolean {
 }
 
 const enumerable = Object.prototype.propertyIsEnumerable;
+const own = Object.prototype.hasOwnProperty;
 
 /** `a` and `b` have the same stable JSON. */
 export function canonicalEqual(a: unknown, b: unknown): boolean {
@@ -28,14 +29,17 @@ export function canonicalEqual(a: unknown, b: unknown): boolean {
 
 const NONE: ReadonlySet<string> = new Set();
 
-/** The objects `a` and `b` with the keys in `skip` left out have the same stable JSON. */
+/**
+ * The objects `a` and `b` with the keys in `skip` left out have the same stable JSON. Own
+ * enumerable keys, as Object.keys has them, walked with for-in (no key array per object).
+ */
 export function equalExcept(a: object, b: object, skip: ReadonlySet<string>): boolean {
   let count = 0;
-  for (const k of Object.keys(a)) {
-    if (skip.has(k)) continue;
+  for (const k in a) {
+    if (!own.call(a, k) || skip.has(k)) continue;
     count++;
     if (!enumerable.call(b, k) || !canonicalEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   }
-  for (const k of Object.keys(b)) if (!skip.has(k)) count--;
+  for (const k in b) if (own.call(b, k) && !skip.has(k)) count--;
   return count === 0;
 }

@@ -228,3 +228,27 @@ test('a file that stays empty is loaded empty after the grace period', async () 
   await src.load(new Set(['a.yaml']));
   assert.ok(Date.now() - t1 < 35);
 });
+
+test('served objects: apiVersion, kind, metadata (the document\'s keys but ours, then ours), then the rest in document order', async () => {
+  writeFileSync(
+    join(dir, 'a.yaml'),
+    `kind: Service
+spec: {ports: [{name: http, port: 80}]}
+metadata:
+  labels: {a: b}
+  creationTimestamp: "2020-01-01T00:00:00Z"
+  uid: mine
+  name: s
+  generation: 7
+  namespace: app
+apiVersion: v1
+`,
+  );
+  const { objects } = await new FileSource(dir, { clock }).load();
+  const svc = objects.find((o) => o.kind === 'Service')!;
+  assert.deepEqual(Object.keys(svc), ['apiVersion', 'kind', 'metadata', 'spec']);
+  assert.deepEqual(Object.keys(svc.metadata), ['labels', 'creationTimestamp', 'name', 'namespace', 'uid', 'generation', 'resourceVersion']);
+  assert.equal(svc.metadata.uid, deterministicUid('Service', 'app', 's'));
+  assert.equal(svc.metadata.generation, 1);
+  assert.equal(svc.metadata.creationTimestamp, '2020-01-01T00:00:00Z');
+});

@@ -126,6 +126,14 @@ function sameSpec(a: KubeObject, b: KubeObject): boolean {
   return canonicalEqual(rest(a), rest(b));
 }
 
+const own = Object.prototype.hasOwnProperty;
+
+/** `target[key] = value` as an own data property, as spreading would make it (also for `__proto__`). */
+function define(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
 function isSynthesized(o: KubeObject): boolean {
   return o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
 }
@@ -495,26 +503,21 @@ export class FileSource {
         return prev.out;
       }
     }
-    const { apiVersion, kind, metadata, ...rest } = obj as KubeObject & Record<string, unknown>;
-    const userMeta = { ...metadata };
-    delete userMeta.uid;
-    delete userMeta.generation;
-    delete userMeta.resourceVersion;
+    const { metadata } = obj;
     const created = metadata.creationTimestamp ?? (prev !== undefined ? prev.created : this.#clock().toISOString());
     const generation = prev === undefined ? 1 : sameSpec(prev.source, obj) ? prev.generation : prev.generation + 1;
-    const out = {
-      apiVersion,
-      kind,
-      metadata: {
-        ...userMeta,
-        uid: prev !== undefined ? prev.out.metadata.uid : deterministicUid(obj.kind, metadata.namespace, metadata.name),
-        generation,
-        resourceVersion: String(++this.#resourceVersion),
-        creationTimestamp: created,
-      },
-      ...rest,
-    } as KubeObject;
-    this.#tracked.set(key, { source: obj, out, created, generation });
-    return out;
+    // The document's metadata but ours, then ours (a creationTimestamp it sets keeps its place);
+    // apiVersion, kind, metadata, then the rest in the document's order. Copied key by key: no
+    // intermediate copies.
+    const meta: Record<string, unknown> = {};
+    for (const k in metadata) if (own.call(metadata, k) && !SERVER_METADATA.has(k)) define(meta, k, (metadata as unknown as Record<string, unknown>)[k]);
+    meta.uid = prev !== undefined ? prev.out.metadata.uid : deterministicUid(obj.kind, metadata.namespace, metadata.name);
+    meta.generation = generation;
+    meta.resourceVersion = String(++this.#resourceVersion);
+    meta.creationTimestamp = created;
+    const out: Record<string, unknown> = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: meta };
+    for (const k in obj) if (own.call(obj, k) && !TOP_LEVEL.has(k)) define(out, k, (obj as unknown as Record<string, unknown>)[k]);
+    this.#tracked.set(key, { source: obj, out: out as unknown as KubeObject, created, generation });
+    return out as unknown as KubeObject;
   }
 }
