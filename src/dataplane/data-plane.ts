@@ -19,9 +19,10 @@ import type {
   ServerStats,
 } from './index.js';
 import { CompileCache, compileServer } from './router/compile.js';
-import type { CompiledRule, CompiledServer } from './router/types.js';
+import { hostTableValues } from './router/host-table.js';
+import type { CompiledServer } from './router/types.js';
 import type { ForwardContext, LogFn } from './upstream/forward.js';
-import { poolKey, UpstreamPools } from './upstream/pools.js';
+import { UpstreamPools } from './upstream/pools.js';
 import { isStreamServer, StreamServers } from './l4/stream-servers.js';
 
 const EMPTY: ir.Config = { version: 1, servers: [] };
@@ -33,30 +34,10 @@ function serverKey(s: { readonly address: string; readonly port: number }): stri
   return `${s.address}|${s.port}`;
 }
 
-/** The pool keys a rule's backends and mirrors use, computed once per compiled rule. */
-const ruleEndpoints = new WeakMap<CompiledRule, readonly string[]>();
-
-function endpointsOfRule(rule: CompiledRule): readonly string[] {
-  let keys = ruleEndpoints.get(rule);
-  if (keys !== undefined) return keys;
-  const into = new Set<string>();
-  const a = rule.action;
-  if (a.kind === 'forward') {
-    for (const b of a.backends) if (b.kind === 'service') for (const e of b.endpoints) into.add(poolKey(e, b.tls));
-  }
-  for (const m of rule.mirrors) if (m.backend.kind === 'service') for (const e of m.backend.endpoints) into.add(poolKey(e, m.backend.tls));
-  keys = [...into];
-  ruleEndpoints.set(rule, keys);
-  return keys;
-}
-
+/** The pool keys the rules of `servers` use (each listener counts its own, compile.ts). */
 function endpointsOf(servers: readonly CompiledServer[]): Set<string> {
   const keys = new Set<string>();
-  for (const s of servers) {
-    const ls = [...Object.values(s.listeners.exact), ...s.listeners.wildcards.map((w) => w.value)];
-    if (s.listeners.any !== null) ls.push(s.listeners.any);
-    for (const l of ls) for (const r of l.rules) for (const k of endpointsOfRule(r)) keys.add(k);
-  }
+  for (const s of servers) for (const l of hostTableValues(s.listeners)) for (const k of l.endpoints.keys()) keys.add(k);
   return keys;
 }
 
@@ -142,6 +123,7 @@ class HttpDataPlaneImpl implements HttpDataPlane {
       }
       compiled.push(c);
     }
+    this.#compileCache.retainServers(new Set(compiled.map((c) => c.name)));
     const wanted = new Map<string, CompiledServer>();
     for (const c of compiled) if (!wanted.has(serverKey(c))) wanted.set(serverKey(c), c);
 
@@ -153,8 +135,9 @@ class HttpDataPlaneImpl implements HttpDataPlane {
     // L4 servers: bind the new ones, swap, drain the ones that went away (same rules).
     errors.push(...(await swapStreams()));
 
-    // 5. Close pools of endpoints nothing references any more — soon, not in every apply: the
-    // walk is over every rule (~1.5 ms at 5k routes) and an idle pool costs nothing meanwhile.
+    // 5. Close pools of endpoints nothing references any more — soon, not in every apply: an
+    // idle pool costs nothing meanwhile. Listeners count their pool keys as they are compiled
+    // (compile.ts), so this walks keys per listener, not every rule.
     this.#serving = compiled;
     this.#scheduleRetain();
 

@@ -9,6 +9,7 @@ import type * as ir from '../../ir/types.js';
 import type { ServerError } from '../index.js';
 import { ServerSet } from '../server-set.js';
 import { compileStreamServer, type CompiledStreamServer } from './compile.js';
+import { hostTableValues } from '../router/host-table.js';
 import { StreamListener, type StreamContext, type StreamLimits } from './stream-listener.js';
 import { UdpListener, type UdpLimits } from './udp-listener.js';
 
@@ -57,11 +58,8 @@ function keyOf(s: { readonly address: string; readonly port: number; readonly pr
 function endpointKeys(servers: Iterable<CompiledStreamServer>): Set<string> {
   const out = new Set<string>();
   for (const s of servers) {
-    const ls = [...Object.values(s.listeners.exact), ...s.listeners.wildcards.map((w) => w.value)];
-    if (s.listeners.any) ls.push(s.listeners.any);
-    for (const l of ls) {
-      const routes = [...Object.values(l.routes.exact), ...l.routes.wildcards.map((w) => w.value)];
-      if (l.routes.any) routes.push(l.routes.any);
+    for (const l of hostTableValues(s.listeners)) {
+      const routes = hostTableValues(l.routes);
       if (l.first) routes.push(l.first);
       for (const r of routes) for (const b of r.backends) if (b.kind === 'service') for (const e of b.endpoints) out.add(`${e.address}|${e.port}`);
     }

@@ -5,15 +5,23 @@
  *
  * With a `CompileCache`, rules and matches are compiled once per IR object: the controller hands
  * out the very same rule and match objects for routes that did not change, so a config change
- * costs compiling what changed plus re-linking the virtual hosts (see docs/performance.md §8).
- * IR objects are immutable, so a compiled result stays valid as long as its IR object lives.
+ * costs compiling what changed (see docs/performance.md §8). IR objects are immutable, so a
+ * compiled result stays valid as long as its IR object lives.
+ *
+ * A listener is compiled from the one the same cache compiled last under the same server and
+ * listener name: the new `rules` and `virtualHosts` arrays are compared by identity with the
+ * previous ones (array-changes.ts) and the virtual host table is edited, not rebuilt, so one
+ * changed route costs O(changed) allocation (plus a pointer walk over the arrays). The result
+ * answers every lookup as a compile from scratch does (compile-incremental.test.ts).
  */
 import type * as ir from '../../ir/types.js';
 import { DataPlaneError, GW_ERR } from '../errors.js';
 import { compileCors } from '../filters/cors.js';
 import { compileServerTLS } from '../tls/server-tls.js';
-import { buildHostTable } from './host-table.js';
+import { arrayChanges } from './array-changes.js';
+import { HostTableBuilder, HostTableEdit, buildHostTable } from './host-table.js';
 import { compileMatch } from './match.js';
+import { ruleEndpoints } from './rule-endpoints.js';
 import type {
   CompiledAction,
   CompiledBackend,
@@ -55,15 +63,30 @@ function compileRequestFilters(filters: readonly ir.RequestFilter[]): ir.Request
   return filters.map((f) => (f.type === 'RequestHeaderModifier' ? { type: f.type, headers: compileHeaderModifier(f.headers) } : f));
 }
 
+/** A listener as last compiled: its IR arrays and what they compiled to. */
+interface ListenerState {
+  readonly rules: readonly ir.Rule[];
+  readonly virtualHosts: readonly ir.VirtualHost[];
+  readonly compiled: CompiledListener;
+  /**
+   * No two virtual hosts have the same name, so the table holds every one of them and can be
+   * edited (with a repeated name the first one wins, which only a rebuild reproduces).
+   */
+  readonly distinct: boolean;
+}
+
 /**
- * Compiled rules and matches by IR object (see the module comment). Round-robin cursors live in
- * compiled backends, so a reused rule also keeps its place in the rotation.
+ * Compiled rules and matches by IR object, and the listeners last compiled (see the module
+ * comment). Round-robin cursors live in compiled backends, so a reused rule also keeps its
+ * place in the rotation.
  */
 export class CompileCache {
   readonly #rules = new WeakMap<ir.Rule, CompiledRule>();
   readonly #matches = new WeakMap<ir.Match, CompiledMatch>();
   /** A compiled virtual host and the IR rule each of its entries pointed at when compiled. */
   readonly #vhosts = new WeakMap<ir.VirtualHost, { readonly rules: readonly ir.Rule[]; readonly value: CompiledVirtualHost }>();
+  /** By server name, then listener name: the listeners of the last compile of that server. */
+  readonly #listeners = new Map<string, ReadonlyMap<string, ListenerState>>();
 
   rule(r: ir.Rule): CompiledRule {
     let c = this.#rules.get(r);
@@ -87,13 +110,34 @@ export class CompileCache {
    * A virtual host of listener `l`. Its entries name rules by index into `l.rules`, so a
    * compiled virtual host is reused only when every entry still points at the same IR rule.
    */
-  virtualHost(l: ir.Listener, vh: ir.VirtualHost, rules: readonly CompiledRule[]): CompiledVirtualHost {
+  virtualHost(l: ir.Listener, vh: ir.VirtualHost): CompiledVirtualHost {
     const hit = this.#vhosts.get(vh);
-    if (hit !== undefined && vh.entries.every((e, j) => l.rules[e.rule] === hit.rules[j])) return hit.value;
-    const value = compileVirtualHost(l, vh, rules, this);
+    if (hit !== undefined && sameRules(l, vh, hit.rules)) return hit.value;
+    const value = compileVirtualHost(l, vh, this);
     this.#vhosts.set(vh, { rules: vh.entries.map((e) => l.rules[e.rule]!), value });
     return value;
   }
+
+  /** The listeners compiled last for server `server`, by name. */
+  listenersOf(server: string): ReadonlyMap<string, ListenerState> | undefined {
+    return this.#listeners.get(server);
+  }
+
+  /** Records the listeners of a server that compiled. */
+  setListenersOf(server: string, states: ReadonlyMap<string, ListenerState>): void {
+    this.#listeners.set(server, states);
+  }
+
+  /** Forgets the listeners of servers not named (servers gone from the config). */
+  retainServers(names: ReadonlySet<string>): void {
+    for (const name of this.#listeners.keys()) if (!names.has(name)) this.#listeners.delete(name);
+  }
+}
+
+function sameRules(l: ir.Listener, vh: ir.VirtualHost, rules: readonly ir.Rule[]): boolean {
+  const entries = vh.entries;
+  for (let j = 0; j < entries.length; j++) if (l.rules[(entries[j] as ir.RouteEntry).rule] !== rules[j]) return false;
+  return true;
 }
 
 /** Compiles one rule (filters stay IR-shaped plain data, normalised once here). */
@@ -112,27 +156,94 @@ export function compileRule(r: ir.Rule): CompiledRule {
   };
 }
 
-function compileListener(l: ir.Listener, cache: CompileCache): CompiledListener {
-  const rules = l.rules.map((r) => cache.rule(r));
-  const vhosts = l.virtualHosts.map((vh) => ({ hostname: vh.hostname, value: cache.virtualHost(l, vh, rules) }));
-  return {
-    name: l.name,
-    hostname: l.hostname,
-    port: l.port,
-    scheme: l.scheme,
-    rules,
-    vhosts: buildHostTable(vhosts),
-  };
+/** Past this many changed rules or virtual hosts a listener is rebuilt rather than edited. */
+function editLimit(n: number): number {
+  return Math.max(16, n >> 3);
 }
 
-function compileVirtualHost(l: ir.Listener, vh: ir.VirtualHost, rules: readonly CompiledRule[], cache: CompileCache): CompiledVirtualHost {
+function compiledListener(l: ir.Listener, vhosts: CompiledListener['vhosts'], endpoints: CompiledListener['endpoints']): CompiledListener {
+  return { name: l.name, hostname: l.hostname, port: l.port, scheme: l.scheme, vhosts, endpoints };
+}
+
+/** Whether no entry of `vh` points at a rule index in [from, to). */
+function pointsOutside(vh: ir.VirtualHost, from: number, to: number): boolean {
+  const entries = vh.entries;
+  for (let j = 0; j < entries.length; j++) {
+    const i = (entries[j] as ir.RouteEntry).rule;
+    if (i >= from && i < to) return false;
+  }
+  return true;
+}
+
+/** Compiles listener `l` from scratch. */
+function compileListener(l: ir.Listener, cache: CompileCache): ListenerState {
+  const endpoints = new Map<string, number>();
+  for (const r of l.rules) {
+    cache.rule(r); // every rule compiles, referenced or not
+    for (const k of ruleEndpoints(r)) endpoints.set(k, (endpoints.get(k) ?? 0) + 1);
+  }
+  const table = new HostTableBuilder<CompiledVirtualHost>();
+  let distinct = true;
+  for (const vh of l.virtualHosts) if (!table.add(vh.hostname, cache.virtualHost(l, vh))) distinct = false;
+  return { rules: l.rules, virtualHosts: l.virtualHosts, compiled: compiledListener(l, table.finish(), endpoints), distinct };
+}
+
+/**
+ * Compiles listener `l` as an edit of `prev` (the same listener's last compile), or from
+ * scratch when too much changed or `prev` cannot be edited. Equal to `compileListener(l)` in
+ * every answer.
+ */
+function updateListener(l: ir.Listener, prev: ListenerState | undefined, cache: CompileCache): ListenerState {
+  if (prev === undefined || !prev.distinct) return compileListener(l, cache);
+  if (prev.rules === l.rules && prev.virtualHosts === l.virtualHosts) {
+    const c = prev.compiled;
+    if (c.name === l.name && c.hostname === l.hostname && c.port === l.port && c.scheme === l.scheme) return prev;
+    return { ...prev, compiled: compiledListener(l, c.vhosts, c.endpoints) };
+  }
+  const rules = arrayChanges(prev.rules, l.rules, editLimit(l.rules.length));
+  const vhosts = arrayChanges(prev.virtualHosts, l.virtualHosts, editLimit(l.virtualHosts.length));
+  if (rules === null || vhosts === null) return compileListener(l, cache);
+
+  // Rules: compile the new ones; count endpoint keys (pool retention) by difference.
+  for (const r of rules.added) cache.rule(r);
+  let endpoints = prev.compiled.endpoints;
+  if (rules.removed.length > 0 || rules.added.length > 0) {
+    const counts = new Map(endpoints);
+    for (const r of rules.removed) for (const k of ruleEndpoints(r)) counts.set(k, (counts.get(k) ?? 0) - 1);
+    for (const r of rules.added) for (const k of ruleEndpoints(r)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    for (const [k, n] of counts) if (n <= 0) counts.delete(k);
+    endpoints = counts;
+  }
+
+  // Virtual hosts: out with the removed, in with the added; a name taken twice → rebuild.
+  const table = new HostTableEdit(prev.compiled.vhosts);
+  for (const vh of vhosts.removed) table.delete(vh.hostname);
+  for (const vh of vhosts.added) {
+    const value = cache.virtualHost(l, vh);
+    if (table.get(vh.hostname) !== undefined) return compileListener(l, cache);
+    table.set(vh.hostname, value);
+  }
+  // A rule replaced or moved changes what the indices of unchanged virtual hosts point at
+  // (only indices in [rules.same, rules.sameFrom) can).
+  if (!rules.appendOnly) {
+    for (const vh of l.virtualHosts) {
+      if (pointsOutside(vh, rules.same, rules.sameFrom)) continue;
+      const value = cache.virtualHost(l, vh);
+      if (table.get(vh.hostname) !== value) table.set(vh.hostname, value);
+    }
+  }
+  return { rules: l.rules, virtualHosts: l.virtualHosts, compiled: compiledListener(l, table.finish(), endpoints), distinct: true };
+}
+
+function compileVirtualHost(l: ir.Listener, vh: ir.VirtualHost, cache: CompileCache): CompiledVirtualHost {
   const entries: CompiledEntry[] = [];
   const grpcEntries: CompiledEntry[] = [];
   for (const e of vh.entries) {
-    const rule = rules[e.rule];
-    if (rule === undefined) {
+    const r = l.rules[e.rule];
+    if (r === undefined) {
       throw new DataPlaneError(GW_ERR.INVALID_CONFIG, `listener ${l.name}: virtual host ${vh.hostname} points at missing rule ${e.rule}`);
     }
+    const rule = cache.rule(r);
     (rule.kind === 'GRPCRoute' ? grpcEntries : entries).push({ rule, match: cache.match(e.match) });
   }
   return { hostname: vh.hostname, entries, grpcEntries };
@@ -144,7 +255,14 @@ function compileVirtualHost(l: ir.Listener, vh: ir.VirtualHost, rules: readonly 
  */
 export function compileServer(s: ir.Server, cache: CompileCache = new CompileCache()): CompiledServer {
   try {
-    const listeners = s.listeners.map((l) => ({ hostname: l.hostname, value: compileListener(l, cache) }));
+    const prev = cache.listenersOf(s.name);
+    const states = new Map<string, ListenerState>();
+    const listeners = s.listeners.map((l) => {
+      const state = updateListener(l, prev?.get(l.name), cache);
+      states.set(l.name, state);
+      return { hostname: l.hostname, value: state.compiled };
+    });
+    cache.setListenersOf(s.name, states);
     return {
       name: s.name,
       gateway: s.gateway,

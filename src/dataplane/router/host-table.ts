@@ -9,7 +9,8 @@
  * not `example.com`" (HTTPRoute hostnames; listener wildcards behave alike in conformance
  * HTTPRouteListenerHostnameMatching: `multiple.prefixes.bar.com` matches `*.bar.com`).
  */
-import type { HostTable, WildcardSlot } from './types.js';
+import type { HostTable, Removed, WildcardSlot } from './types.js';
+import { REMOVED } from './types.js';
 
 /**
  * The host a request is routed by: the Host header (or `:authority`) without its port,
@@ -29,29 +30,229 @@ export function normalizeHost(raw: string): string {
   return host.toLowerCase();
 }
 
+/** A hostname as a table files it: `*` (catch-all), `*.suffix` (wildcard) or an exact name. */
+function hostKey(hostname: string | null): string {
+  return hostname === null ? '*' : normalizeHost(hostname);
+}
+
+function isWildcard(k: string): boolean {
+  return k.charCodeAt(0) === 42 /* * */ && k.charCodeAt(1) === 46 /* . */;
+}
+
+type Names<V> = Record<string, V>;
+
+function names<V>(): Names<V> {
+  return Object.create(null) as Names<V>;
+}
+
 /**
- * Builds a table from (hostname, value) pairs in priority order. `null` or `*` is the
+ * How many names each `exact` record holds (kept here, off the request path's objects). Both
+ * `exact` and `recent` are null-prototype records, not Maps: a request's host looks up faster
+ * in them (V8 internalizes the key once, then compares pointers).
+ */
+const sizes = new WeakMap<object, number>();
+
+/**
+ * Collects (hostname, value) pairs in priority order into a table. `null` or `*` is the
  * catch-all. When a hostname repeats, the first one wins (the IR lists the winner first).
  */
+export class HostTableBuilder<T> {
+  readonly #exact = names<T>();
+  #size = 0;
+  readonly #wildcards: WildcardSlot<T>[] = [];
+  #any: T | null = null;
+  #hasAny = false;
+
+  /** Adds `value` under `hostname`; false (and nothing added) when the name is already taken. */
+  add(hostname: string | null, value: T): boolean {
+    const k = hostKey(hostname);
+    if (k === '*') {
+      if (this.#hasAny) return false;
+      this.#any = value;
+      this.#hasAny = true;
+    } else if (isWildcard(k)) {
+      const suffix = k.slice(1);
+      if (this.#wildcards.some((w) => w.suffix === suffix)) return false;
+      this.#wildcards.push({ suffix, value });
+    } else {
+      if (this.#exact[k] !== undefined) return false;
+      this.#exact[k] = value;
+      this.#size++;
+    }
+    return true;
+  }
+
+  finish(): HostTable<T> {
+    // Longest suffix first: the most specific wildcard wins. Stable for equal lengths.
+    this.#wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
+    sizes.set(this.#exact, this.#size);
+    return { exact: this.#exact, recent: null, wildcards: this.#wildcards, any: this.#any };
+  }
+}
+
+/** Builds a table from (hostname, value) pairs in priority order (see `HostTableBuilder`). */
 export function buildHostTable<T>(items: readonly { readonly hostname: string | null; readonly value: T }[]): HostTable<T> {
-  const exact = Object.create(null) as Record<string, T>;
-  const wildcards: WildcardSlot<T>[] = [];
-  let any: T | null = null;
+  const b = new HostTableBuilder<T>();
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as { readonly hostname: string | null; readonly value: T };
-    const h = item.hostname === null ? null : normalizeHost(item.hostname);
-    if (h === null || h === '*') {
-      if (any === null) any = item.value;
-    } else if (h.startsWith('*.')) {
-      const suffix = h.slice(1);
-      if (!wildcards.some((w) => w.suffix === suffix)) wildcards.push({ suffix, value: item.value });
-    } else if (exact[h] === undefined) {
-      exact[h] = item.value;
+    b.add(item.hostname, item.value);
+  }
+  return b.finish();
+}
+
+/** Edited tables fold their `recent` names into a new `exact` record past this many. */
+function compactAt(exactSize: number): number {
+  return Math.max(16, Math.sqrt(exactSize));
+}
+
+/**
+ * A new table made from `prev` by replacing, adding and removing names, in time and memory
+ * proportional to the changes: `prev` stays as it is (a draining server may still route by
+ * it). Exact names changed since `exact` was built go to the small `recent` record, copied per
+ * edit; once it outgrows `compactAt`, one edit folds it into a new `exact` (so n one-name edits
+ * cost O(n·√n) in all instead of O(n²)). Values must not be undefined.
+ *
+ * Unlike the builder there is no first-wins rule: the caller keeps names unique (`get` tells).
+ */
+export class HostTableEdit<T> {
+  readonly #prev: HostTable<T>;
+  #recent: Names<T | Removed> | null = null;
+  #recentSize = 0;
+  #wildcards: WildcardSlot<T>[] | null = null;
+  #any: T | null;
+
+  constructor(prev: HostTable<T>) {
+    this.#prev = prev;
+    this.#any = prev.any;
+  }
+
+  /** The value under `hostname` now, or undefined. */
+  get(hostname: string | null): T | undefined {
+    const k = hostKey(hostname);
+    if (k === '*') return this.#any ?? undefined;
+    if (isWildcard(k)) {
+      const suffix = k.slice(1);
+      return (this.#wildcards ?? this.#prev.wildcards).find((w) => w.suffix === suffix)?.value;
+    }
+    const recent = this.#recent ?? this.#prev.recent;
+    const r = recent === null ? undefined : recent[k];
+    if (r !== undefined) return r === REMOVED ? undefined : r;
+    return this.#prev.exact[k];
+  }
+
+  /** Puts `value` under `hostname`, replacing what was there. */
+  set(hostname: string | null, value: T): void {
+    const k = hostKey(hostname);
+    if (k === '*') this.#any = value;
+    else if (isWildcard(k)) {
+      const suffix = k.slice(1);
+      const w = this.#ownWildcards();
+      const i = w.findIndex((s) => s.suffix === suffix);
+      if (i === -1) w.push({ suffix, value });
+      else w[i] = { suffix, value };
+    } else this.#note(k, this.#prev.exact[k] === value ? undefined : value);
+  }
+
+  /** Removes `hostname` (nothing happens when it is not there). */
+  delete(hostname: string | null): void {
+    const k = hostKey(hostname);
+    if (k === '*') this.#any = null;
+    else if (isWildcard(k)) {
+      const suffix = k.slice(1);
+      const w = this.#ownWildcards();
+      const i = w.findIndex((s) => s.suffix === suffix);
+      if (i !== -1) w.splice(i, 1);
+    } else this.#note(k, this.#prev.exact[k] !== undefined ? REMOVED : undefined);
+  }
+
+  /** Records exact name `k` in `recent` (undefined: as in `exact`, so not at all). */
+  #note(k: string, v: T | Removed | undefined): void {
+    let recent = this.#recent;
+    if (recent === null) {
+      recent = names<T | Removed>();
+      const from = this.#prev.recent;
+      if (from !== null) {
+        for (const name in from) {
+          recent[name] = from[name] as T | Removed;
+          this.#recentSize++;
+        }
+      }
+      this.#recent = recent;
+    }
+    const had = recent[k] !== undefined;
+    if (v === undefined) {
+      if (had) {
+        delete recent[k];
+        this.#recentSize--;
+      }
+    } else {
+      recent[k] = v;
+      if (!had) this.#recentSize++;
     }
   }
-  // Longest suffix first: the most specific wildcard wins. Stable for equal lengths.
-  wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
-  return { exact, wildcards, any };
+
+  #ownWildcards(): WildcardSlot<T>[] {
+    if (this.#wildcards === null) this.#wildcards = [...this.#prev.wildcards];
+    return this.#wildcards;
+  }
+
+  /** The edited table (`prev` itself when nothing changed). */
+  finish(): HostTable<T> {
+    const prev = this.#prev;
+    if (this.#recent === null && this.#wildcards === null && this.#any === prev.any) return prev;
+    let exact = prev.exact;
+    let recent: Readonly<Names<T | Removed>> | null = this.#recent ?? prev.recent;
+    const exactSize = sizes.get(exact) ?? 0;
+    if (recent !== null && this.#recent !== null && this.#recentSize > compactAt(exactSize)) {
+      const folded = names<T>();
+      let size = 0;
+      for (const k in exact) {
+        if (recent[k] !== undefined) continue;
+        folded[k] = exact[k] as T;
+        size++;
+      }
+      for (const k in recent) {
+        const v = recent[k] as T | Removed;
+        if (v === REMOVED) continue;
+        folded[k] = v;
+        size++;
+      }
+      sizes.set(folded, size);
+      exact = folded;
+      recent = null;
+    } else if (this.#recent !== null && this.#recentSize === 0) recent = null;
+    const wildcards = this.#wildcards ?? prev.wildcards;
+    if (this.#wildcards !== null) this.#wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
+    return { exact, recent, wildcards, any: this.#any };
+  }
+}
+
+/**
+ * Every (name, value) of a table, exact names sorted, then wildcards as `*.suffix` longest
+ * first (equal lengths by name: no host matches two of them), then `*` for the catch-all: what
+ * a table answers, whatever edits made it.
+ */
+export function hostTableEntries<T>(table: HostTable<T>): [string, T][] {
+  const out: [string, T][] = [];
+  const recent = table.recent;
+  for (const k in table.exact) if (recent === null || recent[k] === undefined) out.push([k, table.exact[k] as T]);
+  if (recent !== null) for (const k in recent) if (recent[k] !== REMOVED) out.push([k, recent[k] as T]);
+  out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const wildcards = [...table.wildcards].sort((a, b) => b.suffix.length - a.suffix.length || (a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0));
+  for (const w of wildcards) out.push([`*${w.suffix}`, w.value]);
+  if (table.any !== null) out.push(['*', table.any]);
+  return out;
+}
+
+/** Every value a table can answer with (what `hostTableEntries` lists, without the names). */
+export function hostTableValues<T>(table: HostTable<T>): T[] {
+  const out: T[] = [];
+  const recent = table.recent;
+  for (const k in table.exact) if (recent === null || recent[k] === undefined) out.push(table.exact[k] as T);
+  if (recent !== null) for (const k in recent) if (recent[k] !== REMOVED) out.push(recent[k] as T);
+  for (const w of table.wildcards) out.push(w.value);
+  if (table.any !== null) out.push(table.any);
+  return out;
 }
 
 /**
@@ -60,8 +261,10 @@ export function buildHostTable<T>(items: readonly { readonly hostname: string | 
  * past the first hit (listener isolation).
  */
 export function lookupHost<T>(table: HostTable<T>, host: string): T | null {
-  const hit = table.exact[host];
-  if (hit !== undefined) return hit;
+  const recent = table.recent;
+  const changed = recent === null ? undefined : recent[host];
+  const hit = changed === undefined ? table.exact[host] : changed;
+  if (hit !== undefined && hit !== REMOVED) return hit;
   const w = table.wildcards;
   for (let i = 0; i < w.length; i++) {
     const slot = w[i] as WildcardSlot<T>;

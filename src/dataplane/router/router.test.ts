@@ -81,15 +81,16 @@ test('compile cache: an unchanged IR rule or match is compiled once, a new objec
   });
   const kept = rule('kept');
   const cache = new CompileCache();
-  const first = lookupHost(compileServer(server([kept]), cache).listeners, 'x')!;
-  const second = lookupHost(compileServer(server([kept, rule('added')]), cache).listeners, 'x')!;
-  assert.equal(second.rules[0], first.rules[0], 'the same IR rule object → the same compiled rule');
-  assert.equal(lookupHost(second.vhosts, 'x')!.entries[0]!.match, lookupHost(first.vhosts, 'x')!.entries[0]!.match);
-  assert.equal(second.rules[1]!.name, 'added');
-  const edited = lookupHost(compileServer(server([{ ...kept }]), cache).listeners, 'x')!;
-  assert.notEqual(edited.rules[0], first.rules[0], 'a new IR object is compiled again');
-  const fresh = lookupHost(compileServer(server([kept])).listeners, 'x')!;
-  assert.notEqual(fresh.rules[0], first.rules[0], 'without a cache nothing is shared');
+  const entriesOf = (s: ir.Server, c?: CompileCache) => lookupHost(lookupHost(compileServer(s, c).listeners, 'x')!.vhosts, 'x')!.entries;
+  const first = entriesOf(server([kept]), cache);
+  const second = entriesOf(server([kept, rule('added')]), cache);
+  assert.equal(second[0]!.rule, first[0]!.rule, 'the same IR rule object → the same compiled rule');
+  assert.equal(second[0]!.match, first[0]!.match);
+  assert.equal(second[1]!.rule.name, 'added');
+  const edited = entriesOf(server([{ ...kept }]), cache);
+  assert.notEqual(edited[0]!.rule, first[0]!.rule, 'a new IR object is compiled again');
+  const fresh = entriesOf(server([kept]));
+  assert.notEqual(fresh[0]!.rule, first[0]!.rule, 'without a cache nothing is shared');
 
   // A virtual host object is reused only while its entries point at the same IR rules.
   const vhost: ir.VirtualHost = { hostname: '*', entries: [{ rule: 0, match }] };

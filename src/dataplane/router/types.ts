@@ -50,9 +50,19 @@ export interface WildcardSlot<T> {
   readonly value: T;
 }
 
-/** Exact map, wildcard suffixes longest first, then the catch-all. */
+/** In an edited table's `recent` names: a name removed since `exact` was built. */
+export const REMOVED: unique symbol = Symbol('removed');
+export type Removed = typeof REMOVED;
+
+/**
+ * Exact names, wildcard suffixes longest first, then the catch-all. A table edited from an
+ * earlier one (host-table.ts `HostTableEdit`) shares that table's `exact` record and lists the
+ * exact names changed since in `recent`, which is consulted first; null when there are none.
+ */
 export interface HostTable<T> {
-  readonly exact: Record<string, T>;
+  /** Null-prototype records (a host looks up faster in them than in a Map). */
+  readonly exact: Readonly<Record<string, T>>;
+  readonly recent: Readonly<Record<string, T | Removed>> | null;
   readonly wildcards: readonly WildcardSlot<T>[];
   readonly any: T | null;
 }
@@ -62,8 +72,12 @@ export interface CompiledListener {
   readonly hostname: string | null;
   readonly port: number;
   readonly scheme: 'http' | 'https';
-  readonly rules: readonly CompiledRule[];
   readonly vhosts: HostTable<CompiledVirtualHost>;
+  /**
+   * The upstream pool keys the listener's rules use, each with the number of rules using it
+   * (so an edit can count instead of walking every rule); the data plane keeps these pools.
+   */
+  readonly endpoints: ReadonlyMap<string, number>;
 }
 
 export interface CompiledServer {

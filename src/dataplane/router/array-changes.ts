@@ -1,0 +1,54 @@
+/**
+ * What changed between two versions of an IR array whose unchanged elements are the very same
+ * objects (docs/decisions.md 7): the controller hands a new `rules` or `virtualHosts` array per
+ * pass, mostly of the previous elements, with some replaced in place, appended or removed.
+ */
+
+/**
+ * `removed` and `added` as multisets: `next` holds exactly the elements of `prev`, minus
+ * `removed`, plus `added` (an element that moved may be in both). Both arrays hold the same
+ * element at every index of `prev` below `same` and from `sameFrom` on (`Infinity` when
+ * elements shifted); `appendOnly` when `next` is `prev` with elements appended (every element
+ * of `prev` keeps its index).
+ */
+export interface ArrayChanges<T> {
+  readonly removed: readonly T[];
+  readonly added: readonly T[];
+  readonly same: number;
+  readonly sameFrom: number;
+  readonly appendOnly: boolean;
+}
+
+/**
+ * Compares `prev` and `next` by identity after cutting their common prefix and suffix; what
+ * is left in between is compared position by position when both sides are as long, else taken
+ * whole. Null when more than `limit` elements would be listed on either side (then rebuilding
+ * costs about as much as patching). Allocates only the two lists.
+ */
+export function arrayChanges<T>(prev: readonly T[], next: readonly T[], limit: number): ArrayChanges<T> | null {
+  const min = Math.min(prev.length, next.length);
+  let start = 0;
+  while (start < min && prev[start] === next[start]) start++;
+  if (start === prev.length && start === next.length) return { removed: [], added: [], same: start, sameFrom: start, appendOnly: true };
+  let prevEnd = prev.length;
+  let nextEnd = next.length;
+  while (prevEnd > start && nextEnd > start && prev[prevEnd - 1] === next[nextEnd - 1]) {
+    prevEnd--;
+    nextEnd--;
+  }
+  if (prevEnd - start === nextEnd - start) {
+    let differ = 0;
+    for (let i = start; i < prevEnd; i++) if (prev[i] !== next[i] && ++differ > limit) return null;
+    const removed: T[] = [];
+    const added: T[] = [];
+    for (let i = start; i < prevEnd; i++) {
+      if (prev[i] === next[i]) continue;
+      removed.push(prev[i] as T);
+      added.push(next[i] as T);
+    }
+    return { removed, added, same: start, sameFrom: prevEnd, appendOnly: false };
+  }
+  if (prevEnd - start > limit || nextEnd - start > limit) return null;
+  const appendOnly = start === prev.length;
+  return { removed: prev.slice(start, prevEnd), added: next.slice(start, nextEnd), same: start, sameFrom: appendOnly ? start : Infinity, appendOnly };
+}
