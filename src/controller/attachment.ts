@@ -225,15 +225,32 @@ export function attachRoutes<R extends RouteToAttach['route']>(
   memo: RouteMemo,
 ): RouteNode[] {
   const slots = listenerSlots(gateways);
-  return routes.map((route) => {
-    let attached = memo.attachedOf(route);
-    if (attached === undefined) {
-      attached = attachRoute({ kind, route, rules: memo.rules(route, () => convert(route)) }, gateways, index);
-      memo.rememberAttached(route, attached);
-    }
+  const nodes = new Array<RouteNode>(routes.length);
+  for (let i = 0; i < routes.length; i++) {
+    const route = routes[i]!;
+    const attached = memo.attachedOf(route) ?? attachAndRemember(kind, route, convert, gateways, index, memo);
     placeRoute(attached, slots);
-    return attached.node;
-  });
+    nodes[i] = attached.node;
+  }
+  return nodes;
+}
+
+/**
+ * A route the memo does not know, attached and remembered. Kept out of attachRoutes' loop,
+ * which runs for every route in every pass: the closure here would otherwise make each
+ * iteration allocate a context for `route`, hit or not.
+ */
+function attachAndRemember<R extends RouteToAttach['route']>(
+  kind: string,
+  route: R,
+  convert: (route: R) => ConvertedRule[],
+  gateways: readonly GatewayNode[],
+  index: ResourceIndex,
+  memo: RouteMemo,
+): AttachedRoute {
+  const attached = attachRoute({ kind, route, rules: memo.rules(route, () => convert(route)) }, gateways, index);
+  memo.rememberAttached(route, attached);
+  return attached;
 }
 
 /**
