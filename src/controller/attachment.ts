@@ -44,6 +44,7 @@ import {
   type RuleInvalidReason,
 } from './route-conditions.js';
 import { matchesLabelSelector } from './label-selector.js';
+import { placeAll, updatePlacements, type KindPlacements } from './route-placements.js';
 
 /** A parentRef that names one of our parents. */
 export interface ResolvedParent {
@@ -184,21 +185,6 @@ export function attachRoute(r: RouteToAttach, gateways: readonly GatewayNode[], 
 }
 
 /**
- * Records a route's placements on this pass's listeners (`listenerSlots`): the attachment goes
- * into `listener.attachments` and `listener.attachedRoutes` counts the route.
- */
-function placeRoute(attached: AttachedRoute, listeners: ReadonlyMap<string, ListenerNode>): void {
-  // An index loop: this runs for every route in every pass, and for-of allocated an iterator each time.
-  for (let i = 0; i < attached.placements.length; i++) {
-    const p = attached.placements[i]!;
-    const listener = listeners.get(p.slot);
-    if (listener === undefined) throw new Error(`internal: no listener in slot ${p.slot}`);
-    listener.attachments.push(p.attachment);
-    listener.attachedRoutes += 1;
-  }
-}
-
-/**
  * Reuses per-route results of an earlier pass (translate-cache.ts); the default computes. A
  * route's converted rules depend on the route and the resource index, its attachment also on
  * the Gateways and their listeners.
@@ -208,13 +194,24 @@ export interface RouteMemo {
   /** The attachment remembered for `route`, if any (a lookup: no closure per route and pass). */
   attachedOf(route: object): AttachedRoute | undefined;
   rememberAttached(route: object, attached: AttachedRoute): void;
+  /** The placements of `kind`'s routes in the previous pass, while its attachments are still valid. */
+  placementsOf(kind: string): KindPlacements | undefined;
+  rememberPlacements(kind: string, placements: KindPlacements): void;
 }
 
-export const NO_MEMO: RouteMemo = { rules: (_, compute) => compute(), attachedOf: () => undefined, rememberAttached: () => undefined };
+export const NO_MEMO: RouteMemo = {
+  rules: (_, compute) => compute(),
+  attachedOf: () => undefined,
+  rememberAttached: () => undefined,
+  placementsOf: () => undefined,
+  rememberPlacements: () => undefined,
+};
 
 /**
  * Converts and attaches HTTP-family routes of one kind, in snapshot order (oldest first), and
- * places them on the listeners. Returns one RouteNode per route.
+ * places them on the listeners: each listener's `attachments` gets the routes' attachments in
+ * route order and `attachedRoutes` counts them. Where the memo has the previous pass's
+ * placements, only what changed is placed (route-placements.ts). Returns one RouteNode per route.
  */
 export function attachRoutes<R extends RouteToAttach['route']>(
   kind: string,
@@ -223,16 +220,19 @@ export function attachRoutes<R extends RouteToAttach['route']>(
   gateways: readonly GatewayNode[],
   index: ResourceIndex,
   memo: RouteMemo,
-): RouteNode[] {
-  const slots = listenerSlots(gateways);
-  const nodes = new Array<RouteNode>(routes.length);
-  for (let i = 0; i < routes.length; i++) {
-    const route = routes[i]!;
-    const attached = memo.attachedOf(route) ?? attachAndRemember(kind, route, convert, gateways, index, memo);
-    placeRoute(attached, slots);
-    nodes[i] = attached.node;
+): readonly RouteNode[] {
+  const attach = (route: object): AttachedRoute => memo.attachedOf(route) ?? attachAndRemember(kind, route as R, convert, gateways, index, memo);
+  const prev = memo.placementsOf(kind);
+  const placed = (prev === undefined ? null : updatePlacements(prev, routes, attach)) ?? placeAll(routes, attach);
+  memo.rememberPlacements(kind, placed);
+  const listeners = listenerSlots(gateways);
+  for (const [slot, { attachments }] of placed.slots) {
+    const listener = listeners.get(slot);
+    if (listener === undefined) throw new Error(`internal: no listener in slot ${slot}`);
+    listener.attachments = listener.attachments.length === 0 ? attachments : listener.attachments.concat(attachments);
+    listener.attachedRoutes += attachments.length;
   }
-  return nodes;
+  return placed.nodes;
 }
 
 /**

@@ -48,7 +48,7 @@ export function processGRPCRoutes(
   gateways: readonly GatewayNode[],
   index: ResourceIndex,
   memo: RouteMemo = NO_MEMO,
-): RouteNode[] {
+): readonly RouteNode[] {
   return attachRoutes(ROUTE_KIND, routes, (route) => convertGrpcRules(route, index), gateways, index, memo);
 }
 

@@ -37,7 +37,7 @@ export function processHTTPRoutes(
   index: ResourceIndex,
   controllerName: string,
   memo: RouteMemo = NO_MEMO,
-): RouteNode[] {
+): readonly RouteNode[] {
   void controllerName; // status rendering adds it; kept for the stage signature.
   return attachRoutes(ROUTE_KIND, routes, (route) => convertRules(route, index), gateways, index, memo);
 }

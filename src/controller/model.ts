@@ -71,8 +71,12 @@ export interface ListenerNode {
   readonly conditions: ConditionSpec[];
   /** Routes with Accepted=True attached to this listener; incremented by the route stage. */
   attachedRoutes: number;
-  /** Rules the route stage attached, with the hostnames they serve on this listener. */
-  readonly attachments: RouteAttachment[];
+  /**
+   * Rules the route stage attached, with the hostnames they serve on this listener, in route
+   * order. Replaced, never mutated: the route stage may hand in an array kept across passes
+   * (route-placements.ts).
+   */
+  attachments: readonly RouteAttachment[];
 }
 
 export interface GatewayNode {

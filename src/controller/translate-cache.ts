@@ -31,6 +31,7 @@
 import type { Snapshot } from '../source/snapshot.js';
 import type * as ir from '../ir/types.js';
 import { attachmentSignature, type AttachedRoute, type ConvertedRule, type RouteMemo } from './attachment.js';
+import type { KindPlacements } from './route-placements.js';
 import type { GatewayNode, RouteNode } from './model.js';
 import type { StatusUpdate } from './translate.js';
 import { VirtualHostCache } from './virtual-hosts-cache.js';
@@ -58,6 +59,9 @@ export class TranslateCache implements RouteMemo {
   #controllerName: string | null = null;
   #rules = new WeakMap<object, readonly ConvertedRule[]>();
   #attached = new WeakMap<object, AttachedRoute>();
+  /** Per route kind, the previous pass's placements; valid exactly as long as #attached. */
+  #placements = new Map<string, KindPlacements>();
+  #attachCallsBefore = 0;
   #signature: string | null = null;
   #routeStatuses = new WeakMap<RouteNode, { readonly now: string; readonly status: StatusUpdate }>();
   /** Per-listener rules and virtual hosts of the previous pass (used by buildServers). */
@@ -75,6 +79,7 @@ export class TranslateCache implements RouteMemo {
     if (this.#controllerName !== controllerName || !sameEnvironment(this.#environment, environment)) {
       this.#rules = new WeakMap();
       this.#attached = new WeakMap();
+      this.#placements = new Map();
       this.#routeStatuses = new WeakMap();
     }
     this.#environment = environment;
@@ -88,7 +93,10 @@ export class TranslateCache implements RouteMemo {
    */
   gatewaysBuilt(gateways: readonly GatewayNode[]): void {
     const signature = attachmentSignature(gateways);
-    if (signature !== this.#signature) this.#attached = new WeakMap();
+    if (signature !== this.#signature) {
+      this.#attached = new WeakMap();
+      this.#placements = new Map();
+    }
     this.#signature = signature;
   }
 
@@ -101,6 +109,18 @@ export class TranslateCache implements RouteMemo {
 
   rememberAttached(route: object, attached: AttachedRoute): void {
     this.#attached.set(route, attached);
+  }
+
+  placementsOf(kind: string): KindPlacements | undefined {
+    this.#attachCallsBefore = this.#hits + this.#misses;
+    return this.#placements.get(kind);
+  }
+
+  rememberPlacements(kind: string, placements: KindPlacements): void {
+    // Each route attached this pass counted one hit or miss; the others were reused unvisited.
+    const attached = this.#hits + this.#misses - this.#attachCallsBefore;
+    this.#hits += placements.routes.length - attached;
+    this.#placements.set(kind, placements);
   }
 
   /** The converted rules of `route`, computed by `compute` unless the cache has them. */

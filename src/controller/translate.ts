@@ -105,8 +105,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   cache?.gatewaysBuilt(gateways);
   const memo = cache ?? NO_MEMO;
 
-  const routes = processHTTPRoutes(snapshot.httpRoutes, gateways, index, controllerName, memo);
-  routes.push(...processGRPCRoutes(snapshot.grpcRoutes, gateways, index, memo));
+  const routes = [...processHTTPRoutes(snapshot.httpRoutes, gateways, index, controllerName, memo), ...processGRPCRoutes(snapshot.grpcRoutes, gateways, index, memo)];
   const streams = processStreamRoutes(snapshot, gateways, index);
   routes.push(...streams.routes);
 

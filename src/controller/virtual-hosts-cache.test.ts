@@ -16,6 +16,8 @@ function attachmentMemo(): RouteMemo {
     rules: (_, compute) => compute(),
     attachedOf: (route) => attached.get(route),
     rememberAttached: (route, a) => void attached.set(route, a),
+    placementsOf: () => undefined,
+    rememberPlacements: () => undefined,
   };
 }
 const POOL = ['a.example.com', 'b.example.com', 'x.a.example.com', '*.example.com', '*.a.example.com', '*.com', 'B.Example.com', 'other.net', '*.net'];

@@ -5,7 +5,7 @@
  *
  * Attachment objects are reused across passes for unchanged routes (translate-cache.ts), and
  * unchanged routes keep their relative order, so lining up the new attachment list with the
- * previous one by identity (align) finds what was removed and inserted. Only the virtual hosts
+ * previous one by identity (identity-diff.ts) finds what was removed and inserted. Only the virtual hosts
  * those attachments can reach (keyReaches) are rebuilt; every other virtual host keeps its IR
  * object, or — when attachments before its own came or went, so its rules moved in the
  * listener's `rules` — gets a copy with the same entries at the rules' new positions (entry
@@ -18,6 +18,7 @@
 import type * as ir from '../ir/types.js';
 import type { ListenerNode, RouteAttachment } from './model.js';
 import { compareVirtualHostNames } from './precedence.js';
+import { alignByIdentity } from './identity-diff.js';
 import { buildListenerHosts, buildVirtualHost, hostKeys, keyReaches, vhostName, type ListenerHosts } from './virtual-hosts.js';
 
 /** Above this share of changed attachments the full build is cheaper. */
@@ -65,32 +66,44 @@ export class VirtualHostCache {
 function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): ListenerHosts | null {
   const old = prev.attachments;
   if (attachments === old) return prev;
-  const diff = align(old, attachments, 2 * Math.max(8, attachments.length * MAX_CHANGED_SHARE));
+  const diff = alignByIdentity(old, attachments, 2 * Math.max(8, attachments.length * MAX_CHANGED_SHARE));
   if (diff === null) return null;
-  const { oldToNew, removed, inserted } = diff;
+  const { oldToNew, newToOld, removed, inserted } = diff;
   if (removed.length === 0 && inserted.length === 0) return prev;
 
-  // Rules in attachment order, and where each old rule went (-1: its attachment is gone).
-  // (Sized up front: at 5k routes, growing them by push allocated several times their size.)
-  let ruleCount = 0;
-  for (let i = 0; i < attachments.length; i++) ruleCount += attachments[i]!.rules.length;
-  const rules = new Array<ir.Rule>(ruleCount);
-  const offsets = new Array<number>(attachments.length);
-  for (let i = 0, at = 0; i < attachments.length; i++) {
-    offsets[i] = at;
-    const own = attachments[i]!.rules;
-    for (let k = 0; k < own.length; k++) rules[at++] = own[k]!.rule;
-  }
+  // Rules in attachment order, and where each old rule went (-1: its attachment is gone). A
+  // kept attachment's rules are copied from the previous array by range (its rule count is the
+  // gap to the next offset): only inserted attachments are read, so an update does not visit
+  // thousands of unchanged attachment objects. Arrays are sized up front.
+  const oldRules = prev.rules;
+  const oldOffsets = prev.offsets;
+  const rangeEnd = (i: number): number => (i + 1 < old.length ? oldOffsets[i + 1]! : oldRules.length);
   let firstMoved = old.length; // the first kept attachment whose position changed
-  let rulesMoved = false;
-  const ruleTo = new Int32Array(prev.rules.length).fill(-1);
+  let ruleCount = oldRules.length;
   for (let i = 0; i < old.length; i++) {
     const to = oldToNew[i]!;
-    if (to === -1) continue;
-    if (to !== i && firstMoved === old.length) firstMoved = i;
-    const from = prev.offsets[i]!;
-    if (offsets[to] !== from) rulesMoved = true;
-    for (let k = 0; k < old[i]!.rules.length; k++) ruleTo[from + k] = offsets[to]! + k;
+    if (to === -1) ruleCount -= rangeEnd(i) - oldOffsets[i]!;
+    else if (to !== i && firstMoved === old.length) firstMoved = i;
+  }
+  for (const j of inserted) ruleCount += attachments[j]!.rules.length;
+  const rules = new Array<ir.Rule>(ruleCount);
+  const offsets = new Array<number>(attachments.length);
+  const ruleTo = new Int32Array(oldRules.length).fill(-1);
+  let rulesMoved = false;
+  for (let j = 0, at = 0; j < attachments.length; j++) {
+    offsets[j] = at;
+    const i = newToOld[j]!;
+    if (i === -1) {
+      const own = attachments[j]!.rules;
+      for (let k = 0; k < own.length; k++) rules[at++] = own[k]!.rule;
+      continue;
+    }
+    const from = oldOffsets[i]!;
+    if (from !== at) rulesMoved = true;
+    for (let r = from, end = rangeEnd(i); r < end; r++) {
+      ruleTo[r] = at;
+      rules[at++] = oldRules[r]!;
+    }
   }
 
   // Host index: removed attachments' positions are dropped, positions at or after the first
@@ -140,52 +153,6 @@ function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): L
     return { hostname: vh.hostname, entries: vh.entries.map((e) => ({ rule: ruleTo[e.rule]!, match: e.match })) };
   });
   return { attachments, offsets, byHostname, names, rules, virtualHosts };
-}
-
-/** How far `align` looks ahead for the next attachment both lists share. */
-const LOOKAHEAD = 8;
-
-/**
- * Lines up the previous and the new attachment lists by identity (unchanged routes keep their
- * attachment objects and their relative order): where each old attachment went (-1: removed),
- * which old ones were removed and which new ones inserted (a replaced attachment is both).
- * Null when that is more than `budget` changes.
- */
-function align(
-  old: readonly RouteAttachment[],
-  next: readonly RouteAttachment[],
-  budget: number,
-): { oldToNew: Int32Array; removed: number[]; inserted: number[] } | null {
-  const oldToNew = new Int32Array(old.length).fill(-1);
-  const removed: number[] = [];
-  const inserted: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < old.length && j < next.length) {
-    if (old[i] === next[j]) {
-      oldToNew[i++] = j++;
-      continue;
-    }
-    let d = 1;
-    for (; d <= LOOKAHEAD; d++) {
-      if (old[i + d] !== undefined && old[i + d] === next[j]) {
-        for (const end = i + d; i < end; i++) removed.push(i);
-        break;
-      }
-      if (next[j + d] !== undefined && next[j + d] === old[i]) {
-        for (const end = j + d; j < end; j++) inserted.push(j);
-        break;
-      }
-    }
-    if (d > LOOKAHEAD) {
-      removed.push(i++);
-      inserted.push(j++);
-    }
-    if (removed.length + inserted.length > budget) return null;
-  }
-  while (i < old.length) removed.push(i++);
-  while (j < next.length) inserted.push(j++);
-  return removed.length + inserted.length > budget ? null : { oldToNew, removed, inserted };
 }
 
 /** The virtual host names attachments with these host keys can serve (keyReaches), or 'all'. */

@@ -1,0 +1,58 @@
+/**
+ * Lining up two versions of a list by object identity, for the caches that update a pass's
+ * result from the previous one (decision 7 in docs/decisions.md: an unchanged object is the
+ * same object). Unchanged elements keep their relative order — routes are sorted by age then
+ * key — so a two-pointer walk with a short lookahead finds what was removed and inserted while
+ * reading only the two arrays' pointers, never the elements themselves.
+ */
+
+/** How far `alignByIdentity` looks ahead for the next element both lists share. */
+const LOOKAHEAD = 8;
+
+/** The outcome of alignByIdentity. */
+export interface IdentityDiff {
+  /** Where each old element went in the new list; -1: removed. */
+  readonly oldToNew: Int32Array;
+  /** Which new element each position holds from the old list; -1: inserted. */
+  readonly newToOld: Int32Array;
+  /** Old positions removed, ascending. */
+  readonly removed: readonly number[];
+  /** New positions inserted, ascending (a replaced element is removed and inserted). */
+  readonly inserted: readonly number[];
+}
+
+/** Lines up `old` and `next` by identity (see the module comment); null past `budget` changes. */
+export function alignByIdentity<T>(old: readonly T[], next: readonly T[], budget: number): IdentityDiff | null {
+  const oldToNew = new Int32Array(old.length).fill(-1);
+  const newToOld = new Int32Array(next.length).fill(-1);
+  const removed: number[] = [];
+  const inserted: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < old.length && j < next.length) {
+    if (old[i] === next[j]) {
+      oldToNew[i] = j;
+      newToOld[j++] = i++;
+      continue;
+    }
+    let d = 1;
+    for (; d <= LOOKAHEAD; d++) {
+      if (i + d < old.length && old[i + d] === next[j]) {
+        for (const end = i + d; i < end; i++) removed.push(i);
+        break;
+      }
+      if (j + d < next.length && next[j + d] === old[i]) {
+        for (const end = j + d; j < end; j++) inserted.push(j);
+        break;
+      }
+    }
+    if (d > LOOKAHEAD) {
+      removed.push(i++);
+      inserted.push(j++);
+    }
+    if (removed.length + inserted.length > budget) return null;
+  }
+  while (i < old.length) removed.push(i++);
+  while (j < next.length) inserted.push(j++);
+  return removed.length + inserted.length > budget ? null : { oldToNew, newToOld, removed, inserted };
+}
