@@ -5,7 +5,7 @@ import type { StatusUpdate, TranslateOptions, TranslateResult } from '../control
 import type { ApplyResult, DataPlane } from '../dataplane/index.js';
 import type * as ir from '../ir/types.js';
 import { StandaloneRuntime, toKubeTime, type TranslateFn } from './standalone.js';
-import type { ConfigSource, RuntimeIssue } from './types.js';
+import type { ConfigSource, RuntimeIssue, WatchFn } from './types.js';
 
 const gw: KubeObject = {
   apiVersion: 'gateway.networking.k8s.io/v1',
@@ -74,7 +74,7 @@ function fakeTranslate(calls: TranslateOptions[]): TranslateFn {
   };
 }
 
-function makeRuntime(extra: { source?: FakeSource; dp?: FakeDataPlane; translate?: TranslateFn; clock?: () => Date; bindRetryMs?: number } = {}) {
+function makeRuntime(extra: { source?: FakeSource; dp?: FakeDataPlane; translate?: TranslateFn; clock?: () => Date; bindRetryMs?: number; watch?: WatchFn } = {}) {
   const calls: TranslateOptions[] = [];
   const merges: { previous: readonly StatusUpdate[]; next: readonly StatusUpdate[] }[] = [];
   const source = extra.source ?? new FakeSource();
@@ -92,6 +92,7 @@ function makeRuntime(extra: { source?: FakeSource; dp?: FakeDataPlane; translate
     isUsable: (ip) => ip.startsWith('127.'),
     clock: extra.clock ?? (() => new Date('2026-02-03T04:05:06.789Z')),
     bindRetryMs: extra.bindRetryMs ?? 0,
+    ...(extra.watch ? { watch: extra.watch } : {}),
   });
   return { rt, source, dp, calls, merges };
 }
@@ -310,5 +311,30 @@ test('files that change while a pass is translating join it before the apply', a
   await late;
   assert.deepEqual(seen.slice(1, 3), [['first.yaml'], ['late.yaml']], 'late.yaml was read by the same pass');
   assert.equal(calls.length, 3, 'translated again within that pass');
+  assert.equal(dp.applied.length, 2, 'one apply for both');
+});
+
+test('a change the watcher still holds in its coalescing window joins the running pass', async () => {
+  const seen: string[][] = [];
+  let held: Set<string> | null = null;
+  const watch: WatchFn = (onChange) => ({
+    close() {},
+    flush() {
+      const h = held;
+      held = null;
+      if (h !== null) onChange(h);
+    },
+  });
+  const source: ConfigSource = {
+    async load(changed) {
+      seen.push(changed ? [...changed] : ['*']);
+      if (changed?.has('big.yaml')) held = new Set(['small.yaml']); // seen meanwhile, not yet reported
+      return { objects: [gw], issues: [], changed: changed === null || changed === undefined || changed.size > 0 };
+    },
+  };
+  const { rt, dp } = makeRuntime({ source: source as FakeSource, watch });
+  await rt.start();
+  await rt.reload(new Set(['big.yaml']));
+  assert.deepEqual(seen.slice(1, 3), [['big.yaml'], ['small.yaml']], 'the pass asked the watcher and read small.yaml');
   assert.equal(dp.applied.length, 2, 'one apply for both');
 });

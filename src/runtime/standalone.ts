@@ -109,7 +109,7 @@ export class StandaloneRuntime {
   #assigned: Readonly<Record<string, readonly string[]>> = {};
   readonly #runs = new CoalescedRuns(() => this.#passSafely());
   #stopped = false;
-  #watcher: { close(): void } | null = null;
+  #watcher: ReturnType<WatchFn> | null = null;
   #force = false;
   /** Paths changed since the last pass began; null: re-read everything. */
   #changed: Set<string> | null = null;
@@ -252,7 +252,7 @@ export class StandaloneRuntime {
     await yieldToEventLoop();
     // Changes that arrived while translating join too: with the translate cache, translating
     // again costs what changed, not another whole pass.
-    if (this.#changed !== null && this.#changed.size > 0) {
+    if (this.#lateChanges()) {
       loaded = await this.#joinLate(loaded);
       snapshot = buildSnapshot(loaded.objects);
       result = run();
@@ -302,11 +302,21 @@ export class StandaloneRuntime {
   }
 
   /**
+   * Whether files changed since this pass began (their paths are in #changed). The watcher
+   * hands over what it holds first: otherwise a change seen during the pass would sit out the
+   * watcher's coalescing window and miss the pass by a few milliseconds.
+   */
+  #lateChanges(): boolean {
+    this.#watcher?.flush?.();
+    return this.#changed !== null && this.#changed.size > 0;
+  }
+
+  /**
    * Loads the files that changed since `loaded` was read (a few rounds at most), so a small edit
    * that lands during a big one is served with it instead of waiting for another pass.
    */
   async #joinLate(loaded: Loaded): Promise<Loaded> {
-    for (let round = 0; round < LATE_JOIN_ROUNDS && this.#changed !== null && this.#changed.size > 0; round++) {
+    for (let round = 0; round < LATE_JOIN_ROUNDS && this.#lateChanges(); round++) {
       const more = this.#changed;
       this.#changed = new Set();
       const next = await this.#opts.source.load(more);

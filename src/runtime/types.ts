@@ -32,9 +32,10 @@ export interface ConfigSource {
 
 /**
  * Starts watching for changes; `onChange` may be called in bursts, with the paths that changed
- * when the watcher knows them (null or absent: anything may have changed).
+ * when the watcher knows them (null or absent: anything may have changed). `flush`, when the
+ * watcher coalesces events, calls `onChange` at once with what it holds.
  */
-export type WatchFn = (onChange: (changed?: ReadonlySet<string> | null) => void) => { close(): void };
+export type WatchFn = (onChange: (changed?: ReadonlySet<string> | null) => void) => { close(): void; flush?(): void };
 
 /** Keeps lastTransitionTime stable when a condition's status did not change. */
 export type MergeTransitionTimes = (

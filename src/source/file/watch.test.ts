@@ -166,3 +166,18 @@ test('the rescan reports the files whose size or mtime moved', async () => {
   writeFileSync(join(dir, 'a.yaml'), 'v: 1\n');
   await until(() => calls.flat().includes('a.yaml'), 1000);
 });
+
+test('flush() hands over a pending change at once instead of at the end of the window', async () => {
+  const seen: (ReadonlySet<string> | null)[] = [];
+  w = watchDirectory(dir, (changed) => void seen.push(changed), { debounceMs: 60_000, rescanMs: 0 });
+  await sleep(50);
+  w.flush(); // nothing pending: no call
+  assert.equal(seen.length, 0);
+  writeFileSync(join(dir, 'a.yaml'), 'kind: X\n');
+  const t0 = performance.now();
+  while (seen.length === 0 && performance.now() - t0 < 2000) {
+    await sleep(5);
+    w.flush(); // the event arrives within a few ms; the window would hold it for a minute
+  }
+  assert.deepEqual(seen.map((s) => (s === null ? null : [...s])), [['a.yaml']]);
+});

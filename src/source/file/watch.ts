@@ -32,6 +32,12 @@ export interface WatchOptions {
 /** A running watch; `close()` stops it and cancels any pending call. */
 export interface DirectoryWatch {
   close(): void;
+  /**
+   * Reports the changes seen so far now instead of at the end of the coalescing window: for a
+   * caller about to look at what changed (a config pass taking late changes in), waiting out
+   * the window would only push them to the next pass.
+   */
+  flush(): void;
 }
 
 /** Receives the changed paths (relative, `/`-separated), or null for "re-read everything". */
@@ -189,6 +195,11 @@ export function watchDirectory(dir: string, onChange: ChangeListener, opts: Watc
   }
 
   return {
+    flush(): void {
+      if (timer === null) return;
+      clearTimeout(timer);
+      flush();
+    },
     close(): void {
       closed = true;
       if (timer) clearTimeout(timer);
