@@ -4,7 +4,7 @@
  *
  * While attachments stay valid (translate-cache.ts: same non-route objects, same listeners),
  * an unchanged route — the same object — has the same attachment and so the same placements.
- * The next pass lines up its routes with the previous ones by identity (identity-diff.ts) and
+ * The next pass lines up its routes with the previous ones by identity (ir/identity-diff.ts) and
  * rebuilds each slot's list from the previous one: entries of removed routes dropped, those of
  * inserted routes merged in at their route's position. That reads only the lists and the
  * inserted routes' attachments; the thousands of unchanged route objects are not visited.
@@ -13,7 +13,7 @@
  */
 import type { AttachedRoute } from './attachment.js';
 import type { RouteAttachment, RouteNode } from './model.js';
-import { alignByIdentity } from './identity-diff.js';
+import { alignByIdentity } from '../ir/identity-diff.js';
 
 /** One slot's attachments in route order, with the position in `routes` of each one's route. */
 export interface SlotPlacements {

@@ -5,7 +5,7 @@
  *
  * Attachment objects are reused across passes for unchanged routes (translate-cache.ts), and
  * unchanged routes keep their relative order, so lining up the new attachment list with the
- * previous one by identity (identity-diff.ts) finds what was removed and inserted. Only the virtual hosts
+ * previous one by identity (ir/identity-diff.ts) finds what was removed and inserted. Only the virtual hosts
  * those attachments can reach (keyReaches) are rebuilt; every other virtual host keeps its IR
  * object, or — when attachments before its own came or went, so its rules moved in the
  * listener's `rules` — gets a copy with the same entries at the rules' new positions (entry
@@ -18,7 +18,7 @@
 import type * as ir from '../ir/types.js';
 import type { ListenerNode, RouteAttachment } from './model.js';
 import { compareVirtualHostNames } from './precedence.js';
-import { alignByIdentity } from './identity-diff.js';
+import { alignByIdentity } from '../ir/identity-diff.js';
 import { buildListenerHosts, buildVirtualHost, hostKeys, keyReaches, vhostName, type ListenerHosts } from './virtual-hosts.js';
 
 /** Above this share of changed attachments the full build is cheaper. */

@@ -3,6 +3,7 @@
  * objects (docs/decisions.md 7): the controller hands a new `rules` or `virtualHosts` array per
  * pass, mostly of the previous elements, with some replaced in place, appended or removed.
  */
+import { alignByIdentity } from '../../ir/identity-diff.js';
 
 /**
  * `removed` and `added` as multisets: `next` holds exactly the elements of `prev`, minus
@@ -22,8 +23,9 @@ export interface ArrayChanges<T> {
 /**
  * Compares `prev` and `next` by identity after cutting their common prefix and suffix; what
  * is left in between is compared position by position when both sides are as long, else taken
- * whole. Null when more than `limit` elements would be listed on either side (then rebuilding
- * costs about as much as patching). Allocates only the two lists.
+ * whole when short, else lined up by identity (ir/identity-diff.ts). Null when more than
+ * `limit` elements would be listed on either side (then rebuilding costs about as much as
+ * patching).
  */
 export function arrayChanges<T>(prev: readonly T[], next: readonly T[], limit: number): ArrayChanges<T> | null {
   const min = Math.min(prev.length, next.length);
@@ -48,7 +50,15 @@ export function arrayChanges<T>(prev: readonly T[], next: readonly T[], limit: n
     }
     return { removed, added, same: start, sameFrom: prevEnd, appendOnly: false };
   }
-  if (prevEnd - start > limit || nextEnd - start > limit) return null;
   const appendOnly = start === prev.length;
-  return { removed: prev.slice(start, prevEnd), added: next.slice(start, nextEnd), same: start, sameFrom: appendOnly ? start : Infinity, appendOnly };
+  if (prevEnd - start <= limit && nextEnd - start <= limit) {
+    return { removed: prev.slice(start, prevEnd), added: next.slice(start, nextEnd), same: start, sameFrom: appendOnly ? start : Infinity, appendOnly };
+  }
+  // A long span between changes at both ends (an edit at one place, an insertion at another):
+  // line its elements up by identity to list only what came and went.
+  const before = prev.slice(start, prevEnd);
+  const after = next.slice(start, nextEnd);
+  const diff = alignByIdentity(before, after, 2 * limit);
+  if (diff === null || diff.removed.length > limit || diff.inserted.length > limit) return null;
+  return { removed: diff.removed.map((i) => before[i]!), added: diff.inserted.map((j) => after[j]!), same: start, sameFrom: Infinity, appendOnly: false };
 }

@@ -1,9 +1,11 @@
 /**
- * Lining up two versions of a list by object identity, for the caches that update a pass's
- * result from the previous one (decision 7 in docs/decisions.md: an unchanged object is the
- * same object). Unchanged elements keep their relative order — routes are sorted by age then
- * key — so a two-pointer walk with a short lookahead finds what was removed and inserted while
- * reading only the two arrays' pointers, never the elements themselves.
+ * Lining up two versions of a list by object identity, for the caches on both sides of the IR
+ * that update a pass's result from the previous one (decision 7 in docs/decisions.md: an
+ * unchanged object is the same object): the controller's route placements and virtual hosts,
+ * the data plane's compiled listeners. Unchanged elements keep their relative order — routes
+ * are sorted by age then key, virtual hosts by name — so a two-pointer walk with a short
+ * lookahead finds what was removed and inserted while reading only the two arrays' pointers,
+ * never the elements themselves.
  */
 
 /** How far `alignByIdentity` looks ahead for the next element both lists share. */
