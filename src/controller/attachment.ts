@@ -149,9 +149,9 @@ export interface AttachedRoute {
 
 /**
  * Attaches an HTTP-family route to the listeners its parentRefs select. Listeners are not
- * touched: `placeRoute` records the returned placements, so an unchanged route's result can be
- * replayed onto the next pass's listeners (translate-cache.ts). The RouteNode has one result per
- * parentRef that names one of our Gateways or ListenerSets (others are not reported).
+ * touched: attachRoutes places the returned placements (route-placements.ts), so an unchanged
+ * route's result can be kept for later passes (translate-cache.ts). The RouteNode has one result
+ * per parentRef that names one of our Gateways or ListenerSets (others are not reported).
  *
  * Validity (RouteConditionPartiallyInvalid, "Drop Rule(s)"): Accepted=True + PartiallyInvalid=True
  * when some rules are valid, Accepted=False when none is ("A Route MUST be considered
@@ -196,7 +196,8 @@ export interface RouteMemo {
   rememberAttached(route: object, attached: AttachedRoute): void;
   /** The placements of `kind`'s routes in the previous pass, while its attachments are still valid. */
   placementsOf(kind: string): KindPlacements | undefined;
-  rememberPlacements(kind: string, placements: KindPlacements): void;
+  /** `updated`: built from the previous placements rather than by placing every route. */
+  rememberPlacements(kind: string, placements: KindPlacements, updated: boolean): void;
 }
 
 export const NO_MEMO: RouteMemo = {
@@ -223,8 +224,9 @@ export function attachRoutes<R extends RouteToAttach['route']>(
 ): readonly RouteNode[] {
   const attach = (route: object): AttachedRoute => memo.attachedOf(route) ?? attachAndRemember(kind, route as R, convert, gateways, index, memo);
   const prev = memo.placementsOf(kind);
-  const placed = (prev === undefined ? null : updatePlacements(prev, routes, attach)) ?? placeAll(routes, attach);
-  memo.rememberPlacements(kind, placed);
+  const updated = prev === undefined ? null : updatePlacements(prev, routes, attach);
+  const placed = updated ?? placeAll(routes, attach);
+  memo.rememberPlacements(kind, placed, updated !== null);
   const listeners = listenerSlots(gateways);
   for (const [slot, { attachments }] of placed.slots) {
     const listener = listeners.get(slot);
@@ -236,9 +238,9 @@ export function attachRoutes<R extends RouteToAttach['route']>(
 }
 
 /**
- * A route the memo does not know, attached and remembered. Kept out of attachRoutes' loop,
- * which runs for every route in every pass: the closure here would otherwise make each
- * iteration allocate a context for `route`, hit or not.
+ * A route the memo does not know, attached and remembered. A function of its own so that
+ * attachRoutes' `attach`, called for every route when all are placed, creates no closure over
+ * the route (which made each call allocate a context, hit or not).
  */
 function attachAndRemember<R extends RouteToAttach['route']>(
   kind: string,

@@ -26,9 +26,9 @@ const ROUTE_KIND = 'HTTPRoute';
 export type { ConvertedRule } from './attachment.js';
 
 /**
- * Attaches every HTTPRoute to the listeners its parentRefs select (see attachRoute): pushes a
- * RouteAttachment into `listener.attachments` and increments `listener.attachedRoutes` where
- * the route is Accepted. Returns one RouteNode per route, with one result per parentRef that
+ * Attaches every HTTPRoute to the listeners its parentRefs select (see attachRoute): each
+ * listener's `attachments` gets a RouteAttachment and `attachedRoutes` counts it where the route
+ * is Accepted. Returns one RouteNode per route, with one result per parentRef that
  * names one of our Gateways or ListenerSets (others are not reported).
  */
 export function processHTTPRoutes(

@@ -13,7 +13,7 @@
  */
 import type { AttachedRoute } from './attachment.js';
 import type { RouteAttachment, RouteNode } from './model.js';
-import { alignByIdentity } from '../ir/identity-diff.js';
+import { alignByIdentity, changeBudget } from '../ir/identity-diff.js';
 
 /** One slot's attachments in route order, with the position in `routes` of each one's route. */
 export interface SlotPlacements {
@@ -29,24 +29,14 @@ export interface KindPlacements {
   readonly slots: ReadonlyMap<string, SlotPlacements>;
 }
 
-/** Above this share of changed routes, placing every route is as cheap. */
-const MAX_CHANGED_SHARE = 0.125;
-
 /** Places every route: `attach` gives a route's (remembered or new) attachment. */
 export function placeAll(routes: readonly object[], attach: (route: object) => AttachedRoute): KindPlacements {
   const nodes = new Array<RouteNode>(routes.length);
-  const lists = new Map<string, { attachments: RouteAttachment[]; owners: number[] }>();
+  const lists: GrowingLists = new Map();
   for (let i = 0; i < routes.length; i++) {
     const attached = attach(routes[i]!);
     nodes[i] = attached.node;
-    // Index loops: this runs for every route, and for-of allocated an iterator each time.
-    for (let k = 0; k < attached.placements.length; k++) {
-      const p = attached.placements[k]!;
-      let list = lists.get(p.slot);
-      if (list === undefined) lists.set(p.slot, (list = { attachments: [], owners: [] }));
-      list.attachments.push(p.attachment);
-      list.owners.push(i);
-    }
+    addPlacements(lists, attached, i);
   }
   const slots = new Map<string, SlotPlacements>();
   for (const [slot, list] of lists) slots.set(slot, { attachments: list.attachments, owners: Int32Array.from(list.owners) });
@@ -58,10 +48,11 @@ export function placeAll(routes: readonly object[], attach: (route: object) => A
  * for that to pay. `attach` is called for the inserted routes only.
  */
 export function updatePlacements(prev: KindPlacements, routes: readonly object[], attach: (route: object) => AttachedRoute): KindPlacements | null {
-  const diff = alignByIdentity(prev.routes, routes, 2 * Math.max(8, routes.length * MAX_CHANGED_SHARE));
+  if (routes === prev.routes) return prev;
+  const diff = alignByIdentity(prev.routes, routes, changeBudget(routes.length));
   if (diff === null) return null;
   const { oldToNew, newToOld, inserted } = diff;
-  if (diff.removed.length === 0 && inserted.length === 0) return { ...prev, routes };
+  if (diff.removed.length === 0 && inserted.length === 0) return prev; // the same routes
 
   const nodes = new Array<RouteNode>(routes.length);
   for (let j = 0; j < routes.length; j++) {
@@ -69,16 +60,11 @@ export function updatePlacements(prev: KindPlacements, routes: readonly object[]
     if (i !== -1) nodes[j] = prev.nodes[i]!;
   }
   // The inserted routes' placements by slot, in route order.
-  const added = new Map<string, { attachments: RouteAttachment[]; owners: number[] }>();
+  const added: GrowingLists = new Map();
   for (const j of inserted) {
     const attached = attach(routes[j]!);
     nodes[j] = attached.node;
-    for (const p of attached.placements) {
-      let list = added.get(p.slot);
-      if (list === undefined) added.set(p.slot, (list = { attachments: [], owners: [] }));
-      list.attachments.push(p.attachment);
-      list.owners.push(j);
-    }
+    addPlacements(added, attached, j);
   }
 
   const slots = new Map<string, SlotPlacements>();
@@ -119,6 +105,21 @@ export function updatePlacements(prev: KindPlacements, routes: readonly object[]
   for (const [slot, before] of prev.slots) merge(slot, before);
   for (const slot of added.keys()) if (!prev.slots.has(slot)) merge(slot, undefined);
   return { routes, nodes, slots };
+}
+
+/** Per slot, attachments and their routes' positions, while they are being collected. */
+type GrowingLists = Map<string, { attachments: RouteAttachment[]; owners: number[] }>;
+
+/** Adds a route's placements (the route at position `owner`) to the slots' lists. */
+function addPlacements(lists: GrowingLists, attached: AttachedRoute, owner: number): void {
+  // An index loop: placeAll runs this for every route, and for-of allocated an iterator each time.
+  for (let k = 0; k < attached.placements.length; k++) {
+    const p = attached.placements[k]!;
+    let list = lists.get(p.slot);
+    if (list === undefined) lists.set(p.slot, (list = { attachments: [], owners: [] }));
+    list.attachments.push(p.attachment);
+    list.owners.push(owner);
+  }
 }
 
 /**

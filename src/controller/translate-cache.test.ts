@@ -126,6 +126,7 @@ test('golden cases: cached translate equals uncached along random edit sequences
     }
   });
   assert.ok(shared.stats.hits > 0 && shared.stats.misses > 0, 'the cache was exercised');
+  assert.ok(shared.placementUpdates > 100, `placements updated, not placed again: ${shared.placementUpdates}`);
   assert.ok(steps >= cases.length * 12);
 });
 

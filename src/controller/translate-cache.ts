@@ -12,6 +12,8 @@
  * - its attachment (the RouteNode with its parent conditions, and its placements on listener
  *   slots), which also depends on the listeners: kept only while `attachmentSignature` of the
  *   Gateways is unchanged;
+ * - per route kind, where its routes were placed on each listener slot, so the next pass places
+ *   only the routes that came or went (route-placements.ts); dropped with the attachments;
  * - per listener, its rules and virtual hosts: updated where few attachments changed
  *   (virtual-hosts-cache.ts), each unaffected virtual host keeping its IR object;
  * - the rendered status of a reused RouteNode while the pass timestamp (`now`, whole seconds)
@@ -61,7 +63,9 @@ export class TranslateCache implements RouteMemo {
   #attached = new WeakMap<object, AttachedRoute>();
   /** Per route kind, the previous pass's placements; valid exactly as long as #attached. */
   #placements = new Map<string, KindPlacements>();
+  /** Hits + misses when the current kind's placements were looked up (for `stats.hits`). */
   #attachCallsBefore = 0;
+  #placementUpdates = 0;
   #signature: string | null = null;
   #routeStatuses = new WeakMap<RouteNode, { readonly now: string; readonly status: StatusUpdate }>();
   /** Per-listener rules and virtual hosts of the previous pass (used by buildServers). */
@@ -116,7 +120,8 @@ export class TranslateCache implements RouteMemo {
     return this.#placements.get(kind);
   }
 
-  rememberPlacements(kind: string, placements: KindPlacements): void {
+  rememberPlacements(kind: string, placements: KindPlacements, updated: boolean): void {
+    if (updated) this.#placementUpdates++;
     // Each route attached this pass counted one hit or miss; the others were reused unvisited.
     const attached = this.#hits + this.#misses - this.#attachCallsBefore;
     this.#hits += placements.routes.length - attached;
@@ -156,6 +161,11 @@ export class TranslateCache implements RouteMemo {
     });
     this.#servers = next;
     return out;
+  }
+
+  /** Passes that updated a route kind's placements instead of placing every route (for tests). */
+  get placementUpdates(): number {
+    return this.#placementUpdates;
   }
 
   /** Routes reused (attachment or rules) and converted, since the cache was created (for logs and tests). */

@@ -5,12 +5,12 @@
  *
  * Attachment objects are reused across passes for unchanged routes (translate-cache.ts), and
  * unchanged routes keep their relative order, so lining up the new attachment list with the
- * previous one by identity (ir/identity-diff.ts) finds what was removed and inserted. Only the virtual hosts
- * those attachments can reach (keyReaches) are rebuilt; every other virtual host keeps its IR
- * object, or — when attachments before its own came or went, so its rules moved in the
- * listener's `rules` — gets a copy with the same entries at the rules' new positions (entry
- * order depends on the routes, not on positions: precedence.ts). Many changes take the full
- * build. The result is the same either way (virtual-hosts-cache.test.ts compares them on
+ * previous one by identity (ir/identity-diff.ts) finds what was removed and inserted. Only the
+ * virtual hosts those attachments can reach (keyReaches) are rebuilt; every other virtual host
+ * keeps its IR object, or — when attachments before its own came or went, so its rules moved
+ * in the listener's `rules` — gets a copy with the same entries at the rules' new positions
+ * (entry order depends on the routes, not on positions: precedence.ts). Many changes take the
+ * full build. The result is the same either way (virtual-hosts-cache.test.ts compares them on
  * random edit sequences).
  *
  * IR objects are never mutated: arrays that change are copied.
@@ -18,11 +18,8 @@
 import type * as ir from '../ir/types.js';
 import type { ListenerNode, RouteAttachment } from './model.js';
 import { compareVirtualHostNames } from './precedence.js';
-import { alignByIdentity } from '../ir/identity-diff.js';
+import { alignByIdentity, changeBudget } from '../ir/identity-diff.js';
 import { buildListenerHosts, buildVirtualHost, hostKeys, keyReaches, vhostName, type ListenerHosts } from './virtual-hosts.js';
-
-/** Above this share of changed attachments the full build is cheaper. */
-const MAX_CHANGED_SHARE = 0.125;
 
 /** Per-listener builds of the previous pass, by listener slot. */
 export class VirtualHostCache {
@@ -66,7 +63,7 @@ export class VirtualHostCache {
 function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): ListenerHosts | null {
   const old = prev.attachments;
   if (attachments === old) return prev;
-  const diff = alignByIdentity(old, attachments, 2 * Math.max(8, attachments.length * MAX_CHANGED_SHARE));
+  const diff = alignByIdentity(old, attachments, changeBudget(attachments.length));
   if (diff === null) return null;
   const { oldToNew, newToOld, removed, inserted } = diff;
   if (removed.length === 0 && inserted.length === 0) return prev;

@@ -5,11 +5,20 @@
  * the data plane's compiled listeners. Unchanged elements keep their relative order — routes
  * are sorted by age then key, virtual hosts by name — so a two-pointer walk with a short
  * lookahead finds what was removed and inserted while reading only the two arrays' pointers,
- * never the elements themselves.
+ * never the elements themselves; a longer run of changes is crossed with a position map of the
+ * new list, built only then.
  */
 
 /** How far `alignByIdentity` looks ahead for the next element both lists share. */
 const LOOKAHEAD = 8;
+
+/**
+ * The change budget the caches use: past 1/8 of the list changed (and at least 8), placing or
+ * building everything again costs about as much as updating (removed + inserted counted).
+ */
+export function changeBudget(length: number): number {
+  return 2 * Math.max(8, length * 0.125);
+}
 
 /** The outcome of alignByIdentity. */
 export interface IdentityDiff {
@@ -29,6 +38,7 @@ export function alignByIdentity<T>(old: readonly T[], next: readonly T[], budget
   const newToOld = new Int32Array(next.length).fill(-1);
   const removed: number[] = [];
   const inserted: number[] = [];
+  let positions: Map<T, number> | null = null; // built on the first long run only
   let i = 0;
   let j = 0;
   while (i < old.length && j < next.length) {
@@ -49,12 +59,22 @@ export function alignByIdentity<T>(old: readonly T[], next: readonly T[], budget
       }
     }
     if (d > LOOKAHEAD) {
-      removed.push(i++);
-      inserted.push(j++);
+      // A longer run came or went (a file of routes deleted, say): find old[i] further on.
+      positions ??= positionsOf(next);
+      const at = positions.get(old[i]!);
+      if (at !== undefined && at > j) while (j < at) inserted.push(j++);
+      else removed.push(i++);
     }
     if (removed.length + inserted.length > budget) return null;
   }
   while (i < old.length) removed.push(i++);
   while (j < next.length) inserted.push(j++);
   return removed.length + inserted.length > budget ? null : { oldToNew, newToOld, removed, inserted };
+}
+
+/** Each element's last position in `list`. */
+function positionsOf<T>(list: readonly T[]): Map<T, number> {
+  const out = new Map<T, number>();
+  for (let k = 0; k < list.length; k++) out.set(list[k]!, k);
+  return out;
 }

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { alignByIdentity, changeBudget } from './identity-diff.js';
+
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+// Along random edits (replace, insert, remove, runs of either, anywhere) the alignment must be
+// valid: kept elements identical and in order, every position either kept or listed once.
+test('alignByIdentity: a valid, order-keeping alignment along random edits', () => {
+  const rnd = prng(11);
+  let serial = 0;
+  const obj = (): object => ({ n: serial++ });
+  let aligned = 0;
+  for (let step = 0; step < 2000; step++) {
+    const old = Array.from({ length: rnd(60) }, obj);
+    const next = [...old];
+    for (let k = rnd(5); k > 0; k--) {
+      const at = rnd(next.length + 1);
+      const run = rnd(4) === 0 ? 1 + rnd(20) : 1;
+      const op = rnd(3);
+      if (op === 0) next.splice(at, run);
+      else if (op === 1) next.splice(at, 0, ...Array.from({ length: run }, obj));
+      else next.splice(at, run, ...Array.from({ length: run }, obj));
+    }
+    const d = alignByIdentity(old, next, Infinity);
+    assert.ok(d !== null);
+    aligned++;
+    let last = -1;
+    for (let i = 0; i < old.length; i++) {
+      const j: number = d.oldToNew[i]!;
+      if (j === -1) continue;
+      assert.equal(next[j], old[i], `step ${step}: kept elements are the same object`);
+      assert.equal(d.newToOld[j], i);
+      assert.ok(j > last, `step ${step}: order kept`);
+      last = j;
+    }
+    assert.deepEqual([...d.removed], [...old.keys()].filter((i) => d.oldToNew[i] === -1));
+    assert.deepEqual([...d.inserted], [...next.keys()].filter((j) => d.newToOld[j] === -1));
+    // Nothing that is in both lists is reported as changed.
+    const inNext = new Set(next);
+    for (const i of d.removed) assert.ok(!inNext.has(old[i]!), `step ${step}: removed ${i} is still there`);
+  }
+  assert.equal(aligned, 2000);
+});
+
+test('alignByIdentity: a run longer than the lookahead (a deleted file of routes) costs its length', () => {
+  const old = Array.from({ length: 5000 }, (_, n) => ({ n }));
+  const next = [...old.slice(0, 2000), ...old.slice(2100)];
+  const d = alignByIdentity(old, next, changeBudget(next.length));
+  assert.ok(d !== null);
+  assert.equal(d.removed.length, 100);
+  assert.equal(d.inserted.length, 0);
+  const back = alignByIdentity(next, old, changeBudget(old.length));
+  assert.ok(back !== null);
+  assert.deepEqual([back.removed.length, back.inserted.length], [0, 100]);
+  assert.equal(alignByIdentity(old, next, 99), null, 'past the budget');
+});
