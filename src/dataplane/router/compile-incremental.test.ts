@@ -270,6 +270,7 @@ test('compile cache: listeners edited from the last compile equal a compile from
     prev = { compiled: cached, answers: answers(cached) };
   }
   assert.ok(edited > 100 && rebuilt > 10 && threw > 3, `edited ${edited}, rebuilt ${rebuilt}, threw ${threw}`);
+  assert.ok(cache.edits > 100, `listener compiles that were edits: ${cache.edits}`);
 });
 
 test('compile cache: an unchanged virtual host keeps its compiled object when a route is added elsewhere', () => {

@@ -11,8 +11,9 @@
  * A listener is compiled from the one the same cache compiled last under the same server and
  * listener name: the new `rules` and `virtualHosts` arrays are compared by identity with the
  * previous ones (array-changes.ts) and the virtual host table is edited, not rebuilt, so one
- * changed route costs O(changed) allocation (plus a pointer walk over the arrays). The result
- * answers every lookup as a compile from scratch does (compile-incremental.test.ts).
+ * changed route costs O(changed) allocation, plus a pointer walk over the arrays and, when rules
+ * were replaced or moved, over the virtual hosts' entries. The result answers every lookup as a
+ * compile from scratch does, and a bad config gets the same error (compile-incremental.test.ts).
  */
 import type * as ir from '../../ir/types.js';
 import { DataPlaneError, GW_ERR } from '../errors.js';
@@ -86,6 +87,7 @@ export class CompileCache {
   /** A compiled virtual host and the IR rule each of its entries pointed at when compiled. */
   readonly #vhosts = new WeakMap<ir.VirtualHost, { readonly rules: readonly ir.Rule[]; readonly value: CompiledVirtualHost }>();
   /** By server name, then listener name: the listeners of the last compile of that server. */
+  #edits = 0;
   readonly #listeners = new Map<string, ReadonlyMap<string, ListenerState>>();
 
   rule(r: ir.Rule): CompiledRule {
@@ -126,6 +128,15 @@ export class CompileCache {
   /** Records the listeners of a server that compiled. */
   setListenersOf(server: string, states: ReadonlyMap<string, ListenerState>): void {
     this.#listeners.set(server, states);
+  }
+
+  /** Listener compiles that were edits of the previous one (for tests). */
+  get edits(): number {
+    return this.#edits;
+  }
+
+  countEdit(): void {
+    this.#edits++;
   }
 
   /** Forgets the listeners of servers not named (servers gone from the config). */
@@ -194,15 +205,28 @@ function compileListener(l: ir.Listener, cache: CompileCache): ListenerState {
  * every answer.
  */
 function updateListener(l: ir.Listener, prev: ListenerState | undefined, cache: CompileCache): ListenerState {
-  if (prev === undefined || !prev.distinct) return compileListener(l, cache);
-  if (prev.rules === l.rules && prev.virtualHosts === l.virtualHosts) {
+  if (prev !== undefined && prev.rules === l.rules && prev.virtualHosts === l.virtualHosts) {
     const c = prev.compiled;
     if (c.name === l.name && c.hostname === l.hostname && c.port === l.port && c.scheme === l.scheme) return prev;
     return { ...prev, compiled: compiledListener(l, c.vhosts, c.endpoints) };
   }
+  if (prev === undefined || !prev.distinct) return compileListener(l, cache);
+  let edited: ListenerState | null;
+  try {
+    edited = editListener(l, prev, cache);
+  } catch {
+    edited = null; // a bad config: the full compile reports it exactly as without a cache
+  }
+  if (edited === null) return compileListener(l, cache);
+  cache.countEdit();
+  return edited;
+}
+
+/** `prev` edited into `l` (see updateListener), or null when that does not pay or cannot be done. */
+function editListener(l: ir.Listener, prev: ListenerState, cache: CompileCache): ListenerState | null {
   const rules = arrayChanges(prev.rules, l.rules, editLimit(l.rules.length));
   const vhosts = arrayChanges(prev.virtualHosts, l.virtualHosts, editLimit(l.virtualHosts.length));
-  if (rules === null || vhosts === null) return compileListener(l, cache);
+  if (rules === null || vhosts === null) return null;
 
   // Rules: compile the new ones; count endpoint keys (pool retention) by difference.
   for (const r of rules.added) cache.rule(r);
@@ -220,7 +244,7 @@ function updateListener(l: ir.Listener, prev: ListenerState | undefined, cache: 
   for (const vh of vhosts.removed) table.delete(vh.hostname);
   for (const vh of vhosts.added) {
     const value = cache.virtualHost(l, vh);
-    if (table.get(vh.hostname) !== undefined) return compileListener(l, cache);
+    if (table.get(vh.hostname) !== undefined) return null;
     table.set(vh.hostname, value);
   }
   // A rule replaced or moved changes what the indices of unchanged virtual hosts point at
