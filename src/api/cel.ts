@@ -221,7 +221,12 @@ export function fastPassFor(source: string): ((self: unknown) => boolean) | unde
   const path = PATH_VALUE_RULE.exec(source);
   if (path) {
     const [, not, method, arg, regex] = path;
-    const check = valueCheck(method!, arg ?? regex!, not === '!');
+    let check: (value: string) => boolean;
+    try {
+      check = valueCheck(method!, arg ?? regex!, not === '!');
+    } catch {
+      return undefined; // a pattern the shim cannot compile: CEL evaluates (and reports) it
+    }
     return (self) => {
       if (!isCelMap(self)) return false;
       const type = own(self, 'type');
@@ -276,11 +281,16 @@ const FILTER_COUNT_RULE = /^self\.filter\(f, f\.type == '([A-Za-z]+)'\)\.size\(\
 const TOTAL_MATCHES_RULE = `${Array.from({ length: 16 }, (_, i) => `(self.size() > ${i} ? self[${i}].matches.size() : 0)`).join(' + ')} <= 128`;
 
 function valueCheck(method: string, arg: string, negate: boolean): (value: string) => boolean {
-  const test =
-    method === 'startsWith' ? (v: string) => v.startsWith(arg)
-      : method === 'endsWith' ? (v: string) => v.endsWith(arg)
-        : method === 'contains' ? (v: string) => v.includes(arg)
-          : (v: string) => compileRegex(arg).test(v); // the same RE2 shim k8sMatches() uses
+  let test: (value: string) => boolean;
+  if (method === 'startsWith') test = (v) => v.startsWith(arg);
+  else if (method === 'endsWith') test = (v) => v.endsWith(arg);
+  else if (method === 'contains') test = (v) => v.includes(arg);
+  else {
+    // The same RE2 shim k8sMatches() uses, compiled here: a pattern it cannot take throws now,
+    // and the rule then has no fast pass (CEL reports the error on evaluation).
+    const re = compileRegex(arg);
+    test = (v) => re.test(v);
+  }
   return negate ? (v) => !test(v) : test;
 }
 

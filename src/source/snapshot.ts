@@ -120,6 +120,16 @@ interface SortKey {
 
 const PLAIN_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z$/;
 
+/**
+ * A real calendar instant: Date.parse also takes `…-02-30T…` or `T24:00:00`, rolling them
+ * over, and such a string compares with the others neither as text nor as an instant
+ * consistently (the sort's total order needs one or the other).
+ */
+function isCalendarTime(created: string): boolean {
+  const ms = Date.parse(created);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === created.slice(0, 19);
+}
+
 const sortKeys = new WeakMap<KubeObject, SortKey>();
 
 function sortKeyOf(object: KubeObject): SortKey {
@@ -127,7 +137,7 @@ function sortKeyOf(object: KubeObject): SortKey {
   if (k === undefined) {
     const field = isSnapshotKind(object.kind) ? SNAPSHOT_FIELD_BY_KIND[object.kind] : null;
     const created = object.metadata.creationTimestamp ?? '';
-    const plain = created === '' || (PLAIN_TIMESTAMP.test(created) && !Number.isNaN(Date.parse(created)));
+    const plain = created === '' || (PLAIN_TIMESTAMP.test(created) && isCalendarTime(created));
     k = { object, field, created, key: objectKey(object), plain };
     sortKeys.set(object, k);
   }
