@@ -17,23 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { applyCoreDefaults, pruneAndDefault } from './defaults.js';
 import { lookupKind, validateObject } from './schema.js';
+import { prng } from '../../test/support/prng.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURE = join(here, 'testdata', 'validation-golden.json');
 const INPUT_DIRS = [join(here, '../../test/golden/controller'), join(here, '../../test/golden/loader')];
 const VARIANTS = 5;
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Slot = { parent: Json[] | { [k: string]: Json }; key: string | number };

@@ -14,6 +14,7 @@ import { buildSnapshot } from '../source/snapshot.js';
 import { loadText } from '../source/file/load.js';
 import { translate, type TranslateOptions } from './translate.js';
 import { TranslateCache } from './translate-cache.js';
+import { prng } from '../../test/support/prng.js';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '../../test/golden/controller');
 const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
@@ -29,18 +30,6 @@ function options(cache?: TranslateCache): TranslateOptions {
 
 function load(file: string): KubeObject[] {
   return loadText(file, readFileSync(join(GOLDEN, file), 'utf8')).objects.map((lo) => lo.object);
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Json = Record<string, unknown>;

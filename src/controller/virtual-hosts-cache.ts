@@ -20,6 +20,7 @@ import type { ListenerNode, RouteAttachment } from './model.js';
 import { compareVirtualHostNames } from './precedence.js';
 import { alignByIdentity, changeBudget } from '../ir/identity-diff.js';
 import { buildListenerHosts, buildVirtualHost, hostKeys, keyReaches, vhostName, type ListenerHosts } from './virtual-hosts.js';
+import { partitionPoint } from '../partition-point.js';
 
 /** Per-listener builds of the previous pass, by listener slot. */
 export class VirtualHostCache {
@@ -165,14 +166,7 @@ function reachedNames(keys: ReadonlySet<string>, names: readonly string[]): Read
 
 /** Where `name` is or would go in the sorted `names` (binary search). */
 function sortedIndex(names: readonly string[], name: string): number {
-  let lo = 0;
-  let hi = names.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareVirtualHostNames(names[mid]!, name) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(names.length, (i) => compareVirtualHostNames(names[i]!, name) < 0);
 }
 
 function insertSorted(list: number[], i: number): number[] {

@@ -1,23 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { prng } from '../../test/support/prng.js';
 import { alignByIdentity, changeBudget } from './identity-diff.js';
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+/** Integers in [0, n) from the shared seeded PRNG. */
+function ints(seed: number): (n: number) => number {
+  const next = prng(seed);
+  return (n) => Math.floor(next() * n);
 }
 
 // Along random edits (replace, insert, remove, runs of either, anywhere) the alignment must be
 // valid: kept elements identical and in order, every position either kept or listed once.
 test('alignByIdentity: a valid, order-keeping alignment along random edits', () => {
-  const rnd = prng(11);
+  const rnd = ints(11);
   let serial = 0;
   const obj = (): object => ({ n: serial++ });
   let aligned = 0;

@@ -22,6 +22,7 @@ import type {
   TLSRoute,
   UDPRoute,
 } from '../api/types.js';
+import { partitionPoint } from '../partition-point.js';
 
 export interface Snapshot {
   readonly gatewayClasses: readonly GatewayClass[];
@@ -203,26 +204,12 @@ export function registerSnapshot(objects: readonly KubeObject[], snapshot: Snaps
 
 /** Where `k` is or would go in `list` (sorted by compareSortKeys, total order): the first index not before it. */
 function lowerBound(list: readonly KubeObject[], k: SortKey): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareSortKeys(sortKeyOf(list[mid]!), k) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(list.length, (i) => compareSortKeys(sortKeyOf(list[i]!), k) < 0);
 }
 
 /** `n` is in the ascending `list`. */
 function containsSorted(list: readonly number[], n: number): boolean {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]! < n) lo = mid + 1;
-    else hi = mid;
-  }
-  return list[lo] === n;
+  return list[partitionPoint(list.length, (i) => list[i]! < n)] === n;
 }
 
 /**

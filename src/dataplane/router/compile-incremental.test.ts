@@ -5,6 +5,7 @@ import { arrayChanges } from './array-changes.js';
 import { CompileCache, compileServer } from './compile.js';
 import { HostTableEdit, buildHostTable, hostTableEntries, lookupHost, normalizeHost } from './host-table.js';
 import type { CompiledServer, HostTable } from './types.js';
+import { directRule } from './router.fixtures.js';
 
 /** A small deterministic generator (the same sequences on every run). */
 function random(seed: number): (n: number) => number {
@@ -274,19 +275,7 @@ test('compile cache: listeners edited from the last compile equal a compile from
 });
 
 test('compile cache: an unchanged virtual host keeps its compiled object when a route is added elsewhere', () => {
-  const rule = (name: string): ir.Rule => ({
-    name,
-    kind: 'HTTPRoute',
-    route: `ns/${name}`,
-    sectionName: null,
-    requestFilters: [],
-    responseHeaders: null,
-    cors: null,
-    mirrors: [],
-    action: { kind: 'direct', status: 200 },
-    timeouts: { requestMs: null, backendRequestMs: null },
-    retry: null,
-  });
+  const rule = (name: string): ir.Rule => directRule(name);
   const match: ir.Match = { path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [] };
   const rules = Array.from({ length: 50 }, (_, i) => rule(`r${i}`));
   const vhosts: ir.VirtualHost[] = rules.map((_, i) => ({ hostname: `h${i}.test`, entries: [{ rule: i, match }] }));

@@ -5,6 +5,7 @@ import { CompileCache, compileServer } from './compile.js';
 import { buildHostTable, lookupHost, normalizeHost } from './host-table.js';
 import { matchesPrefix } from './match.js';
 import { cumulativeWeights, pickWeighted } from './weighted.js';
+import { directRule } from './router.fixtures.js';
 
 test('normalizeHost strips port and trailing dot, lower-cases', () => {
   const cases: [string, string][] = [
@@ -55,19 +56,7 @@ test('weighted pick follows cumulative shares; zero weights get nothing', () => 
 
 test('compile cache: an unchanged IR rule or match is compiled once, a new object again', () => {
   const match: ir.Match = { path: { type: 'PathPrefix', value: '/a' }, method: null, headers: [], queryParams: [] };
-  const rule = (name: string): ir.Rule => ({
-    name,
-    kind: 'HTTPRoute',
-    route: 'ns/r',
-    sectionName: null,
-    requestFilters: [],
-    responseHeaders: null,
-    cors: null,
-    mirrors: [],
-    action: { kind: 'direct', status: 200 },
-    timeouts: { requestMs: null, backendRequestMs: null },
-    retry: null,
-  });
+  const rule = (name: string): ir.Rule => directRule(name, 'ns/r');
   const server = (rules: ir.Rule[]): ir.Server => ({
     name: 'ns/gw/127.0.0.1:80',
     gateway: 'ns/gw',

@@ -30,6 +30,7 @@ import type { LoadIssue } from './issues.js';
 import { duplicateIssue, identityKey, issueBase, listManifestFiles, loadText, objectIdentityKey, type LoadedObject } from './load.js';
 import { readSettled, type SettleOptions } from './read-settled.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, synthesizeStaticEndpoints } from './static-endpoints.js';
+import { partitionPoint } from '../../partition-point.js';
 
 export interface FileSourceOptions {
   /** The clock for `creationTimestamp` of objects first seen. */
@@ -94,14 +95,7 @@ function compareStrings(a: string, b: string): number {
 
 /** Where `item` is or would go in the sorted `list`. */
 function sortedIndex(list: readonly string[], item: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]! < item) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(list.length, (i) => list[i]! < item);
 }
 
 function compareDefinitions(a: { file: string; index: number }, b: { file: string; index: number }): number {
