@@ -54,7 +54,10 @@ class HttpDataPlaneImpl implements HttpDataPlane {
   #config: ir.Config = EMPTY;
   /** Compiled tables by IR server object, so an unchanged server is not compiled again. */
   #compiled = new WeakMap<ir.Server, CompiledServer>();
-  /** Compiled rules and matches by IR object, so a changed server recompiles only what changed. */
+  /**
+   * Compiled rules, matches and virtual hosts by IR object, and each server's last listener
+   * compiles (the next compile edits them), so a changed server recompiles only what changed.
+   */
   readonly #compileCache = new CompileCache();
   #generation = 0;
   /** The compiled servers of the config being served, and the pending pool clean-up. */

@@ -84,7 +84,7 @@ export class HostTableBuilder<T> {
 
   finish(): HostTable<T> {
     // Longest suffix first: the most specific wildcard wins. Stable for equal lengths.
-    this.#wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
+    this.#wildcards.sort(longestSuffixFirst);
     sizes.set(this.#exact, this.#size);
     return { exact: this.#exact, recent: null, wildcards: this.#wildcards, any: this.#any };
   }
@@ -98,6 +98,16 @@ export function buildHostTable<T>(items: readonly { readonly hostname: string | 
     b.add(item.hostname, item.value);
   }
   return b.finish();
+}
+
+function longestSuffixFirst(a: { readonly suffix: string }, b: { readonly suffix: string }): number {
+  return b.suffix.length - a.suffix.length;
+}
+
+/** Every exact name a table answers: those of `exact` that `recent` does not override, then `recent`'s live ones. */
+function forEachExact<T>(exact: Readonly<Names<T>>, recent: Readonly<Names<T | Removed>> | null, visit: (name: string, value: T) => void): void {
+  for (const k in exact) if (recent === null || recent[k] === undefined) visit(k, exact[k] as T);
+  if (recent !== null) for (const k in recent) if (recent[k] !== REMOVED) visit(k, recent[k] as T);
 }
 
 /** Edited tables fold their `recent` names into a new `exact` record past this many. */
@@ -206,23 +216,16 @@ export class HostTableEdit<T> {
     if (recent !== null && this.#recent !== null && this.#recentSize > compactAt(exactSize)) {
       const folded = names<T>();
       let size = 0;
-      for (const k in exact) {
-        if (recent[k] !== undefined) continue;
-        folded[k] = exact[k] as T;
-        size++;
-      }
-      for (const k in recent) {
-        const v = recent[k] as T | Removed;
-        if (v === REMOVED) continue;
+      forEachExact(exact, recent, (k, v) => {
         folded[k] = v;
         size++;
-      }
+      });
       sizes.set(folded, size);
       exact = folded;
       recent = null;
     } else if (this.#recent !== null && this.#recentSize === 0) recent = null;
     const wildcards = this.#wildcards ?? prev.wildcards;
-    if (this.#wildcards !== null) this.#wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
+    if (this.#wildcards !== null) this.#wildcards.sort(longestSuffixFirst);
     return { exact, recent, wildcards, any: this.#any };
   }
 }
@@ -234,11 +237,9 @@ export class HostTableEdit<T> {
  */
 export function hostTableEntries<T>(table: HostTable<T>): [string, T][] {
   const out: [string, T][] = [];
-  const recent = table.recent;
-  for (const k in table.exact) if (recent === null || recent[k] === undefined) out.push([k, table.exact[k] as T]);
-  if (recent !== null) for (const k in recent) if (recent[k] !== REMOVED) out.push([k, recent[k] as T]);
+  forEachExact(table.exact, table.recent, (k, v) => out.push([k, v]));
   out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const wildcards = [...table.wildcards].sort((a, b) => b.suffix.length - a.suffix.length || (a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0));
+  const wildcards = [...table.wildcards].sort((a, b) => longestSuffixFirst(a, b) || (a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0));
   for (const w of wildcards) out.push([`*${w.suffix}`, w.value]);
   if (table.any !== null) out.push(['*', table.any]);
   return out;
@@ -247,9 +248,7 @@ export function hostTableEntries<T>(table: HostTable<T>): [string, T][] {
 /** Every value a table can answer with (what `hostTableEntries` lists, without the names). */
 export function hostTableValues<T>(table: HostTable<T>): T[] {
   const out: T[] = [];
-  const recent = table.recent;
-  for (const k in table.exact) if (recent === null || recent[k] === undefined) out.push(table.exact[k] as T);
-  if (recent !== null) for (const k in recent) if (recent[k] !== REMOVED) out.push(recent[k] as T);
+  forEachExact(table.exact, table.recent, (_, v) => out.push(v));
   for (const w of table.wildcards) out.push(w.value);
   if (table.any !== null) out.push(table.any);
   return out;
