@@ -9,6 +9,7 @@
  * bounded number of times), so a torn read is not handed on. Atomic rename-over saves never
  * need either: the open handle keeps reading the inode it opened.
  */
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadIssue } from './issues.js';
@@ -31,7 +32,42 @@ export type ReadOutcome =
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function readOnce(abs: string): Promise<{ text: string; stable: boolean } | { directory: true }> {
+type ReadOnce = { text: string; stable: boolean } | { directory: true };
+
+/**
+ * Regular files up to this size are read synchronously: ~20 µs for 50 KB, against five
+ * thread-pool round trips for the asynchronous read (0.2–0.3 ms on an idle loop, more when the
+ * loop is busy serving), and a config pass is synchronous work from parse to compile anyway.
+ * Anything else (larger, a FIFO, a device) is read asynchronously, never blocking the loop.
+ */
+const SYNC_READ_MAX = 1 << 20;
+
+/**
+ * One read of a small regular file; 'large' for a bigger one. A FIFO, socket or device throws
+ * ENOTREG: reading one could wait forever (for a writer, or for data that never ends).
+ */
+function readOnceSync(abs: string): ReadOnce | 'large' {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it changes nothing for files.
+  const fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const before = fstatSync(fd);
+    if (before.isDirectory()) return { directory: true };
+    if (!before.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
+    if (before.size > SYNC_READ_MAX) return 'large';
+    const text = readFileSync(fd, 'utf8');
+    const after = fstatSync(fd);
+    return { text, stable: before.size === after.size && before.mtimeMs === after.mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function readOnce(abs: string): Promise<ReadOnce> {
+  const r = readOnceSync(abs);
+  return r === 'large' ? readOnceAsync(abs) : r;
+}
+
+async function readOnceAsync(abs: string): Promise<ReadOnce> {
   const fh = await open(abs, 'r');
   try {
     const before = await fh.stat();
@@ -45,7 +81,8 @@ async function readOnce(abs: string): Promise<{ text: string; stable: boolean } 
 }
 
 function issueOf(file: string, err: unknown): LoadIssue {
-  const message = `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+  const code = (err as NodeJS.ErrnoException).code;
+  const message = `cannot read file: ${code === 'ENOTREG' ? 'not a regular file' : (code ?? String(err))}`;
   return { file, document: 0, kind: null, name: null, namespace: null, path: '', message, severity: 'error' };
 }
 
