@@ -5,8 +5,9 @@
  * the data plane's compiled listeners. Unchanged elements keep their relative order — routes
  * are sorted by age then key, virtual hosts by name — so a two-pointer walk with a short
  * lookahead finds what was removed and inserted while reading only the two arrays' pointers,
- * never the elements themselves; a longer run of changes is crossed with a position map of the
- * new list, built only then.
+ * never the elements themselves. A longer run of replaced elements is crossed by probing the
+ * diagonal; a longer run of removed or inserted ones with a position map of the new list, built
+ * only then.
  */
 
 /** How far `alignByIdentity` looks ahead for the next element both lists share. */
@@ -57,19 +58,55 @@ export function alignByIdentity<T>(old: readonly T[], next: readonly T[], budget
         for (const end = j + d; j < end; j++) inserted.push(j);
         break;
       }
+      if (i + d < old.length && j + d < next.length && old[i + d] === next[j + d]) {
+        for (const end = i + d; i < end; i++) removed.push(i); // d replaced in place
+        for (const end = j + d; j < end; j++) inserted.push(j);
+        break;
+      }
     }
     if (d > LOOKAHEAD) {
-      // A longer run came or went (a file of routes deleted, say): find old[i] further on.
-      positions ??= positionsOf(next);
-      const at = positions.get(old[i]!);
-      if (at !== undefined && at > j) while (j < at) inserted.push(j++);
-      else removed.push(i++);
+      // A longer run of changes. Replaced in place (a file of routes edited): the lists agree
+      // again on the diagonal, found with a few probes. Else a run came or went (a file of
+      // routes added or deleted): find old[i] further on in a position map of `next`.
+      const run = replacedRun(old, next, i, j, budget);
+      if (run > 0) {
+        for (const end = i + run; i < end; i++) removed.push(i);
+        for (const end = j + run; j < end; j++) inserted.push(j);
+      } else {
+        positions ??= positionsOf(next);
+        const at = positions.get(old[i]!);
+        if (at !== undefined && at > j) while (j < at) inserted.push(j++);
+        else removed.push(i++);
+      }
     }
     if (removed.length + inserted.length > budget) return null;
   }
   while (i < old.length) removed.push(i++);
   while (j < next.length) inserted.push(j++);
   return removed.length + inserted.length > budget ? null : { oldToNew, newToOld, removed, inserted };
+}
+
+/**
+ * The length of a run of elements replaced in place at old[i] / next[j] (so that old[i + n]
+ * and next[j + n] are the same element again), found by doubling then bisecting the distance;
+ * 0 when none is found within `limit`. Only called past the lookahead, so the run is longer.
+ */
+function replacedRun<T>(old: readonly T[], next: readonly T[], i: number, j: number, limit: number): number {
+  const agree = (n: number): boolean => i + n < old.length && j + n < next.length && old[i + n] === next[j + n];
+  let lo = LOOKAHEAD; // the lookahead found no agreement this close
+  let hi = 2 * LOOKAHEAD;
+  while (!agree(hi)) {
+    if (hi > limit || i + hi >= old.length || j + hi >= next.length) return 0;
+    lo = hi;
+    hi *= 2;
+  }
+  // agree(hi); find the first agreeing distance after lo (agreement holds from the run's end on)
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (agree(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /** Each element's last position in `list`. */
