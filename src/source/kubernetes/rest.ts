@@ -39,10 +39,24 @@ export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
   return kc;
 }
 
+/** What keep-alive connections to the API server can be shared by: server and TLS material. */
+function agentKey(url: URL, o: https.RequestOptions): string {
+  const text = (v: unknown): unknown => (Buffer.isBuffer(v) ? v.toString('base64') : v);
+  return JSON.stringify([url.protocol, url.host, text(o.ca), text(o.cert), text(o.key), text(o.pfx), o.passphrase, o.rejectUnauthorized, o.servername]);
+}
+
 /** JSON requests against the cluster of a KubeConfig. */
 export class KubeRest {
   readonly kc: KubeConfig;
   readonly #watch: Watch;
+  /**
+   * One keep-alive agent per server and TLS material. client-node's applyToHTTPSOptions hands
+   * out a new agent per call, so every request opened a new connection (and against a real API
+   * server a new TLS handshake): hundreds per second while routes churn and statuses are
+   * written. Credentials that rotate (service account tokens) travel in headers, refreshed per
+   * request; new TLS material gets a new agent. Proxied clusters keep client-node's agent.
+   */
+  readonly #agents = new Map<string, http.Agent>();
 
   constructor(kc: KubeConfig) {
     this.kc = kc;
@@ -64,6 +78,7 @@ export class KubeRest {
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
     const mod = url.protocol === 'https:' ? https : http;
+    if (cluster.proxyUrl === undefined) options.agent = this.#agentFor(url, options);
     const timeoutMs = opts.timeoutMs ?? 30_000;
     return new Promise<T>((resolve, reject) => {
       const req = mod.request(url, { ...options, method, headers, timeout: timeoutMs }, (res) => {
@@ -89,6 +104,21 @@ export class KubeRest {
       if (payload !== undefined) req.write(payload);
       req.end();
     });
+  }
+
+  #agentFor(url: URL, options: https.RequestOptions): http.Agent {
+    const key = agentKey(url, options);
+    let agent = this.#agents.get(key);
+    if (agent === undefined) {
+      const tls = { ca: options.ca, cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase, servername: options.servername };
+      const common = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 };
+      agent = url.protocol === 'https:'
+        ? new https.Agent({ ...common, ...tls, ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }) })
+        : new http.Agent(common);
+      if (this.#agents.size >= 4) this.#agents.clear(); // TLS material rotated more than a few times: start over
+      this.#agents.set(key, agent);
+    }
+    return agent;
   }
 
   /** Lists a collection. */
