@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObj } from './rest.js';
+import { prng } from '../../../test/support/prng.js';
 import { sameApartFromStatus, StableObjects } from './stable-objects.js';
 
 function gateway(rv: string, extra: Record<string, unknown> = {}): KObj {
@@ -65,5 +66,55 @@ describe('StableObjects', () => {
     const ns = gateway('1');
     ns.metadata.namespace = 'other';
     assert.equal(sameApartFromStatus(gateway('1'), ns), false);
+  });
+});
+
+describe('StableObjects along random informer states', () => {
+  /** The plain rule, pass by pass: per key, the previous view when only status changed. */
+  function reference(): (objects: readonly KObj[]) => KObj[] {
+    let before = new Map<string, KObj>();
+    return (objects) => {
+      const out = objects.map((o) => {
+        const prev = before.get(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`);
+        return prev !== undefined && sameApartFromStatus(prev, o) ? prev : o;
+      });
+      before = new Map(out.map((o) => [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o]));
+      return out;
+    };
+  }
+
+  it('hands out what the plain rule does, and lastChange() turns one pass into the next', () => {
+    const rnd = ((next) => (n: number) => Math.floor(next() * n))(prng(5));
+    let serial = 0;
+    const make = (name: string, spec: number, status: number): KObj =>
+      ({ kind: 'HTTPRoute', metadata: { name, namespace: 'ns', resourceVersion: String(serial++) }, spec: { n: spec }, status: { n: status } }) as KObj;
+    let objects = Array.from({ length: 30 }, (_, i) => make(`r${i}`, 0, 0));
+    const s = new StableObjects();
+    const ref = reference();
+    let previous: KObj[] = [];
+    let incremental = 0;
+    for (let step = 0; step < 400; step++) {
+      const next = [...objects];
+      for (let k = rnd(12) === 0 ? 40 : rnd(4); k > 0; k--) {
+        const at = rnd(next.length);
+        const o = next[at];
+        const op = rnd(4);
+        if (op === 0 && o) next[at] = make(o.metadata.name, (o['spec'] as { n: number }).n, rnd(5)); // status only
+        else if (op === 1 && o) next[at] = make(o.metadata.name, rnd(5), (o['status'] as { n: number }).n); // spec
+        else if (op === 2 && o) next.splice(at, 1); // deleted
+        else next.push(make(`n${serial}`, 0, 0)); // created
+      }
+      objects = next;
+      const out = s.view(objects);
+      assert.deepEqual(out.map((o) => o.metadata.resourceVersion), ref(objects).map((o) => o.metadata.resourceVersion), `step ${step}`);
+      const change = s.lastChange();
+      if (change !== null) {
+        incremental++;
+        const applied = previous.filter((o) => !change.removed.includes(o)).concat(change.added);
+        assert.deepEqual(new Set(applied), new Set(out), `step ${step}: the change turns the previous view into this one`);
+      }
+      previous = out;
+    }
+    assert.ok(incremental > 300, `incremental passes: ${incremental}`);
   });
 });

@@ -14,6 +14,7 @@
  * a view with an older status writes the same statuses. The status writer and the provisioner
  * keep receiving the informers' current objects.
  */
+import { alignByIdentity, changeBudget, type IdentityDiff } from '../../ir/identity-diff.js';
 import { equalExcept } from '../file/canonical-equal.js';
 import type { KObj } from './rest.js';
 
@@ -32,26 +33,75 @@ function keyOf(o: KObj): string {
   return `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
+/** What changed in the objects `view()` handed out, against the previous pass. */
+export interface ViewChange {
+  readonly removed: readonly KObj[];
+  readonly added: readonly KObj[];
+}
+
 /** See the module comment. One instance per controller; `view()` once per pass. */
 export class StableObjects {
-  /** Per object key: the informer's object last seen and the object handed out for it. */
-  #entries = new Map<string, { readonly seen: KObj; readonly view: KObj }>();
+  /** The informers' objects of the previous pass, and what was handed out for each. */
+  #seen: readonly KObj[] = [];
+  #views: readonly KObj[] = [];
+  #change: ViewChange | null = null;
 
   /**
    * The objects to translate: each the same as in the previous pass unless something besides
-   * status changed. Objects no longer present are forgotten.
+   * status changed. Objects no longer present are forgotten. Informers keep unchanged objects
+   * in place, so the new list is lined up with the previous one by identity (ir/identity-diff.ts)
+   * and only the objects that came or went are looked at.
    */
   view(objects: readonly KObj[]): KObj[] {
-    const next = new Map<string, { readonly seen: KObj; readonly view: KObj }>();
-    const out = objects.map((o) => {
+    const diff = alignByIdentity(this.#seen, objects, changeBudget(objects.length));
+    const out = diff === null ? this.#viewAll(objects) : this.#viewChanged(objects, diff);
+    this.#seen = objects;
+    this.#views = out;
+    return out;
+  }
+
+  /**
+   * The objects the last `view()` removed and added against the one before (a view kept for
+   * an object whose status alone changed is neither); null when it looked at every object.
+   */
+  lastChange(): ViewChange | null {
+    return this.#change;
+  }
+
+  #viewChanged(objects: readonly KObj[], diff: IdentityDiff): KObj[] {
+    const out = new Array<KObj>(objects.length);
+    for (let j = 0; j < objects.length; j++) {
+      const i = diff.newToOld[j]!;
+      if (i !== -1) out[j] = this.#views[i]!;
+    }
+    // A modified object is a removed one and an inserted one with the same key.
+    const gone = new Map<string, KObj>();
+    for (const i of diff.removed) gone.set(keyOf(this.#seen[i]!), this.#views[i]!);
+    const added: KObj[] = [];
+    for (const j of diff.inserted) {
+      const o = objects[j]!;
       const key = keyOf(o);
-      const prev = this.#entries.get(key);
-      let view = o;
-      if (prev !== undefined && (prev.seen === o || sameApartFromStatus(prev.view, o))) view = prev.view;
-      next.set(key, { seen: o, view });
-      return view;
+      const before = gone.get(key);
+      if (before !== undefined && sameApartFromStatus(before, o)) {
+        out[j] = before;
+        gone.delete(key);
+        continue;
+      }
+      out[j] = o;
+      added.push(o);
+    }
+    this.#change = { removed: [...gone.values()], added };
+    return out;
+  }
+
+  #viewAll(objects: readonly KObj[]): KObj[] {
+    const before = new Map<string, KObj>();
+    for (let i = 0; i < this.#seen.length; i++) before.set(keyOf(this.#seen[i]!), this.#views[i]!);
+    const out = objects.map((o) => {
+      const prev = before.get(keyOf(o));
+      return prev !== undefined && sameApartFromStatus(prev, o) ? prev : o;
     });
-    this.#entries = next;
+    this.#change = null;
     return out;
   }
 }
