@@ -23,23 +23,26 @@ async function rawBackend(answer: string): Promise<{ port: number; close: () => 
   return { port, close: () => server.close() };
 }
 
+/** Forwards `req` through an Http1Exchange on `pool`, writing the raw header list to `res`. */
+function forward(pool: Parameters<Http1Exchange['send']>[0], req: http.IncomingMessage, res: http.ServerResponse, onEnd: ExchangeOwner['onEnd']): void {
+  const owner: ExchangeOwner = {
+    onHead: (x) => {
+      res.writeHead(x.status, rawResponseHeaders(x.rawHeaders));
+      x.stream(res);
+    },
+    onFail: (err) => {
+      res.writeHead(err.status);
+      res.end(err.code);
+    },
+    onEnd,
+  };
+  new Http1Exchange(owner).send(pool, { method: req.method ?? 'GET', target: req.url ?? '/', headers: { host: 'b' }, body: null, headersTimeoutMs: 2000, servername: null });
+}
+
 /** A proxy whose only forwarding logic is an Http1Exchange writing the raw header list. */
 async function proxy(backendPort: number): Promise<{ port: number; close: () => Promise<void> }> {
   const pool = new Pool(`http://127.0.0.1:${backendPort}`, { pipelining: 1 });
-  const server = http.createServer((req, res) => {
-    const owner: ExchangeOwner = {
-      onHead: (x) => {
-        res.writeHead(x.status, rawResponseHeaders(x.rawHeaders));
-        x.stream(res);
-      },
-      onFail: (err) => {
-        res.writeHead(err.status);
-        res.end(err.code);
-      },
-      onEnd: () => undefined,
-    };
-    new Http1Exchange(owner).send(pool, { method: req.method ?? 'GET', target: req.url ?? '/', headers: { host: 'b' }, body: null, headersTimeoutMs: 2000, servername: null });
-  });
+  const server = http.createServer((req, res) => forward(pool, req, res, () => undefined));
   const port = await listen(server);
   return {
     port,
@@ -134,18 +137,7 @@ async function countingProxy(backendPort: number, onResponse: (res: http.ServerR
   const writes = { calls: 0 };
   const server = http.createServer((req, res) => {
     onResponse(res);
-    const owner: ExchangeOwner = {
-      onHead: (x) => {
-        res.writeHead(x.status, rawResponseHeaders(x.rawHeaders));
-        x.stream(res);
-      },
-      onFail: (err) => {
-        res.writeHead(err.status);
-        res.end(err.code);
-      },
-      onEnd,
-    };
-    new Http1Exchange(owner).send(pool, { method: req.method ?? 'GET', target: req.url ?? '/', headers: { host: 'b' }, body: null, headersTimeoutMs: 2000, servername: null });
+    forward(pool, req, res, onEnd);
   });
   server.on('connection', (socket: net.Socket) => {
     // Count what the stream layer hands to the kernel: one call per write/writev syscall.
