@@ -41,6 +41,17 @@ export interface EncodedServers {
   readonly servers: readonly EncodedServer[];
 }
 
+/**
+ * What both sides remember after a committed message (they must agree): the tables of the
+ * servers it carried replace those held, and servers no longer in the config (`names`) are
+ * forgotten; the others keep theirs.
+ */
+function keepHeld<V>(held: Map<string, V>, sent: ReadonlyMap<string, V>, names: Iterable<string>): void {
+  const keep = new Set(names);
+  for (const [name, table] of sent) held.set(name, table);
+  for (const name of [...held.keys()]) if (!keep.has(name)) held.delete(name);
+}
+
 /** The encoding side, one per peer. */
 export class IrEncoder {
   /** Per server name: the objects the peer holds from it, with their ids. */
@@ -107,9 +118,7 @@ export class IrEncoder {
     return {
       message,
       commit: (names) => {
-        const keep = new Set(names);
-        for (const [name, table] of perServer) this.#held.set(name, table);
-        for (const name of [...this.#held.keys()]) if (!keep.has(name)) this.#held.delete(name);
+        keepHeld(this.#held, perServer, names);
         this.#reset = false;
       },
       abort: () => {
@@ -190,11 +199,7 @@ export class IrDecoder {
     });
     return {
       servers,
-      commit: (names) => {
-        const keep = new Set(names);
-        for (const [name, table] of perServer) this.#held.set(name, table);
-        for (const name of [...this.#held.keys()]) if (!keep.has(name)) this.#held.delete(name);
-      },
+      commit: (names) => keepHeld(this.#held, perServer, names),
     };
   }
 

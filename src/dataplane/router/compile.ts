@@ -86,8 +86,8 @@ export class CompileCache {
   readonly #matches = new WeakMap<ir.Match, CompiledMatch>();
   /** A compiled virtual host and the IR rule each of its entries pointed at when compiled. */
   readonly #vhosts = new WeakMap<ir.VirtualHost, { readonly rules: readonly ir.Rule[]; readonly value: CompiledVirtualHost }>();
-  /** By server name, then listener name: the listeners of the last compile of that server. */
   #edits = 0;
+  /** By server name, then listener name: the listeners of the last compile of that server. */
   readonly #listeners = new Map<string, ReadonlyMap<string, ListenerState>>();
 
   rule(r: ir.Rule): CompiledRule {
