@@ -196,8 +196,11 @@ export interface RouteMemo {
   rememberAttached(route: object, attached: AttachedRoute): void;
   /** The placements of `kind`'s routes in the previous pass, while its attachments are still valid. */
   placementsOf(kind: string): KindPlacements | undefined;
-  /** `updated`: built from the previous placements rather than by placing every route. */
-  rememberPlacements(kind: string, placements: KindPlacements, updated: boolean): void;
+  /**
+   * `updated`: built from the previous placements rather than by placing every route;
+   * `unvisited`: the routes kept from them without being looked at (reused as they were).
+   */
+  rememberPlacements(kind: string, placements: KindPlacements, how: { readonly updated: boolean; readonly unvisited: number }): void;
 }
 
 export const NO_MEMO: RouteMemo = {
@@ -222,11 +225,15 @@ export function attachRoutes<R extends RouteToAttach['route']>(
   index: ResourceIndex,
   memo: RouteMemo,
 ): readonly RouteNode[] {
-  const attach = (route: object): AttachedRoute => memo.attachedOf(route) ?? attachAndRemember(kind, route as R, convert, gateways, index, memo);
+  let attached = 0;
+  const attach = (route: object): AttachedRoute => {
+    attached++;
+    return memo.attachedOf(route) ?? attachAndRemember(kind, route as R, convert, gateways, index, memo);
+  };
   const prev = memo.placementsOf(kind);
   const updated = prev === undefined ? null : updatePlacements(prev, routes, attach);
   const placed = updated ?? placeAll(routes, attach);
-  memo.rememberPlacements(kind, placed, updated !== null);
+  memo.rememberPlacements(kind, placed, { updated: updated !== null, unvisited: routes.length - attached });
   const listeners = listenerSlots(gateways);
   for (const [slot, { attachments }] of placed.slots) {
     const listener = listeners.get(slot);

@@ -63,8 +63,6 @@ export class TranslateCache implements RouteMemo {
   #attached = new WeakMap<object, AttachedRoute>();
   /** Per route kind, the previous pass's placements; valid exactly as long as #attached. */
   #placements = new Map<string, KindPlacements>();
-  /** Hits + misses when the current kind's placements were looked up (for `stats.hits`). */
-  #attachCallsBefore = 0;
   #placementUpdates = 0;
   #signature: string | null = null;
   #routeStatuses = new WeakMap<RouteNode, { readonly now: string; readonly status: StatusUpdate }>();
@@ -116,15 +114,12 @@ export class TranslateCache implements RouteMemo {
   }
 
   placementsOf(kind: string): KindPlacements | undefined {
-    this.#attachCallsBefore = this.#hits + this.#misses;
     return this.#placements.get(kind);
   }
 
-  rememberPlacements(kind: string, placements: KindPlacements, updated: boolean): void {
-    if (updated) this.#placementUpdates++;
-    // Each route attached this pass counted one hit or miss; the others were reused unvisited.
-    const attached = this.#hits + this.#misses - this.#attachCallsBefore;
-    this.#hits += placements.routes.length - attached;
+  rememberPlacements(kind: string, placements: KindPlacements, how: { readonly updated: boolean; readonly unvisited: number }): void {
+    if (how.updated) this.#placementUpdates++;
+    this.#hits += how.unvisited; // reused too; the visited ones counted their hit or miss
     this.#placements.set(kind, placements);
   }
 
