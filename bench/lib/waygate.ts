@@ -1,8 +1,8 @@
 /**
  * Starting `waygate serve -f DIR` for the benchmarks and deciding whether it serves.
  *
- * Command: `$WAYGATE_CMD` when set (e.g. `node bin/waygate.js`), else
- * `node --import tsx src/cli/main.ts`, run from the repository root, with
+ * Command: `$WAYGATE_CMD` when set (e.g. `bin/waygate.js`, whose shebang adds the data plane's
+ * V8 flags), else `node <those flags> --import tsx src/cli/main.ts`, run from the repository root, with
  * `serve -f DIR --admin-address 127.0.0.1:PORT --address-pool CIDR --log-level warn`.
  * Ready = GET /readyz answers 200 and then a probe request through the Gateway answers 200.
  */
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { httpGet } from './http-get.js';
 import { sleep, type Managed, type ProcessManager } from './processes.js';
+import { DATA_PLANE_V8_FLAGS } from '../../src/runtime/v8-flags.js';
 
 export interface WaygateInstance {
   readonly managed: Managed;
@@ -27,7 +28,7 @@ export function waygateCommand(repoRoot: string): { argv: string[] } | { missing
   if (env !== undefined && env.trim() !== '') return { argv: env.trim().split(/\s+/) };
   const main = join(repoRoot, 'src/cli/main.ts');
   if (!existsSync(main)) return { missing: 'src/cli/main.ts does not exist yet (waygate CLI not built)' };
-  return { argv: [process.execPath, '--import', 'tsx', main] };
+  return { argv: [process.execPath, ...DATA_PLANE_V8_FLAGS, '--import', 'tsx', main] };
 }
 
 /** Starts waygate on `dir`; the Gateway manifests in `dir` must use `address`:`port`. */

@@ -19,6 +19,7 @@ import { DataPlaneError, GW_ERR, type ErrorCode } from '../dataplane/errors.js';
 import type { ApplyResult, DataPlaneStats, HttpDataPlane, ServerError, ServerStats } from '../dataplane/index.js';
 import type { FromWorker, ToWorker } from '../dataplane/worker-protocol.js';
 import type { Logger } from '../log.js';
+import { withDataPlaneFlags } from './v8-flags.js';
 
 export interface WorkerPoolOptions {
   /** Number of worker processes (≥ 1). */
@@ -77,7 +78,7 @@ export class WorkerPool implements HttpDataPlane {
 
   async #start(): Promise<void> {
     cluster.schedulingPolicy = cluster.SCHED_NONE;
-    cluster.setupPrimary({ exec: workerEntry(), execArgv: process.execArgv, serialization: 'advanced', silent: false });
+    cluster.setupPrimary({ exec: workerEntry(), execArgv: withDataPlaneFlags(process.execArgv), serialization: 'advanced', silent: false });
     const n = Math.max(1, Math.floor(this.#opts.workers));
     for (let i = 0; i < n; i++) {
       this.#slots.push({ index: i, worker: null, live: false, stats: null, crashes: 0, startedAt: 0, encoder: new IrEncoder(), waiters: new Map() });

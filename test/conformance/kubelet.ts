@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sleep, stopChild } from './util.js';
+import { DATA_PLANE_V8_FLAGS } from '../../src/runtime/v8-flags.js';
 
 /** Label of everything the controller provisions. */
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=waygate';
@@ -74,7 +75,8 @@ export interface KubeletOptions {
 
 /** The argv that runs `waygate <args>`: `command` (or tsx on the sources), pinned to `cpu` if given. */
 export function waygateArgv(o: { command?: readonly string[]; cpu?: number | null }, args: readonly string[]): string[] {
-  const argv = [...(o.command ?? [process.execPath, '--import', 'tsx', 'src/cli/main.ts']), ...args];
+  // The image's entrypoint gives the data plane's V8 flags (deploy/Dockerfile); so does this default.
+  const argv = [...(o.command ?? [process.execPath, ...DATA_PLANE_V8_FLAGS, '--import', 'tsx', 'src/cli/main.ts']), ...args];
   return o.cpu === undefined || o.cpu === null ? argv : ['taskset', '-c', String(o.cpu), ...argv];
 }
 

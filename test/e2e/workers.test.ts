@@ -50,6 +50,11 @@ after(async () => {
 test('two worker processes serve; hot reload under keep-alive load drops nothing', { timeout: 90_000 }, async () => {
   const pid = serve.proc.child.pid!;
   assert.equal(childrenOf(pid).length, 2, 'two data plane workers');
+  for (const child of childrenOf(pid)) {
+    // src/runtime/v8-flags.ts: the workers run without V8's memory reducer, whatever the primary was started with.
+    const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes('--no-memory-reducer'), `worker ${child} argv: ${argv.join(' ')}`);
+  }
   const failures: string[] = [];
   let requests = 0;
   let stopLoad = false;

@@ -12,6 +12,7 @@ import { ProxyRuntime } from '../../proxy/proxy-runtime.js';
 import { EXIT_FAILURE, EXIT_OK, parseAddressFlag, parseDurationMs, parseFlags, parseLogFlags, UsageError, type Io } from '../args.js';
 import { parseByteSizeFlag, parsePositiveDurationMs } from '../limit-flags.js';
 import { untilSignalled } from '../shutdown.js';
+import { logMissingV8Flags } from '../../runtime/v8-flags.js';
 
 export const PROXY_USAGE = `Usage: waygate proxy --controller URL --gateway NS/NAME --token-file FILE [flags]
 
@@ -98,6 +99,7 @@ export async function proxyCommand(argv: readonly string[], io: Io): Promise<num
   const health = await startHealthServer(admin.host, admin.port, () => runtime.ready && !stopping);
   runtime.start();
   log.info('waygate proxy started', { gateway: flags.gateway, controller: flags.controller, admin: health.url });
+  logMissingV8Flags(log);
   const code = await untilSignalled(log, () => {
     stopping = true;
     return runtime.stop(graceMs).then(() => health.close());

@@ -14,6 +14,7 @@ import {
   UsageError, type Io,
 } from '../args.js';
 import { untilSignalled } from '../shutdown.js';
+import { logMissingV8Flags } from '../../runtime/v8-flags.js';
 
 export const SERVE_USAGE = `Usage: waygate serve -f DIR [flags]
 
@@ -99,6 +100,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
 
   await runtime.start();
   log.info('waygate serving', { dir, admin: adminServer.url, controllerName: flags['controller-name'], workers: workers >= 2 ? workers : 0, ready: runtime.ready });
+  if (workers < 2) logMissingV8Flags(log);
   const code = await done;
   log.info('stopped', { code });
   return code;

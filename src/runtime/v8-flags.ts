@@ -1,0 +1,37 @@
+/**
+ * V8 flags a data plane process runs with. They only take effect on the node command line
+ * (V8 reads them when it sets up the heap; `v8.setFlagsFromString` afterwards has no effect),
+ * so they are given where waygate starts a process: the executable's shebang
+ * (`bin/waygate.js`), the container image's entrypoint, and the data plane workers of
+ * `serve --workers N` (./workers.ts). A process started another way says at start that they
+ * are missing.
+ *
+ * `--no-memory-reducer`: after ~8 s without allocation, V8's memory reducer collects garbage
+ * to shrink the heap and then keeps the old generation's limit close to its live size until
+ * the heap grows by several MB, which a proxy's heap never does. Under load that followed an
+ * idle spell, the ArrayBuffers of socket reads (64 KiB per read of a large body) then kept
+ * incremental marking running: a Mark-Compact every ~40 ms, for as long as the process lived.
+ * Measured with the bench's `http1` scenario (docs/performance.md §11): 64 KiB bodies 92 → 51
+ * µs of CPU per request, 3 B bodies 29 → 26 µs. What is given up: a process that went idle
+ * after a burst keeps the heap the burst grew.
+ */
+import type { Logger } from '../log.js';
+
+export const DATA_PLANE_V8_FLAGS: readonly string[] = ['--no-memory-reducer'];
+
+/** The data plane flags `execArgv` lacks. */
+export function missingV8Flags(execArgv: readonly string[]): string[] {
+  return DATA_PLANE_V8_FLAGS.filter((f) => !execArgv.includes(f));
+}
+
+/** `execArgv` with the data plane flags it lacks added in front (for forked data plane workers). */
+export function withDataPlaneFlags(execArgv: readonly string[]): string[] {
+  return [...missingV8Flags(execArgv), ...execArgv];
+}
+
+/** Says so, once at start, when this process serves traffic without the data plane flags. */
+export function logMissingV8Flags(log: Logger, execArgv: readonly string[] = process.execArgv): void {
+  const missing = missingV8Flags(execArgv);
+  if (missing.length === 0) return;
+  log.info('node was started without the data plane V8 flags: large bodies can cost up to twice the CPU after an idle spell (bin/waygate.js and the image add them)', { missing: missing.join(' ') });
+}
