@@ -338,3 +338,34 @@ test('a change the watcher still holds in its coalescing window joins the runnin
   assert.deepEqual(seen.slice(1, 3), [['big.yaml'], ['small.yaml']], 'the pass asked the watcher and read small.yaml');
   assert.equal(dp.applied.length, 2, 'one apply for both');
 });
+
+test('a change the watcher still holds when a pass ends starts the next pass at once', async () => {
+  const seen: string[][] = [];
+  let held: Set<string> | null = null;
+  // This watcher never reports by itself: only a flush hands over what it holds.
+  const watch: WatchFn = (onChange) => ({
+    close() {},
+    flush() {
+      const h = held;
+      held = null;
+      if (h !== null) onChange(h);
+    },
+  });
+  const source: ConfigSource = {
+    async load(changed) {
+      seen.push(changed ? [...changed] : ['*']);
+      return { objects: [gw], issues: [], changed: changed === null || changed === undefined || changed.size > 0 };
+    },
+  };
+  const dp = new FakeDataPlane();
+  const apply = dp.apply.bind(dp);
+  dp.apply = async (config) => {
+    if (dp.applied.length === 1) held = new Set(['during-apply.yaml']); // seen while the second pass applies
+    return apply(config);
+  };
+  const { rt } = makeRuntime({ source: source as FakeSource, dp, watch });
+  await rt.start();
+  await rt.reload(new Set(['first.yaml']));
+  assert.deepEqual(seen.slice(1), [['first.yaml'], ['during-apply.yaml']], 'the next pass read what the watcher held');
+  assert.equal(dp.applied.length, 3);
+});

@@ -200,6 +200,9 @@ export class StandaloneRuntime {
       this.#state = { ...this.#state, passes: this.#state.passes + 1, lastError: err instanceof Error ? err.message : String(err) };
       this.#log.error('config pass failed; the previous config keeps serving', errorFields(err));
     }
+    // A change seen while the pass applied starts the next pass now, not when the watcher's
+    // coalescing window closes (its reload lands while this pass runs: CoalescedRuns follows up).
+    this.#watcher?.flush?.();
   }
 
   async #pass(): Promise<void> {
