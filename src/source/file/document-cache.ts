@@ -3,7 +3,9 @@
  * determines its value when the file has no directive lines): the value the fast YAML path
  * parsed from it (./parse.ts) and the validated, defaulted objects made from it (./load.ts).
  * A changed file whose other documents are unchanged costs a parse and a validation of the
- * changed documents only. Entries and the values in them are never mutated after being filled.
+ * changed documents only. A parsed value is validated and defaulted in place by the first
+ * normalization of its item (./document.ts), which fills `normalized` in the same entry, so no
+ * one sees it half way: afterwards it is the served object, and neither is mutated again.
  *
  * Entries are held weakly: an entry stays while someone holds it (FileSource holds those of
  * the documents of the files it serves: ./load.ts FileLoad.cacheEntries) and until the garbage

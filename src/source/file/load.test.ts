@@ -82,3 +82,26 @@ test('loadText: an unchanged document of a changed file is not validated again (
   assert.notEqual(d.objects[0]!.object, c.objects[0]!.object);
   assert.deepEqual(d.objects[0]!.object, c.objects[0]!.object);
 });
+
+test('loadText: documents validated in place give, on every later load of the same text, what a fresh parse gives', async () => {
+  const { parseManifestsWithYaml } = await import('./parse.js');
+  const { normalizeDocument } = await import('./document.js');
+  const nonce = `${process.pid}-${Date.now()}`;
+  // A warning each (cluster-scoped namespace, a pruned unknown field), a folded Secret, a List,
+  // a rejected document, and defaults (HTTPRoute rules and matches).
+  const text = [
+    `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: gc-${nonce}\n  namespace: ignored\nspec:\n  controllerName: example.com/x\n  extra: pruned\n`,
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s-${nonce}\nstringData:\n  token: abc\n`,
+    `apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: ns-${nonce}\n- apiVersion: gateway.networking.k8s.io/v1\n  kind: HTTPRoute\n  metadata:\n    name: r-${nonce}\n  spec:\n    rules:\n    - backendRefs:\n      - name: svc\n        port: 80\n`,
+    `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: bad-${nonce}\nspec:\n  hostnames: ["-bad-"]\n`,
+  ].join('---\n');
+  const fresh = parseManifestsWithYaml(text).documents.map((d) => normalizeDocument(d.value));
+  const want = { objects: fresh.flatMap((n) => (n.object ? [n.object] : [])), issues: fresh.flatMap((n) => n.issues.map((i) => i.message)) };
+  const first = loadText('a.yaml', text);
+  for (const load of [first, loadText('a.yaml', text), loadText('b.yaml', text)]) {
+    assert.deepEqual(load.objects.map((o) => o.object), want.objects);
+    assert.deepEqual(load.issues.map((i) => i.message), want.issues);
+  }
+  assert.ok(want.issues.some((m) => m.includes('cluster-scoped')) && want.issues.length >= 3, want.issues.join('; '));
+  assert.equal(loadText('b.yaml', text).objects[0]!.object, first.objects[0]!.object, 'the same object comes back');
+});

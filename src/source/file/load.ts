@@ -88,7 +88,9 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
 /**
  * Validates a document, once per document text and List item path (./document-cache.ts), so
  * the unchanged documents of a changed file are not validated again (nor, in FileSource,
- * hashed: the same object comes back). Results are never mutated by their users.
+ * hashed: the same object comes back). Results are never mutated by their users. The parsed
+ * value is normalized in place (normalizeDocument takes it over): it belongs to this cache
+ * entry, whose `normalized` map is filled in the same step.
  */
 function normalizeCached(doc: ParsedDocument, held: object[]): NormalizedDocument {
   if (doc.source === undefined) return normalizeDocument(doc.value);
