@@ -27,11 +27,10 @@ export interface OfflineOptions {
 export async function computeOffline(dir: string, options: OfflineOptions): Promise<OfflineResult> {
   const clock = options.clock ?? (() => new Date());
   const loaded = await new FileSource(dir, { clock }).load();
-  const local = localInterfaceAddresses();
   const result = translate(buildSnapshot(loaded.objects), {
     controllerName: options.controllerName,
     now: toKubeTime(clock()),
-    addresses: { pool: options.addressPool, assigned: {}, isUsable: (ip) => isBindableAddress(ip, local) },
+    addresses: { pool: options.addressPool, assigned: {}, isUsable: (ip) => isBindableAddress(ip, localInterfaceAddresses) },
   });
   return { objects: loaded.objects, issues: loaded.issues, statusObjects: toStatusObjects(result.statuses, loaded.objects) };
 }

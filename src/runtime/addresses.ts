@@ -70,11 +70,12 @@ export function localInterfaceAddresses(): Set<string> {
 
 /**
  * True when this host can bind `ip`: any address in 127.0.0.0/8 (Linux routes the whole block
- * to loopback), `::1`, or an address assigned to a local interface.
+ * to loopback), `::1`, or an address assigned to a local interface. `local` is only asked for
+ * other addresses (reading the interfaces costs ~0.1 ms, a tenth of a one-route config pass).
  */
-export function isBindableAddress(ip: string, local: ReadonlySet<string>): boolean {
+export function isBindableAddress(ip: string, local: () => ReadonlySet<string>): boolean {
   const family = isIP(ip);
-  if (family === 4) return ip.startsWith('127.') || local.has(ip);
-  if (family === 6) return ip === '::1' || local.has(ip);
+  if (family === 4) return ip.startsWith('127.') || local().has(ip);
+  if (family === 6) return ip === '::1' || local().has(ip);
   return false;
 }

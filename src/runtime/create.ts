@@ -50,7 +50,7 @@ export function createStandaloneRuntime(options: CreateRuntimeOptions): Standalo
     controllerName: options.controllerName,
     addressPool: options.addressPool,
     // Interfaces are read per pass, so an address added to the host later becomes usable.
-    isUsable: (ip) => isBindableAddress(ip, localInterfaceAddresses()),
+    isUsable: (ip) => isBindableAddress(ip, localInterfaceAddresses),
     clock,
     log,
     formatIssue,
