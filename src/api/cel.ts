@@ -15,6 +15,7 @@
  * for files: `isTransitionRule()` tells them apart.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { certainPassFor } from './cel-certain.js';
 import type { CelRule, SchemaNode } from './crds/crd-types.js';
 import { isIPAddress } from './ip-syntax.js';
 
@@ -136,6 +137,13 @@ function matchingParen(s: string, open: number): number {
 
 const compiled = new Map<string, CompiledRule>();
 
+let interpreterEvaluations = 0;
+
+/** How many rule evaluations so far went to the CEL interpreter (no fast pass answered them). */
+export function celInterpreterEvaluations(): number {
+  return interpreterEvaluations;
+}
+
 /** The outcome of every passing evaluation (outcomes are read-only). */
 const PASS: RuleOutcome = Object.freeze({ status: 'pass' });
 
@@ -173,7 +181,7 @@ export function compileUncached(rule: CelRule, fastPass: boolean): CompiledRule 
   if (!checked.valid) throw new Error(`CEL rule does not type-check: ${checked.error?.message ?? 'unknown error'}: ${rule.rule}`);
   const messageProgram = rule.messageExpression ? env.parse(rewriteRuleSource(rule.messageExpression)) : null;
   const fallback = rule.message ?? `failed rule: ${rule.rule}`;
-  const fast = fastPass ? fastPassFor(rule.rule) : undefined;
+  const fast = fastPass ? (fastPassFor(rule.rule) ?? certainPassFor(rule.rule)) : undefined;
   const context: { self: unknown } = { self: undefined };
   const result: CompiledRule = {
     rule,
@@ -183,6 +191,7 @@ export function compileUncached(rule: CelRule, fastPass: boolean): CompiledRule 
       // One context object per rule, refilled per call (evaluation is synchronous and keeps no
       // reference to it), and emptied after, so it holds no document.
       context.self = self;
+      interpreterEvaluations += 1;
       try {
         value = program(context);
       } catch (err) {
