@@ -172,8 +172,9 @@ function compileRuleText(rule: CelRule): CompiledRule {
 }
 
 /**
- * Compiles a rule without the caches; `fastPass: false` leaves out the fast pass (see
- * fastPassFor), so tests can compare it with CEL alone.
+ * Compiles a rule without the caches; `fastPass: false` leaves out the fast passes (the
+ * hand-written fastPassFor, else the compiled certainPassFor of ./cel-certain.ts), so tests can
+ * compare them with CEL alone.
  */
 export function compileUncached(rule: CelRule, fastPass: boolean): CompiledRule {
   const program = env.parse(rewriteRuleSource(rule.rule));
