@@ -30,6 +30,9 @@ function add(out: Map<string, ObjectRef>, ref: Ref | undefined, defaultKind: 'Se
 
 type Listeners = { tls?: { certificateRefs?: Ref[] } }[] | undefined;
 
+/** The kinds whose objects can reference a Secret or ConfigMap (see referencedObjects). */
+export const REFERENCING_KINDS: ReadonlySet<string> = new Set(['Gateway', 'ListenerSet', 'BackendTLSPolicy']);
+
 /** Every Secret and ConfigMap referenced by `objects`, keyed `Kind/ns/name`. */
 export function referencedObjects(objects: readonly KObj[]): Map<string, ObjectRef> {
   const out = new Map<string, ObjectRef>();

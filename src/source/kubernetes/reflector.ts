@@ -58,6 +58,11 @@ export class Reflector {
     this.#log = (options.log ?? silentLogger).child({ kind: options.spec.kind, ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}) });
   }
 
+  /** The kind this reflector caches. */
+  get kind(): string {
+    return this.#o.spec.kind;
+  }
+
   /** True once the first list has completed. */
   get synced(): boolean {
     return this.#synced;
