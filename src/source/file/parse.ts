@@ -118,6 +118,9 @@ export function parseManifestsWithYaml(text: string): ParsedFile {
 const INT = [/^0o[0-7]+$/, /^[-+]?[0-9]+$/, /^0x[0-9a-fA-F]+$/] as const;
 const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$|^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+// Module constants: a regex literal inside the check would make a RegExp object per call (per key).
+const NULL = /^(?:~|[Nn]ull|NULL)?$/;
+const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 
 function scalarType(tag: string, resolve: (s: string) => boolean, construct: (s: string) => unknown): jsyaml.Type {
   return new jsyaml.Type(`tag:yaml.org,2002:${tag}`, {
@@ -135,8 +138,8 @@ function mayBeNumber(s: string): boolean {
 
 export const CORE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
   implicit: [
-    scalarType('null', (s) => s.length <= 4 && /^(?:~|[Nn]ull|NULL)?$/.test(s), () => null),
-    scalarType('bool', (s) => (s.length === 4 || s.length === 5) && /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(s), (s) => s[0] === 't' || s[0] === 'T'),
+    scalarType('null', (s) => s.length <= 4 && NULL.test(s), () => null),
+    scalarType('bool', (s) => (s.length === 4 || s.length === 5) && BOOL.test(s), (s) => s[0] === 't' || s[0] === 'T'),
     scalarType(
       'int',
       (s) => mayBeNumber(s) && (INT[0].test(s) || INT[1].test(s) || INT[2].test(s)),
