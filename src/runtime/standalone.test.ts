@@ -314,58 +314,62 @@ test('files that change while a pass is translating join it before the apply', a
   assert.equal(dp.applied.length, 2, 'one apply for both');
 });
 
-test('a change the watcher still holds in its coalescing window joins the running pass', async () => {
-  const seen: string[][] = [];
+/**
+ * A watcher that never reports by itself: `hold(paths)` is what it has seen and not yet
+ * reported; only a flush hands it over. `seen` records what each load was asked to read.
+ */
+function holdingWatcher(): { watch: WatchFn; hold(paths: string[]): void; source: ConfigSource; seen: string[][] } {
   let held: Set<string> | null = null;
-  const watch: WatchFn = (onChange) => ({
-    close() {},
-    flush() {
-      const h = held;
-      held = null;
-      if (h !== null) onChange(h);
+  const seen: string[][] = [];
+  return {
+    seen,
+    hold: (paths) => {
+      held = new Set(paths);
     },
-  });
-  const source: ConfigSource = {
-    async load(changed) {
-      seen.push(changed ? [...changed] : ['*']);
-      if (changed?.has('big.yaml')) held = new Set(['small.yaml']); // seen meanwhile, not yet reported
-      return { objects: [gw], issues: [], changed: changed === null || changed === undefined || changed.size > 0 };
+    watch: (onChange) => ({
+      close() {},
+      flush() {
+        const h = held;
+        held = null;
+        if (h !== null) onChange(h);
+      },
+    }),
+    source: {
+      async load(changed) {
+        seen.push(changed ? [...changed] : ['*']);
+        return { objects: [gw], issues: [], changed: changed === null || changed === undefined || changed.size > 0 };
+      },
     },
   };
-  const { rt, dp } = makeRuntime({ source: source as FakeSource, watch });
+}
+
+test('a change the watcher still holds in its coalescing window joins the running pass', async () => {
+  const w = holdingWatcher();
+  const load = w.source.load.bind(w.source);
+  const source: ConfigSource = {
+    async load(changed) {
+      if (changed?.has('big.yaml')) w.hold(['small.yaml']); // seen meanwhile, not yet reported
+      return load(changed);
+    },
+  };
+  const { rt, dp } = makeRuntime({ source: source as FakeSource, watch: w.watch });
   await rt.start();
   await rt.reload(new Set(['big.yaml']));
-  assert.deepEqual(seen.slice(1, 3), [['big.yaml'], ['small.yaml']], 'the pass asked the watcher and read small.yaml');
+  assert.deepEqual(w.seen.slice(1, 3), [['big.yaml'], ['small.yaml']], 'the pass asked the watcher and read small.yaml');
   assert.equal(dp.applied.length, 2, 'one apply for both');
 });
 
 test('a change the watcher still holds when a pass ends starts the next pass at once', async () => {
-  const seen: string[][] = [];
-  let held: Set<string> | null = null;
-  // This watcher never reports by itself: only a flush hands over what it holds.
-  const watch: WatchFn = (onChange) => ({
-    close() {},
-    flush() {
-      const h = held;
-      held = null;
-      if (h !== null) onChange(h);
-    },
-  });
-  const source: ConfigSource = {
-    async load(changed) {
-      seen.push(changed ? [...changed] : ['*']);
-      return { objects: [gw], issues: [], changed: changed === null || changed === undefined || changed.size > 0 };
-    },
-  };
+  const w = holdingWatcher();
   const dp = new FakeDataPlane();
   const apply = dp.apply.bind(dp);
   dp.apply = async (config) => {
-    if (dp.applied.length === 1) held = new Set(['during-apply.yaml']); // seen while the second pass applies
+    if (dp.applied.length === 1) w.hold(['during-apply.yaml']); // seen while the second pass applies
     return apply(config);
   };
-  const { rt } = makeRuntime({ source: source as FakeSource, dp, watch });
+  const { rt } = makeRuntime({ source: w.source as FakeSource, dp, watch: w.watch });
   await rt.start();
   await rt.reload(new Set(['first.yaml']));
-  assert.deepEqual(seen.slice(1), [['first.yaml'], ['during-apply.yaml']], 'the next pass read what the watcher held');
+  assert.deepEqual(w.seen.slice(1), [['first.yaml'], ['during-apply.yaml']], 'the next pass read what the watcher held');
   assert.equal(dp.applied.length, 3);
 });
