@@ -48,3 +48,29 @@ test('status writer: PATCHes run a few at a time, each object once; a failure is
   assert.ok(most > 1 && most <= 8, `at most 8 in flight, and more than one: ${most}`);
   assert.equal(inFlight, 0);
 });
+
+test('status writer: a cached object and update written or found equal before are not compared or written again; a new object or update is', async () => {
+  const patched: string[] = [];
+  const rest = {
+    async request(_method: string, path: string): Promise<KObj> {
+      patched.push(path.split('/').at(-2)!);
+      return {} as KObj;
+    },
+    async get(): Promise<KObj> {
+      throw new Error('no conflict expected');
+    },
+  } as unknown as KubeRest;
+  const writer = new StatusWriter({ rest, controllerName: CONTROLLER });
+  const objects = Array.from({ length: 10 }, (_, i) => route(i));
+  const updates = Array.from({ length: 10 }, (_, i) => update(i));
+  assert.deepEqual(await writer.write(updates, objects), { written: 10, unchanged: 0, failed: 0 });
+  // The informers have not caught up yet (the same objects): nothing is written twice.
+  patched.length = 0;
+  assert.deepEqual(await writer.write(updates, objects), { written: 0, unchanged: 10, failed: 0 });
+  assert.deepEqual(patched, []);
+  // A new update for r2 (a route changed), a new object for r5 (its cache entry replaced).
+  const updates2 = updates.map((u, i) => (i === 2 ? { ...update(2), generation: 2 } : u));
+  const objects2 = objects.map((o, i) => (i === 5 ? route(5) : o));
+  assert.deepEqual(await writer.write(updates2, objects2), { written: 2, unchanged: 8, failed: 0 });
+  assert.deepEqual(patched.sort(), ['r2', 'r5']);
+});
