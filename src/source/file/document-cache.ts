@@ -54,3 +54,22 @@ export function documentCacheEntry(source: string): DocumentCacheEntry {
   }
   return entry;
 }
+
+/** The entry each parsed item value belongs to (cacheParsed). */
+const owners = new WeakMap<object, DocumentCacheEntry>();
+
+/** Records what the fast YAML path parsed from a document text, in its entry. */
+export function cacheParsed(source: string, items: readonly ParsedItem[]): void {
+  const entry = documentCacheEntry(source);
+  entry.parsed = items;
+  for (const { value } of items) if (typeof value === 'object' && value !== null) owners.set(value, entry);
+}
+
+/**
+ * The entry whose `parsed` holds `value`, if any: its normalization goes there, even when the
+ * cache started over (past DOCUMENT_CACHE_MAX) after the value was read, so that a value
+ * normalized in place is never normalized again (./load.ts normalizeCached).
+ */
+export function parsedOwner(value: unknown): DocumentCacheEntry | undefined {
+  return typeof value === 'object' && value !== null ? owners.get(value) : undefined;
+}

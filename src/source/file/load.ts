@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { KubeObject } from '../../api/types.js';
 import { objectKey } from '../snapshot.js';
 import { normalizeDocument, type NormalizedDocument, type ObjectIdentity } from './document.js';
-import { documentCacheEntry } from './document-cache.js';
+import { documentCacheEntry, parsedOwner } from './document-cache.js';
 import type { LoadIssue } from './issues.js';
 import { parseManifests, type ParsedDocument } from './parse.js';
 import { synthesizeStaticEndpoints } from './static-endpoints.js';
@@ -94,7 +94,9 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
  */
 function normalizeCached(doc: ParsedDocument, held: object[]): NormalizedDocument {
   if (doc.source === undefined) return normalizeDocument(doc.value);
-  const entry = documentCacheEntry(doc.source);
+  // The entry the parsed value came from, not one found again: past DOCUMENT_CACHE_MAX the
+  // cache may have started over since, and a value normalized in place must not be again.
+  const entry = parsedOwner(doc.value) ?? documentCacheEntry(doc.source);
   if (held[held.length - 1] !== entry) held.push(entry);
   const cached = entry.normalized;
   let n = cached.get(doc.pathPrefix);

@@ -12,7 +12,7 @@
  */
 import jsyaml from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
-import { cachedDocument, documentCacheEntry, type ParsedItem } from './document-cache.js';
+import { cacheParsed, cachedDocument, type ParsedItem } from './document-cache.js';
 import { parseBlockYaml } from './yaml-block.js';
 
 /** One object-to-be found in a file. */
@@ -365,7 +365,7 @@ export function parseManifestsFast(text: string): ParsedFile | null {
     if (items === undefined) {
       items = parsePlainDocument(text, span, source);
       if (items === undefined) return null;
-      documentCacheEntry(source).parsed = items;
+      cacheParsed(source, items);
     }
     for (const { pathPrefix, value } of items) documents.push({ document: i + 1, pathPrefix, value, source });
   }
