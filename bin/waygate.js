@@ -1,6 +1,10 @@
-#!/usr/bin/env -S node --no-memory-reducer
-// The waygate executable: runs the compiled CLI (npm install builds it into dist/). The shebang
-// gives node the data plane V8 flags (src/runtime/v8-flags.ts); `node bin/waygate.js` runs without them.
+#!/bin/sh
+':' //; exec node --no-memory-reducer "$0" "$@"
+// The waygate executable: runs the compiled CLI (npm install builds it into dist/).
+// Run directly, it is a shell script for one line: sh execs node with the data plane's V8 flag
+// (src/runtime/v8-flags.ts), which only works on the node command line; node then reads the
+// second line as a string and a comment. `#!/usr/bin/env -S node …` would do the same where env
+// has -S, which BusyBox's does not. `node bin/waygate.js` runs without the flag.
 import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
