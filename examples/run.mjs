@@ -97,7 +97,7 @@ for (const svc of staticServices()) {
 
 // The built CLI when there is one (npm ci builds it), else straight from the sources.
 const built = !values['from-source'] && existsSync(join(root, 'dist/cli/main.js'));
-// --no-memory-reducer: the data plane's V8 flag (src/runtime/v8-flags.ts), as bin/waygate.js's shebang gives it.
+// --no-memory-reducer: the data plane's V8 flag (src/runtime/v8-flags.ts), as bin/waygate.js gives it when run directly.
 const waygate = built
   ? ['--no-memory-reducer', join(root, 'bin/waygate.js')]
   : ['--no-memory-reducer', '--import', 'tsx', join(root, 'src/cli/main.ts')];

@@ -1,7 +1,7 @@
 /**
  * Starting `waygate serve -f DIR` for the benchmarks and deciding whether it serves.
  *
- * Command: `$WAYGATE_CMD` when set (e.g. `bin/waygate.js`, whose shebang adds the data plane's
+ * Command: `$WAYGATE_CMD` when set (e.g. `bin/waygate.js`, which starts node with the data plane's
  * V8 flags), else `node <those flags> --import tsx src/cli/main.ts`, run from the repository root, with
  * `serve -f DIR --admin-address 127.0.0.1:PORT --address-pool CIDR --log-level warn`.
  * Ready = GET /readyz answers 200 and then a probe request through the Gateway answers 200.

@@ -1,8 +1,8 @@
 /**
  * V8 flags a data plane process runs with. They only take effect on the node command line
  * (V8 reads them when it sets up the heap; `v8.setFlagsFromString` afterwards has no effect),
- * so they are given where waygate starts a process: the executable's shebang
- * (`bin/waygate.js`), the container image's entrypoint, and the data plane workers of
+ * so they are given where waygate starts a process: the executable (`bin/waygate.js`, whose
+ * first line has sh exec node with them), the container image's entrypoint, and the data plane workers of
  * `serve --workers N` (./workers.ts). A process started another way says at start that they
  * are missing.
  *
