@@ -2,9 +2,9 @@
  * V8 flags a data plane process runs with. They only take effect on the node command line
  * (V8 reads them when it sets up the heap; `v8.setFlagsFromString` afterwards has no effect),
  * so they are given where waygate starts a process: the executable (`bin/waygate.js`, whose
- * first line has sh exec node with them), the container image's entrypoint, and the data plane workers of
- * `serve --workers N` (./workers.ts). A process started another way says at start that they
- * are missing.
+ * first line has sh exec node with them), the container image's entrypoint, and the data plane
+ * workers of `serve --workers N` (./workers.ts). A process started another way says at start
+ * that they are missing.
  *
  * `--no-memory-reducer`: after ~8 s without allocation, V8's memory reducer collects garbage
  * to shrink the heap and then keeps the old generation's limit close to its live size until
