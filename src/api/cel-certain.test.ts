@@ -130,6 +130,17 @@ test('rules outside the subset get no certain pass; ill-typed values are never c
   assert.equal(all([{ a: 'y' }, {}]), false);
   const guard = certainPassFor("!has(self.a) || self.a.b == 'x'")!;
   assert.equal(guard({}), true, '`true || x` is true whatever x is');
+  // The library types the operands of `in` and the argument of cel.ts's k8sHasField (a `has()`
+  // on a non-identifier target) deeply: an unknown value anywhere down the first entries errs.
+  for (const [source, self] of [
+    ['!(self.m in [])', { m: { a: undefined } }],
+    ['has(self[0].f)', [{ x: undefined, f: 1 }]],
+  ] as const) {
+    assert.equal(compileUncached({ rule: source }, false).evaluate(self).status, 'error', source);
+    assert.equal(certainPassFor(source)!(self), false, source);
+  }
+  assert.equal(certainPassFor('!(self.m in [])')!({ m: { a: [1] } }), true);
+  assert.equal(certainPassFor('has(self[0].f)')!([{ x: [null], f: 1 }]), true);
   const shadow = certainPassFor("self.all(f, f.all(f, f == 'a') && f.exists(g, g == 'a'))")!;
   assert.equal(shadow([['a'], ['a', 'a']]), true);
   assert.equal(shadow([['a'], ['b']]), false);

@@ -25,7 +25,7 @@
  * The library checks the type of every value it reads, and types a dyn function argument deeply
  * (see typeableDeep): a value it would reject (e.g. an `undefined` property) is not sure here.
  * The raw rule text is parsed (cel.ts hands CEL a rewritten text: `has(e[0].f)` becomes
- * `k8sHasField(e[0], 'f')`, which differs from `has` only on `undefined` values, not sure here).
+ * `k8sHasField(e[0], 'f')`, which differs from `has` only in typing `e[0]` deeply: checked here).
  */
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 
@@ -108,6 +108,15 @@ class Compiler {
           if (arg.op !== '.') throw new Unsupported('has');
           const target = this.compile(arg.args[0], scope);
           const field = arg.args[1];
+          // cel.ts rewrites `has(e.f)` with `e` not an identifier chain (e.g. `self.l[0]`) to the
+          // function call `k8sHasField(e, 'f')`, whose dyn argument the library types deeply.
+          if (!isIdentChain(arg.args[0])) {
+            return (v) => {
+              const m = target(v);
+              typeableDeep(m);
+              return present(m, field);
+            };
+          }
           return (v) => present(target(v), field);
         }
         if (name === 'size') {
@@ -167,6 +176,7 @@ class Compiler {
         const items = list.args.map((e) => this.compile(e, scope));
         return (v) => {
           const value = item(v);
+          typeableDeep(value); // the library types both operands of `in` deeply (`x in []` too)
           let found = false;
           for (const e of items) if (equal(value, e(v))) found = true;
           return found;
@@ -225,6 +235,13 @@ class Compiler {
         throw new Unsupported(name);
     }
   }
+}
+
+/** `a`, `a.b.c`: what cel.ts's rewriteRuleSource leaves as a `has()` macro argument's target. */
+function isIdentChain(node: ASTNode): boolean {
+  let n = node;
+  while (n.op === '.') n = n.args[0];
+  return n.op === 'id';
 }
 
 function constant(value: unknown): Evaluate {
