@@ -126,6 +126,9 @@ const TRICKY: [string, string, boolean][] = [
   ['control character', 'a: "\u0007"\n', false],
   ['emoji', 'a: "\u{1F600}"\n', false],
   ['non-ASCII', 'a: héllo wörld\n', true],
+  ['# right after a quoted scalar', 'a: "x"#c\n', false],
+  ['# right after a flow collection', 'a: [ ]#c\nb: {x: 1}#c\n', false],
+  ["# right after a single-quoted item", "- 'a'#c\n", false],
 ];
 
 test('tricky documents parse the same on both paths', () => {

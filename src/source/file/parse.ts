@@ -272,6 +272,7 @@ function isNodeBoundary(prev: number): boolean {
  *   (multi-line ones get indentation warnings and folding rules where the parsers could
  *   differ), no flow collection is a mapping key (`[a, b]: c` is stringified differently), and
  *   no `:` sits 1000 or more characters into a line (`yaml` limits implicit keys to 1024).
+ * - No `#` right after a closing quote or bracket (an error for `yaml`, a comment for js-yaml).
  * Quotes are recognised where a quoted scalar can start; a quoted string holding `[]{}#` is not
  * taken, so that the brackets and comments seen outside quotes are exactly the real ones.
  */
@@ -304,6 +305,9 @@ function plainLines(text: string, start: number, end: number): boolean {
       prev = lastNonSpace = c;
       continue;
     }
+    // `#` right after a quoted scalar or a flow collection: `yaml` says a comment must be
+    // separated by a space, js-yaml takes it; the reference reports it.
+    if (c === HASH && (prev === DQUOTE || prev === SQUOTE || prev === RBRACKET || prev === RBRACE)) return false;
     if (c === HASH && prev === SPACE) {
       // A comment: the rest of the line.
       const nl = text.indexOf('\n', i);
