@@ -153,21 +153,13 @@ class Compiler {
         const [a, b] = this.both(node.args, scope);
         return (v) => !equal(a(v), b(v));
       }
-      case '<': {
-        const [a, b] = this.both(node.args, scope);
-        return (v) => num(a(v)) < num(b(v));
-      }
-      case '<=': {
-        const [a, b] = this.both(node.args, scope);
-        return (v) => num(a(v)) <= num(b(v));
-      }
-      case '>': {
-        const [a, b] = this.both(node.args, scope);
-        return (v) => num(a(v)) > num(b(v));
-      }
+      case '<':
+      case '<=':
+      case '>':
       case '>=': {
         const [a, b] = this.both(node.args, scope);
-        return (v) => num(a(v)) >= num(b(v));
+        const compare = COMPARISONS[node.op];
+        return (v) => compare(num(a(v)), num(b(v)));
       }
       case 'in': {
         const [x, list] = node.args;
@@ -243,6 +235,13 @@ function isIdentChain(node: ASTNode): boolean {
   while (n.op === '.') n = n.args[0];
   return n.op === 'id';
 }
+
+const COMPARISONS: Readonly<Record<'<' | '<=' | '>' | '>=', (a: number, b: number) => boolean>> = {
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+};
 
 function constant(value: unknown): Evaluate {
   return () => value;
@@ -359,8 +358,8 @@ function present(m: unknown, field: string): boolean {
   return true;
 }
 
-/** What CEL takes for a map: a plain object (as cel.ts's isCelMap). */
-function isCelMap(v: unknown): v is Record<string, unknown> {
+/** What CEL takes for a map: a plain object (see the library's debugType). */
+export function isCelMap(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') return false;
   const c = (v as object).constructor;
   return c === Object || c === undefined;

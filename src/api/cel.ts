@@ -15,7 +15,7 @@
  * for files: `isTransitionRule()` tells them apart.
  */
 import { Environment } from '@marcbachmann/cel-js';
-import { certainPassFor } from './cel-certain.js';
+import { certainPassFor, isCelMap } from './cel-certain.js';
 import type { CelRule, SchemaNode } from './crds/crd-types.js';
 import { isIPAddress } from './ip-syntax.js';
 
@@ -221,11 +221,11 @@ export function compileUncached(rule: CelRule, fastPass: boolean): CompiledRule 
 /**
  * A plain check that answers `true` only when the rule certainly evaluates to `true` on `self`
  * (well-typed input, the common case); on `false` the rule is evaluated by CEL as always, so
- * every failure, error and message still comes from CEL. For the few rule shapes every route
- * runs many times (path value checks, filter counts, the total-matches sum), where CEL's
- * dyn-typed evaluation allocates on each call. Recognised by the rule's exact source text, so
- * a re-imported CRD with other text just loses its fast pass. cel.test.ts checks each one
- * against CEL on random values.
+ * every failure, error and message still comes from CEL. For the rule shapes every route runs
+ * many times that ./cel-certain.ts cannot compile (path value checks: string methods and
+ * regexes; the total-matches sum: `+`), where CEL's dyn-typed evaluation allocates on each
+ * call. Recognised by the rule's exact source text, so a re-imported CRD with other text just
+ * loses its fast pass. cel.test.ts checks each one against CEL on random values.
  */
 export function fastPassFor(source: string): ((self: unknown) => boolean) | undefined {
   const path = PATH_VALUE_RULE.exec(source);
@@ -246,26 +246,6 @@ export function fastPassFor(source: string): ((self: unknown) => boolean) | unde
       return typeof value === 'string' && check(value);
     };
   }
-  if (source === PATH_TYPE_RULE) {
-    return (self) => {
-      const type = isCelMap(self) ? own(self, 'type') : undefined;
-      return type === 'Exact' || type === 'PathPrefix' || type === 'RegularExpression';
-    };
-  }
-  const count = FILTER_COUNT_RULE.exec(source);
-  if (count) {
-    const wanted = count[1]!;
-    return (self) => {
-      if (!Array.isArray(self)) return false;
-      let n = 0;
-      for (const f of self) {
-        const type = isCelMap(f) ? own(f, 'type') : undefined;
-        if (typeof type !== 'string') return false;
-        if (type === wanted) n += 1;
-      }
-      return n <= 1;
-    };
-  }
   if (source === TOTAL_MATCHES_RULE) {
     return (self) => {
       if (!Array.isArray(self)) return false;
@@ -284,9 +264,6 @@ export function fastPassFor(source: string): ((self: unknown) => boolean) | unde
 
 /** `(self.type in ['Exact','PathPrefix']) ? [!]self.value.<startsWith|endsWith|contains>('lit') : true`, or `.matches(r"""re""")`. */
 const PATH_VALUE_RULE = /^\(self\.type in \['Exact','PathPrefix'\]\) \? (!?)self\.value\.(startsWith|endsWith|contains|matches)\((?:'([^'\\]*)'|r"""((?:(?!""")[\s\S])*)""")\) : true$/;
-const PATH_TYPE_RULE = "self.type in ['Exact','PathPrefix'] || self.type == 'RegularExpression'";
-/** `self.filter(f, f.type == 'X').size() <= 1` */
-const FILTER_COUNT_RULE = /^self\.filter\(f, f\.type == '([A-Za-z]+)'\)\.size\(\) <= 1$/;
 /** "the total number of matches across all rules in a route must be less than 128" */
 const TOTAL_MATCHES_RULE = `${Array.from({ length: 16 }, (_, i) => `(self.size() > ${i} ? self[${i}].matches.size() : 0)`).join(' + ')} <= 128`;
 
@@ -302,13 +279,6 @@ function valueCheck(method: string, arg: string, negate: boolean): (value: strin
     test = (v) => re.test(v);
   }
   return negate ? (v) => !test(v) : test;
-}
-
-/** What CEL takes for a map: a plain object (see the library's debugType). */
-function isCelMap(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object') return false;
-  const c = (v as object).constructor;
-  return c === Object || c === undefined;
 }
 
 /** A field as CEL's field access reads it (own properties only). */
