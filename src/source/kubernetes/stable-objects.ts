@@ -95,11 +95,14 @@ export class StableObjects {
   }
 
   #viewAll(objects: readonly KObj[]): KObj[] {
-    const before = new Map<string, KObj>();
-    for (let i = 0; i < this.#seen.length; i++) before.set(keyOf(this.#seen[i]!), this.#views[i]!);
+    const before = new Map<string, number>();
+    for (let i = 0; i < this.#seen.length; i++) before.set(keyOf(this.#seen[i]!), i);
     const out = objects.map((o) => {
-      const prev = before.get(keyOf(o));
-      return prev !== undefined && sameApartFromStatus(prev, o) ? prev : o;
+      const i = before.get(keyOf(o));
+      if (i === undefined) return o;
+      // The object seen last time: its view stands without comparing (many do, past the budget).
+      const prev = this.#views[i]!;
+      return this.#seen[i] === o || sameApartFromStatus(prev, o) ? prev : o;
     });
     this.#change = null;
     return out;
