@@ -152,27 +152,30 @@ export class HostTableEdit<T> {
 
   /** Puts `value` under `hostname`, replacing what was there. */
   set(hostname: string | null, value: T): void {
-    const k = hostKey(hostname);
-    if (k === '*') this.#any = value;
-    else if (isWildcard(k)) {
-      const suffix = k.slice(1);
-      const w = this.#ownWildcards();
-      const i = w.findIndex((s) => s.suffix === suffix);
-      if (i === -1) w.push({ suffix, value });
-      else w[i] = { suffix, value };
-    } else this.#note(k, this.#prev.exact[k] === value ? undefined : value);
+    this.#put(hostKey(hostname), value);
   }
 
   /** Removes `hostname` (nothing happens when it is not there). */
   delete(hostname: string | null): void {
-    const k = hostKey(hostname);
-    if (k === '*') this.#any = null;
+    this.#put(hostKey(hostname), undefined);
+  }
+
+  /** Puts `value` under key `k`; undefined removes it. */
+  #put(k: string, value: T | undefined): void {
+    if (k === '*') this.#any = value ?? null;
     else if (isWildcard(k)) {
       const suffix = k.slice(1);
       const w = this.#ownWildcards();
       const i = w.findIndex((s) => s.suffix === suffix);
-      if (i !== -1) w.splice(i, 1);
-    } else this.#note(k, this.#prev.exact[k] !== undefined ? REMOVED : undefined);
+      if (value === undefined) {
+        if (i !== -1) w.splice(i, 1);
+      } else if (i === -1) w.push({ suffix, value });
+      else w[i] = { suffix, value };
+    } else {
+      const built = this.#prev.exact[k];
+      // In `recent` only when it differs from `exact`: a value, or REMOVED for a name `exact` has.
+      this.#note(k, value === built ? undefined : value ?? REMOVED);
+    }
   }
 
   /** Records exact name `k` in `recent` (undefined: as in `exact`, so not at all). */
