@@ -39,12 +39,11 @@ export function arrayChanges<T>(prev: readonly T[], next: readonly T[], limit: n
     nextEnd--;
   }
   if (prevEnd - start === nextEnd - start) {
-    let differ = 0;
-    for (let i = start; i < prevEnd; i++) if (prev[i] !== next[i] && ++differ > limit) return null;
     const removed: T[] = [];
     const added: T[] = [];
     for (let i = start; i < prevEnd; i++) {
       if (prev[i] === next[i]) continue;
+      if (removed.length >= limit) return null;
       removed.push(prev[i] as T);
       added.push(next[i] as T);
     }
