@@ -6,6 +6,7 @@ import { CompileCache, compileServer } from './compile.js';
 import { HostTableEdit, buildHostTable, hostTableEntries, lookupHost, normalizeHost } from './host-table.js';
 import type { CompiledServer, HostTable } from './types.js';
 import { directRule } from './router.fixtures.js';
+import { poolKey } from '../upstream/pools.js';
 
 /** A small deterministic generator (the same sequences on every run). */
 function random(seed: number): (n: number) => number {
@@ -296,4 +297,47 @@ test('compile cache: an unchanged virtual host keeps its compiled object when a 
   assert.equal(lookupHost(second.vhosts, 'h7.test'), lookupHost(first.vhosts, 'h7.test'));
   assert.equal(lookupHost(second.vhosts, 'new.test')!.entries[0]!.rule.name, 'new');
   assert.equal(lookupHost(first.vhosts, 'new.test'), null, 'the first table does not see the new name');
+});
+
+// The data plane closes the upstream pools no listener's `endpoints` names (data-plane.ts): a
+// key counted wrong keeps a dead pool open or, worse, closes one still in use.
+test('compile cache: a listener counts the pool keys of its rules (backends and mirrors), and an edit keeps the counts', () => {
+  const tls: ir.BackendTLS = { serverName: 'b.internal', caPems: 'system', subjectAltNames: [], clientCertificate: null };
+  const service = (addresses: string[], backendTls: ir.BackendTLS | null = null): ir.Backend => ({
+    kind: 'service',
+    name: 'ns/svc:80',
+    weight: 1,
+    protocol: 'http1',
+    tls: backendTls,
+    endpoints: addresses.map((address) => ({ address, port: 80 })),
+    requestFilters: [],
+    redirect: null,
+    responseHeaders: null,
+  });
+  const forward = (name: string, backends: ir.Backend[], mirrors: ir.Backend[] = []): ir.Rule => ({
+    ...directRule(name),
+    action: { kind: 'forward', backends },
+    mirrors: mirrors.map((backend) => ({ backend, fraction: 1 })),
+  });
+  const a = forward('a', [service(['10.0.0.1', '10.0.0.2'])], [service(['10.0.0.9'])]);
+  const b = forward('b', [service(['10.0.0.2']), service(['10.0.0.3'], tls)]);
+  const c = directRule('c');
+  const server = (rules: ir.Rule[]): ir.Server => ({
+    name: 's',
+    gateway: 'ns/gw',
+    address: '127.0.0.1',
+    port: 80,
+    protocol: 'HTTP',
+    listeners: [{ name: 'ns/gw/http', hostname: null, port: 80, scheme: 'http', tls: null, rules, virtualHosts: [] }],
+    streamListeners: [],
+  });
+  const cache = new CompileCache();
+  const endpointsOf = (rules: ir.Rule[]): [string, number][] => [...lookupHost(compileServer(server(rules), cache).listeners, 'x')!.endpoints].sort();
+  const tlsKey = poolKey({ address: '10.0.0.3', port: 80 }, tls);
+  assert.ok(tlsKey !== '10.0.0.3:80', 'a TLS backend has a pool of its own');
+  assert.deepEqual(endpointsOf([a, b, c]), [['10.0.0.1:80', 1], ['10.0.0.2:80', 2], [tlsKey, 1], ['10.0.0.9:80', 1]].sort());
+  const before = cache.edits;
+  assert.deepEqual(endpointsOf([b, c]), [['10.0.0.2:80', 1], [tlsKey, 1]].sort(), 'a removed rule takes its keys along');
+  assert.deepEqual(endpointsOf([b, c, a]), [['10.0.0.1:80', 1], ['10.0.0.2:80', 2], [tlsKey, 1], ['10.0.0.9:80', 1]].sort());
+  assert.equal(cache.edits, before + 2, 'both were edits of the last compile');
 });
