@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { prng } from '../../test/support/prng.js';
 import { IrDecoder, IrEncoder, type EncodedServers } from './delta.js';
 import type * as ir from './types.js';
 
@@ -119,8 +120,7 @@ test('IR delta, whole configs: unchanged servers are named only, resolve to the 
   assert.throws(() => new IrDecoder().decodeConfig(['A'], wire({ reset: false, servers: [] })), /server A was never sent/);
 });
 
-test('IR delta, random edit sequences: every config decodes equal, unchanged objects stay the objects decoded before, small changes send small messages', async () => {
-  const { prng } = await import('../../test/support/prng.js');
+test('IR delta, random edit sequences: every config decodes equal, unchanged objects stay the objects decoded before, small changes send small messages', () => {
   const rand = prng(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   let serial = 0;
