@@ -63,7 +63,12 @@ function toItems(value: unknown): ParsedItem[] {
   return [{ pathPrefix: '', value }];
 }
 
-/** Parses the text of one manifest file. Never throws. */
+/**
+ * Parses the text of one manifest file. Never throws. A document seen before comes back as the
+ * cached value, which loadText's normalization may already have validated and defaulted in
+ * place (./document-cache.ts): for loadText only; a caller wanting the raw YAML value uses
+ * parseManifestsWithYaml.
+ */
 export function parseManifests(text: string): ParsedFile {
   return parseManifestsFast(text) ?? parseManifestsWithYaml(text);
 }
