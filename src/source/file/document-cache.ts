@@ -11,7 +11,8 @@
  * the documents of the files it serves: ./load.ts FileLoad.cacheEntries) and until the garbage
  * collector takes it otherwise. Held strongly, every document text ever read stayed (~5 KB each
  * for a route, with its parsed and validated values): under churn, hundreds of MB of dead
- * documents for every major GC to mark. Bounded too: cleared past DOCUMENT_CACHE_MAX entries.
+ * documents for every major GC to mark. Texts whose entries were collected are forgotten (a
+ * finalizer, and a sweep past DOCUMENT_CACHE_SWEEP texts).
  */
 import type { NormalizedDocument } from './document.js';
 
@@ -35,8 +36,16 @@ const collected = new FinalizationRegistry<string>((source) => {
   if (entries.get(source)?.deref() === undefined) entries.delete(source);
 });
 
-/** Past this many documents the cache starts over. */
-export const DOCUMENT_CACHE_MAX = 50_000;
+/**
+ * Past this many texts (at least), the cache forgets those whose entries the garbage collector
+ * took before the finalizer did. An entry someone holds is never dropped: a document text always
+ * finds its live entry again, so a parsed value is normalized in place once (./load.ts), in the
+ * entry that parsed it.
+ */
+export const DOCUMENT_CACHE_SWEEP = 50_000;
+
+/** The size at which the next sweep runs: twice what the last one kept, so sweeps stay rare. */
+let sweepAt = DOCUMENT_CACHE_SWEEP;
 
 /** The entry for a document text, if there is one. */
 export function cachedDocument(source: string): DocumentCacheEntry | undefined {
@@ -47,29 +56,13 @@ export function cachedDocument(source: string): DocumentCacheEntry | undefined {
 export function documentCacheEntry(source: string): DocumentCacheEntry {
   let entry = entries.get(source)?.deref();
   if (entry === undefined) {
-    if (entries.size >= DOCUMENT_CACHE_MAX) entries.clear();
+    if (entries.size >= sweepAt) {
+      for (const [text, ref] of entries) if (ref.deref() === undefined) entries.delete(text);
+      sweepAt = Math.max(DOCUMENT_CACHE_SWEEP, 2 * entries.size);
+    }
     entry = { parsed: undefined, normalized: new Map() };
     entries.set(source, new WeakRef(entry));
     collected.register(entry, source);
   }
   return entry;
-}
-
-/** The entry each parsed item value belongs to (cacheParsed). */
-const owners = new WeakMap<object, DocumentCacheEntry>();
-
-/** Records what the fast YAML path parsed from a document text, in its entry. */
-export function cacheParsed(source: string, items: readonly ParsedItem[]): void {
-  const entry = documentCacheEntry(source);
-  entry.parsed = items;
-  for (const { value } of items) if (typeof value === 'object' && value !== null) owners.set(value, entry);
-}
-
-/**
- * The entry whose `parsed` holds `value`, if any: its normalization goes there, even when the
- * cache started over (past DOCUMENT_CACHE_MAX) after the value was read, so that a value
- * normalized in place is never normalized again (./load.ts normalizeCached).
- */
-export function parsedOwner(value: unknown): DocumentCacheEntry | undefined {
-  return typeof value === 'object' && value !== null ? owners.get(value) : undefined;
 }

@@ -106,20 +106,17 @@ test('loadText: documents validated in place give, on every later load of the sa
   assert.equal(loadText('b.yaml', text).objects[0]!.object, first.objects[0]!.object, 'the same object comes back');
 });
 
-test('loadText: a parsed document whose cache entry the full cache dropped mid-file is not validated again', async () => {
-  const { DOCUMENT_CACHE_MAX, cachedDocument, documentCacheEntry } = await import('./document-cache.js');
+test('loadText: a document a served file holds keeps its cache entry past the cache\'s sweep size, so its value is not validated again', async () => {
+  const { DOCUMENT_CACHE_SWEEP, documentCacheEntry } = await import('./document-cache.js');
   const nonce = `${process.pid}-${Date.now()}`;
   const a = `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: gc-${nonce}\n  namespace: ignored\nspec:\n  controllerName: example.com/x\n`;
   const b = a.replace(`gc-${nonce}`, `gc2-${nonce}`);
-  const hold: object[] = [];
-  // Bring the cache to a known size: fill it until it starts over (then it holds one entry).
-  hold.push(documentCacheEntry(`probe ${nonce}`));
-  for (let i = 0; cachedDocument(`probe ${nonce}`) !== undefined; i++) hold.push(documentCacheEntry(`fill ${nonce} ${i}`));
-  const first = loadText('a.yaml', a); // two entries
-  for (let i = 0; i < DOCUMENT_CACHE_MAX - 2; i++) hold.push(documentCacheEntry(`fill2 ${nonce} ${i}`));
-  // Full: b's entry starts the cache over after a's parsed value was read from it.
+  const first = loadText('a.yaml', a); // holds a's entry (cacheEntries), as FileSource does
+  // More held texts than the sweep size: the next new text (b's) sweeps, and must keep a's.
+  const hold = Array.from({ length: DOCUMENT_CACHE_SWEEP }, (_, i) => documentCacheEntry(`fill ${nonce} ${i}`));
   const second = loadText('b.yaml', `${a}---\n${b}`);
   assert.deepEqual(second.issues.filter((i) => i.document === 1).map((i) => i.message), first.issues.map((i) => i.message));
-  assert.equal(first.issues.length, 1);
+  assert.equal(first.issues.length, 1, 'the cluster-scoped warning');
   assert.equal(second.objects[0]!.object, first.objects[0]!.object);
+  assert.equal(hold.length, DOCUMENT_CACHE_SWEEP);
 });

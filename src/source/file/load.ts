@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { KubeObject } from '../../api/types.js';
 import { objectKey } from '../snapshot.js';
 import { normalizeDocument, type NormalizedDocument, type ObjectIdentity } from './document.js';
-import { documentCacheEntry, parsedOwner } from './document-cache.js';
+import { documentCacheEntry } from './document-cache.js';
 import type { LoadIssue } from './issues.js';
 import { parseManifests, type ParsedDocument } from './parse.js';
 import { synthesizeStaticEndpoints } from './static-endpoints.js';
@@ -90,13 +90,13 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
  * the unchanged documents of a changed file are not validated again (nor, in FileSource,
  * hashed: the same object comes back). Results are never mutated by their users. The parsed
  * value is normalized in place (normalizeDocument takes it over): it belongs to this cache
- * entry, whose `normalized` map is filled in the same step.
+ * entry, whose `normalized` map is filled in the same step. The entry found here is the one the
+ * parse filled: a live entry is never dropped, and the parse's WeakRef keeps it alive until this
+ * synchronous load ends.
  */
 function normalizeCached(doc: ParsedDocument, held: object[]): NormalizedDocument {
   if (doc.source === undefined) return normalizeDocument(doc.value);
-  // The entry the parsed value came from, not one found again: past DOCUMENT_CACHE_MAX the
-  // cache may have started over since, and a value normalized in place must not be again.
-  const entry = parsedOwner(doc.value) ?? documentCacheEntry(doc.source);
+  const entry = documentCacheEntry(doc.source);
   if (held[held.length - 1] !== entry) held.push(entry);
   const cached = entry.normalized;
   let n = cached.get(doc.pathPrefix);

@@ -12,7 +12,7 @@
  */
 import jsyaml from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
-import { cacheParsed, cachedDocument, type ParsedItem } from './document-cache.js';
+import { cachedDocument, documentCacheEntry, type ParsedItem } from './document-cache.js';
 import { parseBlockYaml } from './yaml-block.js';
 
 /** One object-to-be found in a file. */
@@ -374,7 +374,7 @@ export function parseManifestsFast(text: string): ParsedFile | null {
     if (items === undefined) {
       items = parsePlainDocument(text, span, source);
       if (items === undefined) return null;
-      cacheParsed(source, items);
+      documentCacheEntry(source).parsed = items;
     }
     for (const { pathPrefix, value } of items) documents.push({ document: i + 1, pathPrefix, value, source });
   }
