@@ -74,3 +74,22 @@ test('status writer: a cached object and update written or found equal before ar
   assert.deepEqual(await writer.write(updates2, objects2), { written: 2, unchanged: 8, failed: 0 });
   assert.deepEqual(patched.sort(), ['r2', 'r5']);
 });
+
+test('status writer: our entries on a route we no longer handle are dropped once, not again for the same cached object', async () => {
+  const bodies: unknown[] = [];
+  const rest = {
+    async request(_method: string, _path: string, o: { body: unknown }): Promise<KObj> {
+      bodies.push(o.body);
+      return {} as KObj;
+    },
+    async get(): Promise<KObj> {
+      throw new Error('no conflict expected');
+    },
+  } as unknown as KubeRest;
+  const writer = new StatusWriter({ rest, controllerName: CONTROLLER });
+  const stale = { ...route(1), status: update(1).status } as KObj; // our entry, but no update for it any more
+  assert.deepEqual(await writer.write([], [stale]), { written: 1, unchanged: 0, failed: 0 });
+  assert.deepEqual((bodies[0] as { status: { parents: unknown[] } }).status.parents, [], 'our entry dropped');
+  assert.deepEqual(await writer.write([], [stale]), { written: 0, unchanged: 0, failed: 0 });
+  assert.equal(bodies.length, 1);
+});
