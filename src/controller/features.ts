@@ -61,6 +61,7 @@ export const SUPPORTED_FEATURES: readonly string[] = [
 ].slice().sort();
 
 /** `status.supportedFeatures` as the API stores it: a sorted list of `{name}`. */
-export function supportedFeaturesStatus(): { name: string }[] {
-  return SUPPORTED_FEATURES.map((name) => ({ name }));
+export function supportedFeaturesStatus(extra: readonly string[] = []): { name: string }[] {
+  const names = extra.length === 0 ? SUPPORTED_FEATURES : [...new Set([...SUPPORTED_FEATURES, ...extra])].sort();
+  return names.map((name) => ({ name }));
 }

@@ -62,8 +62,11 @@ function stamp(obj: api.KubeObject, specs: readonly ConditionSpec[], now: string
   return mergeConditionTimes(previous, toConditions(specs, generationOf(obj), now));
 }
 
-/** GatewayClass status: conditions plus the supported features we claim. */
-export function renderGatewayClassStatus(node: GatewayClassNode, now: string): RenderedStatus {
+/**
+ * GatewayClass status: conditions plus the supported features we claim (those of translate()
+ * and `extraFeatures`, e.g. what provisioning adds).
+ */
+export function renderGatewayClassStatus(node: GatewayClassNode, now: string, extraFeatures: readonly string[] = []): RenderedStatus {
   const gc = node.gatewayClass;
   return {
     kind: 'GatewayClass',
@@ -73,7 +76,7 @@ export function renderGatewayClassStatus(node: GatewayClassNode, now: string): R
     status: {
       conditions: stamp(gc, node.conditions, now, gc.status?.conditions),
       // Features are claimed only by classes we accept.
-      ...(node.accepted ? { supportedFeatures: supportedFeaturesStatus() } : {}),
+      ...(node.accepted ? { supportedFeatures: supportedFeaturesStatus(extraFeatures) } : {}),
     },
   };
 }

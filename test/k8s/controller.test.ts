@@ -92,6 +92,30 @@ describe('kubernetes controller', () => {
     assert.ok(JSON.stringify(published.at(-1)!.servers).includes('/changed'));
   });
 
+  it('a change to statuses alone runs no pass; a status someone else overwrote is written again', async () => {
+    const c = makeController(server);
+    controllers.push(c);
+    c.start();
+    await c.whenReady();
+    await waitFor('route accepted', () => routeParents(server, 'route').length === 1);
+    await new Promise((r) => setTimeout(r, 150)); // the echoes of our own writes arrive
+    const passes = c.passCount;
+    const writes = c.statusWriter.writes;
+
+    // Another controller's entry is added, then our entry is wiped: only the latter is written back.
+    const ours = routeParents(server, 'route')[0]!;
+    setStatus(server, GW, 'HTTPRoute', 'app', 'route', { parents: [ours, { parentRef: { name: 'other' }, controllerName: 'example.com/other', conditions: [] }] });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(c.statusWriter.writes, writes, 'nothing of ours changed');
+    setStatus(server, GW, 'HTTPRoute', 'app', 'route', { parents: [{ parentRef: { name: 'other' }, controllerName: 'example.com/other', conditions: [] }] });
+    await waitFor('our entry written again', () => routeParents(server, 'route').some((p) => p.controllerName === CONTROLLER));
+    assert.deepEqual(routeParents(server, 'route').map((p) => p.controllerName).sort(), ['example.com/other', CONTROLLER]);
+    assert.equal(c.passCount, passes, 'no pass for status changes');
+
+    server.apply(route('route', ['/changed']));
+    await waitFor('a pass for the spec change', () => c.passCount > passes);
+  });
+
   it('a restart loses nothing and keeps lastTransitionTime', async () => {
     const first = makeController(server);
     first.start();

@@ -14,6 +14,10 @@
  * the controller's own status writes do not invalidate it. Status writes and provisioning run
  * in their own loop on the latest pass's result: a new route is translated and published while
  * the statuses of the previous change are still being written, not after them.
+ *
+ * A change to statuses alone (most often the echo of our own writes) runs no pass: the write
+ * loop checks just those objects against the latest pass's statuses (StatusWriter.recheck), so
+ * a status someone else overwrote is written again (docs/performance.md §13).
  */
 import type { KubeObject } from '../../api/types.js';
 import type { TranslateResult } from '../../controller/translate.js';
@@ -86,9 +90,12 @@ export class KubernetesController {
   #snapshot: Snapshot | null = null;
   #stopped = false;
   #passes = 0;
+  #passCount = 0;
   #last: TranslateResult | null = null;
   /** The latest pass's result with the informers' objects it was computed from, not yet written. */
   #toWrite: { result: TranslateResult; objects: KObj[]; observed: KObj[] } | null = null;
+  /** Objects whose status alone changed since they were last handed to the write loop. */
+  #toRecheck: KObj[] = [];
   #readyWaiters: (() => void)[] = [];
 
   constructor(options: KubernetesControllerOptions) {
@@ -97,6 +104,7 @@ export class KubernetesController {
     this.informers = new InformerSet({
       rest: options.rest,
       onChange: () => void this.reconcile(),
+      onStatusChange: (objects) => this.#statusesChanged(objects),
       log: this.#log.child({ component: 'informers' }),
       kinds: options.kinds ?? WATCHED_KINDS,
       extra: options.provision?.watch ?? [],
@@ -119,6 +127,11 @@ export class KubernetesController {
   /** True while this replica may write (holds the Lease, or election is off). */
   get isLeader(): boolean {
     return this.#elector ? this.#elector.isLeader : !this.#stopped;
+  }
+
+  /** Passes run so far (logs and tests). */
+  get passCount(): number {
+    return this.#passCount;
   }
 
   /** True once the caches are filled and the first pass ran (and, as leader, wrote its statuses). */
@@ -189,7 +202,15 @@ export class KubernetesController {
     return buildSnapshot(objects);
   }
 
+  /** Queues the objects for a recheck in the write loop (after the first pass; see the module comment). */
+  #statusesChanged(objects: readonly KObj[]): void {
+    if (this.#stopped || this.#passes === 0 || objects.length === 0) return;
+    this.#toRecheck.push(...objects);
+    this.#writesDone = this.#writes.request();
+  }
+
   async #pass(): Promise<void> {
+    this.#passCount++;
     const objects = this.informers.objects();
     const observed = this.informers.extraObjects();
     const kubeObjects = this.#stable.view(objects) as unknown as KubeObject[];
@@ -201,15 +222,13 @@ export class KubernetesController {
     // Services (a static address the load balancer could not assign is AddressNotUsable);
     // without it, static addresses are the administrator's business.
     const usable = new Set(pool);
-    const result = withExtraFeatures(
-      translate(snapshot, {
-        controllerName: this.#o.controllerName,
-        now: toKubeTime((this.#o.clock ?? (() => new Date()))()),
-        cache: this.#cache,
-        addresses: { pool, assigned: provisioned, isUsable: this.#o.provision ? (ip) => usable.has(ip) : () => true },
-      }),
-      this.#o.extraFeatures ?? [],
-    );
+    const result = translate(snapshot, {
+      controllerName: this.#o.controllerName,
+      now: toKubeTime((this.#o.clock ?? (() => new Date()))()),
+      cache: this.#cache,
+      addresses: { pool, assigned: provisioned, isUsable: this.#o.provision ? (ip) => usable.has(ip) : () => true },
+      ...(this.#o.extraFeatures ? { extraFeatures: this.#o.extraFeatures } : {}),
+    });
     const previous = this.#last;
     this.#last = result;
     // The TranslateCache hands out the previous server objects while they are equal: a pass
@@ -220,17 +239,33 @@ export class KubernetesController {
     this.#writesDone = this.#writes.request();
   }
 
-  /** Writes the statuses of the latest pass and provisions for it (leader only). */
+  /**
+   * Writes the statuses of the latest pass and provisions for it, then rechecks objects whose
+   * status alone changed meanwhile, as they are cached now (leader only).
+   */
   async #write(): Promise<void> {
     const next = this.#toWrite;
+    const recheck = this.#toRecheck;
     this.#toWrite = null;
-    if (next === null) return;
+    this.#toRecheck = [];
     if (this.isLeader && !this.#stopped) {
-      const { result, objects, observed } = next;
-      const written = await this.statusWriter.write(result.statuses, objects);
-      if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written', { ...written });
-      await this.#o.provision?.reconcile(result, objects, observed);
+      if (next !== null) {
+        const { result, objects, observed } = next;
+        const written = await this.statusWriter.write(result.statuses, objects);
+        if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written', { ...written });
+        await this.#o.provision?.reconcile(result, objects, observed);
+      }
+      const current = new Set<KObj>();
+      for (const o of recheck) {
+        const now = this.informers.current(o);
+        if (now !== undefined) current.add(now);
+      }
+      if (current.size > 0) {
+        const written = await this.statusWriter.recheck([...current]);
+        if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written again', { ...written });
+      }
     }
+    if (next === null) return;
     this.#passes++;
     if (this.#passes === 1) for (const w of this.#readyWaiters.splice(0)) w();
   }
@@ -239,16 +274,4 @@ export class KubernetesController {
 /** True when both configs hold the very same server objects, in the same order. */
 function sameServers(a: ir.Config, b: ir.Config): boolean {
   return a.version === b.version && a.servers.length === b.servers.length && a.servers.every((s, i) => s === b.servers[i]);
-}
-
-/** Adds `extra` to every GatewayClass status that lists supportedFeatures (sorted, no duplicates). */
-function withExtraFeatures(result: TranslateResult, extra: readonly string[]): TranslateResult {
-  if (extra.length === 0) return result;
-  const statuses = result.statuses.map((s) => {
-    const list = s.status['supportedFeatures'] as { name: string }[] | undefined;
-    if (s.kind !== 'GatewayClass' || !list) return s;
-    const names = [...new Set([...list.map((f) => f.name), ...extra])].sort();
-    return { ...s, status: { ...s.status, supportedFeatures: names.map((name) => ({ name })) } };
-  });
-  return { ...result, statuses };
 }

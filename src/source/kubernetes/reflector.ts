@@ -24,14 +24,24 @@ export interface ReflectorOptions {
   readonly namespace?: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
-  /** Called (synchronously) after every change of the local copy, and when first synced. */
-  readonly onChange: () => void;
+  /**
+   * Called (synchronously) after every change of the local copy: with the object before and
+   * after a watch event (undefined when it was added or deleted), or with null after a list
+   * replaced the whole copy (also when first synced).
+   */
+  readonly onChange: (change: ObjectChange | null) => void;
   readonly log?: Logger;
   /** First retry delay (default 500 ms); doubles up to `maxBackoffMs` (default 30 s). */
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
   /** How often a missing optional kind is listed again (default 60 s). */
   readonly absentRetryMs?: number;
+}
+
+/** One watch event's effect on the local copy. */
+export interface ObjectChange {
+  readonly previous: KObj | undefined;
+  readonly current: KObj | undefined;
 }
 
 function keyOf(o: KObj): string {
@@ -71,6 +81,11 @@ export class Reflector {
   /** The cached objects, with apiVersion and kind set (list items may lack them). */
   items(): KObj[] {
     return [...this.#items.values()];
+  }
+
+  /** The cached object of that name, if any. */
+  item(namespace: string | undefined, name: string): KObj | undefined {
+    return this.#items.get(`${namespace ?? ''}/${name}`);
   }
 
   /** Starts the loop (idempotent). */
@@ -182,14 +197,22 @@ export class Reflector {
   }
 
   #onEvent(type: string, obj: KObj): void {
+    let change: ObjectChange | null = null;
     switch (type) {
       case 'ADDED':
-      case 'MODIFIED':
-        this.#items.set(keyOf(obj), this.#normalise(obj));
+      case 'MODIFIED': {
+        const key = keyOf(obj);
+        const current = this.#normalise(obj);
+        change = { previous: this.#items.get(key), current };
+        this.#items.set(key, current);
         break;
-      case 'DELETED':
-        this.#items.delete(keyOf(obj));
+      }
+      case 'DELETED': {
+        const key = keyOf(obj);
+        change = { previous: this.#items.get(key), current: undefined };
+        this.#items.delete(key);
         break;
+      }
       case 'BOOKMARK':
         break;
       case 'ERROR': {
@@ -208,7 +231,7 @@ export class Reflector {
     const rv = obj.metadata?.resourceVersion;
     if (rv) this.#rv = rv;
     this.#failures = 0;
-    if (type !== 'BOOKMARK') this.#o.onChange();
+    if (change !== null) this.#o.onChange(change);
   }
 
   #replace(items: readonly KObj[]): void {
@@ -216,6 +239,6 @@ export class Reflector {
     for (const o of items) next.set(keyOf(o), this.#normalise(o));
     this.#items = next;
     this.#synced = true;
-    this.#o.onChange();
+    this.#o.onChange(null);
   }
 }

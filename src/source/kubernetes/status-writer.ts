@@ -8,6 +8,8 @@
  *   object and status update that was already written or found equal is not compared again
  *   (both are kept by identity from pass to pass: informers keep an object until it changes,
  *   the translate cache keeps a route's rendered status)
+ * - an object whose status alone changed (our write's echo, or someone else's write) is checked
+ *   against the last write's updates only (recheck), without a pass
  * - lastTransitionTime stays stable when a condition's status did not flip (mergeTransitionTimes)
  * - optimistic concurrency: the patch carries the cached resourceVersion; on 409 Conflict the
  *   object is read again and the status recomputed on the fresh copy
@@ -68,6 +70,16 @@ function sameStatus(a: unknown, b: unknown): boolean {
   return JSON.stringify(stripTimes(a ?? {})) === JSON.stringify(stripTimes(b ?? {}));
 }
 
+function keyOf(o: KObj): string {
+  return `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+/** An object to bring to `update` (null: drop our entries). */
+interface Work {
+  readonly obj: KObj;
+  readonly update: StatusUpdate | null;
+}
+
 /** Status PATCHes in flight at once (each object is independent; the API server takes them concurrently). */
 const STATUS_WRITES_IN_FLIGHT = 8;
 
@@ -84,6 +96,8 @@ export class StatusWriter {
    * the controller's CPU while routes churned.
    */
   #settled = new WeakMap<KObj, StatusUpdate | null>();
+  /** The updates of the last write(), by `kind/namespace/name` (what recheck() compares with). */
+  #latest = new Map<string, StatusUpdate>();
 
   constructor(options: { rest: KubeRest; controllerName: string; log?: Logger }) {
     this.#rest = options.rest;
@@ -94,29 +108,59 @@ export class StatusWriter {
   /** Writes every status that differs from the cached object's. */
   async write(updates: readonly StatusUpdate[], cached: readonly KObj[]): Promise<StatusWriteResult> {
     const byKey = new Map<string, KObj>();
-    for (const o of cached) byKey.set(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o);
-    const work: { obj: KObj; update: StatusUpdate | null }[] = [];
-    const seen = new Set<string>();
-    let written = 0;
+    for (const o of cached) byKey.set(keyOf(o), o);
+    const work: Work[] = [];
+    const latest = new Map<string, StatusUpdate>();
     let unchanged = 0;
-    let failed = 0;
     for (const u of updates) {
       const key = `${u.kind}/${u.namespace ?? ''}/${u.name}`;
+      latest.set(key, u);
       const obj = byKey.get(key);
-      seen.add(key);
       if (obj === undefined) continue;
       if (this.#settled.get(obj) === u) unchanged++;
       else work.push({ obj, update: u });
     }
+    this.#latest = latest;
     // Routes and policies we wrote for before but no longer handle: drop our entries.
-    for (const [key, obj] of byKey) {
-      if (seen.has(key) || !(ROUTE_KINDS.has(obj.kind ?? '') || POLICY_KINDS.has(obj.kind ?? ''))) continue;
-      if (this.#settled.get(obj) === null) continue;
-      const field = ROUTE_KINDS.has(obj.kind ?? '') ? 'parents' : 'ancestors';
-      if (entriesOf(obj['status'] as Status | undefined, field).some((e) => e['controllerName'] === this.#controllerName)) work.push({ obj, update: null });
+    for (const [key, obj] of byKey) if (!latest.has(key) && this.#hasStaleEntries(obj)) work.push({ obj, update: null });
+    const result = await this.#run(work);
+    return { ...result, unchanged: result.unchanged + unchanged };
+  }
+
+  /**
+   * Checks objects whose status alone changed since the last write() (often the echo of our own
+   * write; sometimes someone else's) against the updates of that write, and writes those that
+   * no longer match. Costs the objects given, not every status.
+   */
+  async recheck(objects: readonly KObj[]): Promise<StatusWriteResult> {
+    const work: Work[] = [];
+    let unchanged = 0;
+    for (const obj of objects) {
+      const u = this.#latest.get(keyOf(obj));
+      if (u === undefined) {
+        if (this.#hasStaleEntries(obj)) work.push({ obj, update: null });
+      } else if (this.#settled.get(obj) === u) unchanged++;
+      else work.push({ obj, update: u });
     }
-    // Each object is written on its own: a few at a time, so thousands of routes' statuses do
-    // not take thousands of round trips one after the other.
+    const result = await this.#run(work);
+    return { ...result, unchanged: result.unchanged + unchanged };
+  }
+
+  /** True for a route or policy that we do not handle (any more) but that lists our entries. */
+  #hasStaleEntries(obj: KObj): boolean {
+    const field = ROUTE_KINDS.has(obj.kind ?? '') ? 'parents' : POLICY_KINDS.has(obj.kind ?? '') ? 'ancestors' : null;
+    if (field === null || this.#settled.get(obj) === null) return false;
+    return entriesOf(obj['status'] as Status | undefined, field).some((e) => e['controllerName'] === this.#controllerName);
+  }
+
+  /**
+   * Each object is written on its own: a few at a time, so thousands of routes' statuses do
+   * not take thousands of round trips one after the other.
+   */
+  async #run(work: readonly Work[]): Promise<StatusWriteResult> {
+    let written = 0;
+    let unchanged = 0;
+    let failed = 0;
     let next = 0;
     const lane = async (): Promise<void> => {
       while (next < work.length) {
