@@ -147,3 +147,29 @@ test('unchanged servers are the previous objects; a changed one is new', () => {
   const changed = translate(buildSnapshot(objects.map((o, i) => (i === route ? edited : o))), options(cache)).ir.servers;
   assert.ok(changed.some((s, i) => s !== first[i]), 'a server changed');
 });
+
+test('a reused route keeps the status first rendered, also at a later now; other statuses take the new now', () => {
+  const objects = [...load('base.yaml'), ...load('httproute-allowed-selector.in.yaml')];
+  const cache = new TranslateCache();
+  const at = (now: string) => translate(buildSnapshot(objects), { ...options(cache), now }).statuses;
+  const first = at('2026-01-01T00:00:00Z');
+  const later = at('2026-01-01T00:00:07Z');
+  const times = (s: { status: Json }): string[] => JSON.stringify(s.status).match(/"lastTransitionTime":"[^"]+"/g) ?? [];
+  const routes = later.filter((s) => ROUTE_KINDS.has(s.kind));
+  assert.ok(routes.length > 0 && later.some((s) => s.kind === 'Gateway'));
+  for (const s of later) {
+    const before = first.find((f) => f.kind === s.kind && f.namespace === s.namespace && f.name === s.name)!;
+    if (ROUTE_KINDS.has(s.kind)) {
+      assert.equal(s, before, `${s.kind} ${s.name}: the very status rendered first`);
+      assert.ok(times(s).every((t) => t.includes('00:00:00Z')));
+    } else {
+      assert.ok(times(s).length > 0 && times(s).every((t) => t.includes('00:00:07Z')), `${s.kind} ${s.name} stamped at the new now`);
+    }
+  }
+  // An edited route is a new node: its status is rendered at the pass's now.
+  const route = objects.findIndex((o) => o.kind === 'HTTPRoute');
+  const edited = { ...structuredClone(objects[route]!), metadata: { ...objects[route]!.metadata, generation: 2 } } as KubeObject;
+  const after = translate(buildSnapshot(objects.map((o, i) => (i === route ? edited : o))), { ...options(cache), now: '2026-01-01T00:00:09Z' }).statuses;
+  const mine = after.find((s) => s.kind === 'HTTPRoute' && s.name === edited.metadata.name)!;
+  assert.ok(times(mine).length > 0 && times(mine).every((t) => t.includes('00:00:09Z')));
+});

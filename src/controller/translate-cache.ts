@@ -2,7 +2,8 @@
  * TranslateCache: an optional memo that translate() uses to skip work for routes that did not
  * change since the previous pass. translate() stays a pure function of its snapshot: with or
  * without a cache the result is the same (translate-cache.test.ts compares them on randomized
- * edit sequences).
+ * edit sequences), with one exception: a reused route's status keeps the lastTransitionTime of
+ * the pass that first rendered it (below).
  *
  * What is reused, so that a pass costs what changed rather than the number of routes:
  * - the converted rules of an HTTPRoute or GRPCRoute (IR rules, their matches, invalid-rule and
@@ -16,8 +17,12 @@
  *   only the routes that came or went (route-placements.ts); dropped with the attachments;
  * - per listener, its rules and virtual hosts: updated where few attachments changed
  *   (virtual-hosts-cache.ts), each unaffected virtual host keeping its IR object;
- * - the rendered status of a reused RouteNode while the pass timestamp (`now`, whole seconds)
- *   is the same.
+ * - the rendered status of a reused RouteNode, stamped with the `now` of the pass that first
+ *   rendered it: the time the controller first reached those conditions, which is when they
+ *   transitioned. Every consumer keeps older times of unchanged conditions anyway
+ *   (mergeTransitionTimes in standalone.ts and status-writer.ts), so what is stored is the
+ *   same; rendering all 5k route statuses again whenever `now` moved on was a fifth of a
+ *   Kubernetes-mode pass under churn.
  * Keep it simple and safe:
  * - An entry is keyed by the route object itself (a WeakMap): sources hand out the very same
  *   object for an unchanged route (FileSource; Kubernetes informers), and an edit is a new
@@ -65,7 +70,7 @@ export class TranslateCache implements RouteMemo {
   #placements = new Map<string, KindPlacements>();
   #placementUpdates = 0;
   #signature: string | null = null;
-  #routeStatuses = new WeakMap<RouteNode, { readonly now: string; readonly status: StatusUpdate }>();
+  #routeStatuses = new WeakMap<RouteNode, StatusUpdate>();
   /** Per-listener rules and virtual hosts of the previous pass (used by buildServers). */
   readonly virtualHosts = new VirtualHostCache();
   #servers = new Map<string, ir.Server>();
@@ -136,12 +141,13 @@ export class TranslateCache implements RouteMemo {
     return rules;
   }
 
-  /** The status of a route node rendered at `now`, computed by `render` unless the cache has it. */
-  routeStatus(node: RouteNode, now: string, render: () => StatusUpdate): StatusUpdate {
-    const hit = this.#routeStatuses.get(node);
-    if (hit !== undefined && hit.now === now) return hit.status;
-    const status = render();
-    this.#routeStatuses.set(node, { now, status });
+  /** The status of a route node, rendered by `render` the first time (see the module comment). */
+  routeStatus(node: RouteNode, render: () => StatusUpdate): StatusUpdate {
+    let status = this.#routeStatuses.get(node);
+    if (status === undefined) {
+      status = render();
+      this.#routeStatuses.set(node, status);
+    }
     return status;
   }
 

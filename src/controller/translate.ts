@@ -47,9 +47,15 @@ export interface TranslateOptions {
   readonly addresses: AddressOptions;
   /**
    * Reuses per-route work of earlier passes (translate-cache.ts). The result is the same with
-   * or without it; pass the same cache to consecutive passes of one controller.
+   * or without it, except that a reused route's status keeps the lastTransitionTime of the pass
+   * that first rendered it; pass the same cache to consecutive passes of one controller.
    */
   readonly cache?: TranslateCache;
+  /**
+   * Conformance features claimed on top of SUPPORTED_FEATURES (e.g. what provisioning adds),
+   * listed in our GatewayClasses' status.supportedFeatures (sorted, no duplicates).
+   */
+  readonly extraFeatures?: readonly string[];
 }
 
 export interface AddressOptions {
@@ -127,12 +133,12 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   // at 5k routes whenever `now` moves on). The graph is not changed after this point.
   let statuses: StatusUpdate[] | null = null;
   const renderStatuses = (): StatusUpdate[] => [
-    ...classes.map((c) => renderGatewayClassStatus(c, now)),
+    ...classes.map((c) => renderGatewayClassStatus(c, now, options.extraFeatures)),
     ...gateways.map((g) => renderGatewayStatus(g, now)),
     ...listenerSets.map((s) => renderListenerSetStatus(s, now)),
     ...routes
       .filter((r) => r.parents.length > 0)
-      .map((r) => (cache ? cache.routeStatus(r, now, () => renderRouteStatus(r, controllerName, now)) : renderRouteStatus(r, controllerName, now))),
+      .map((r) => (cache ? cache.routeStatus(r, () => renderRouteStatus(r, controllerName, now)) : renderRouteStatus(r, controllerName, now))),
     ...renderBackendTLSPolicyStatuses(backendTLSPolicies, controllerName, now),
   ];
   return {
