@@ -29,6 +29,7 @@ import type {
   RouteParentResult,
 } from './model.js';
 import { intersectHostnames } from './hostnames.js';
+import { exact } from './exact-array.js';
 import { namespaceLabels } from './index.js';
 import {
   routeAccepted,
@@ -160,7 +161,8 @@ export interface AttachedRoute {
 export function attachRoute(r: RouteToAttach, gateways: readonly GatewayNode[], index: ResourceIndex): AttachedRoute {
   const { kind, route, rules } = r;
   const namespace = route.metadata.namespace ?? 'default';
-  const served = rules.flatMap((x) => (x.attached ? [x.attached] : []));
+  const served: AttachedRule[] = [];
+  for (const x of rules) if (x.attached) served.push(x.attached);
   const invalidRules = rules.filter((x) => x.invalid.length > 0);
   const invalidProblems = invalidRules.flatMap((x) => x.invalid);
   const validCount = rules.length - invalidRules.length;
@@ -179,9 +181,9 @@ export function attachRoute(r: RouteToAttach, gateways: readonly GatewayNode[], 
     gateways,
     index,
     { notAccepted: allInvalid, resolvedRefs, partiallyInvalid },
-    ({ listener, hostnames }) => placements.push({ slot: listener.slot, attachment: { routeKind: kind, route, hostnames, rules: served } }),
+    ({ listener, hostnames }) => placements.push({ slot: listener.slot, attachment: { routeKind: kind, route, hostnames, rules: exact(served) } }),
   );
-  return { node: { kind, route, parents }, placements };
+  return { node: { kind, route, parents }, placements: exact(placements) };
 }
 
 /**
@@ -333,9 +335,9 @@ export function attachParentRefs(
     }
     conditions.push(verdict.resolvedRefs);
     if (result.ok && !verdict.notAccepted && verdict.partiallyInvalid) conditions.push(verdict.partiallyInvalid);
-    parents.push({ parentRef: echoParentRef(ref), conditions });
+    parents.push({ parentRef: echoParentRef(ref), conditions: exact(conditions) });
   });
-  return parents;
+  return exact(parents);
 }
 
 /** Attaches a route to the listeners one parentRef selects. `field` is `spec.parentRefs[i]`. */

@@ -11,6 +11,7 @@ import { CORE_GROUP, GATEWAY_GROUP } from '../api/types.js';
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
 import type { ResourceIndex } from './model.js';
+import { exact } from './exact-array.js';
 import { fieldMessage, type RefReason, type RouteProblem } from './route-conditions.js';
 import { isReferenceAllowed } from './reference-grants.js';
 import { applyBackendTLS, decideBackendTLS } from './backend-tls-policies.js';
@@ -154,7 +155,7 @@ export function resolveEndpoints(
       }
     }
   }
-  return out;
+  return exact(out);
 }
 
 /** `<ns>/<service>:<port>` for Services; `<Kind>.<group>/<ns>/<name>` for other kinds. */

@@ -16,6 +16,7 @@ import type * as ir from '../ir/types.js';
 import type { GatewayNode, ResourceIndex, RouteNode } from './model.js';
 import { attachRoutes, NO_MEMO, type ConvertedRule, type RouteMemo } from './attachment.js';
 import { resolveBackendRef } from './backend-refs.js';
+import { exact } from './exact-array.js';
 import { convertMatches } from './route-matches.js';
 import { convertBackendFilters, convertRuleFilters } from './route-filters.js';
 import { convertRetry, convertTimeouts } from './route-timeouts.js';
@@ -91,7 +92,7 @@ function convertRule(route: api.HTTPRoute, rule: api.HTTPRouteRule, i: number, i
       responseHeaders: filters.responseHeaders,
       cors: filters.cors,
       mirrors: filters.mirrors,
-      action: computeAction(filters.redirect, backendRefs.length, backends),
+      action: computeAction(filters.redirect, backendRefs.length, exact(backends)),
       timeouts,
       retry,
     };

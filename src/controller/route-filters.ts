@@ -16,6 +16,7 @@
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
 import type { ResourceIndex } from './model.js';
+import { exact } from './exact-array.js';
 import { fieldMessage, unsupported, type RefReason, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
 import { resolveBackendRef, type ReferrerInfo } from './backend-refs.js';
 import { normalizePrefix } from './route-matches.js';
@@ -104,6 +105,8 @@ export function convertRuleFilters(
         out.invalid.push(unsupported(fieldMessage(`${at}.type`, `filter type "${f.type}" is not supported`)));
     }
   });
+  out.requestFilters = exact(out.requestFilters);
+  out.mirrors = exact(out.mirrors);
   return out;
 }
 

@@ -4,6 +4,7 @@
  */
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
+import { exact } from './exact-array.js';
 import { fieldMessage, unsupported, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
 
 /** HTTPRouteMatch.Method enum. */
@@ -38,7 +39,7 @@ export function convertMatches(matches: readonly api.HTTPRouteMatch[] | undefine
     }
     if (path) out.push({ path, method, headers, queryParams });
   });
-  return { matches: out, problems };
+  return { matches: exact(out), problems };
 }
 
 /** PathPrefix values lose trailing slashes (element-wise matching), except the root `/`. */

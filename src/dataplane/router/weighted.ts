@@ -9,13 +9,10 @@
 
 /** Cumulative sums of positive weights; zero or negative weights get no share. */
 export function cumulativeWeights(weights: readonly number[]): { cumulative: number[]; total: number } {
-  const cumulative: number[] = [];
+  // map, not push: the array is kept with the compiled rule, and one grown by push keeps room
+  // for 17 numbers (V8) where most rules have one backend.
   let total = 0;
-  for (let i = 0; i < weights.length; i++) {
-    const w = weights[i] as number;
-    total += w > 0 ? w : 0;
-    cumulative.push(total);
-  }
+  const cumulative = weights.map((w) => (total += w > 0 ? w : 0));
   return { cumulative, total };
 }
 
