@@ -4,6 +4,8 @@ import { emptyHeaders, forwardableHeaders, joinedHeader } from '../headers.js';
 import { compileCors, isOriginAllowed, normalizeOrigin } from './cors.js';
 import { applyHeaderModifier, compileHeaderModifier } from './header-modifier.js';
 import { replacePrefix } from './path-rewrite.js';
+import { compileRule } from '../router/compile.js';
+import { directRule } from '../router/router.fixtures.js';
 import { buildLocation, hostWithoutPort } from './redirect.js';
 
 test('ReplacePrefixMatch godoc table', () => {
@@ -36,6 +38,40 @@ test('header modifier: set overwrites, add appends with a comma, names are case-
   assert.equal(h['x-fresh'], 'f');
   assert.deepEqual(h['set-cookie'], ['c1', 'c2']);
   assert.equal(h['x-remove'], undefined);
+});
+
+test('header modifier: lower-case names are served as they are, an upper-case name anywhere is lower-cased in a copy', () => {
+  const lower = { set: [{ name: 'x-set', value: 'S' }], add: [{ name: 'x-add', value: 'A' }], remove: ['x-remove'] };
+  assert.equal(compileHeaderModifier(lower), lower);
+  const cases = [
+    { set: [{ name: 'x-set', value: 'S' }, { name: 'X-Upper', value: 'U' }], add: [], remove: [] },
+    { set: [], add: [{ name: 'x-add', value: 'A' }, { name: 'X-Upper', value: 'U' }], remove: [] },
+    { set: [], add: [], remove: ['x-remove', 'X-Upper'] },
+  ];
+  for (const mod of cases) {
+    const before = JSON.stringify(mod);
+    const compiled = compileHeaderModifier(mod);
+    assert.notEqual(compiled, mod);
+    assert.equal(JSON.stringify(mod), before);
+    assert.deepEqual(compiled, JSON.parse(before.replace('X-Upper', 'x-upper')));
+  }
+});
+
+test('compiled request filters: the IR list when no name needs lower-casing, else a copy with only the changed filter replaced', () => {
+  const rewrite = { type: 'URLRewrite' as const, hostname: 'h', path: null };
+  const lower = { type: 'RequestHeaderModifier' as const, headers: { set: [{ name: 'x-a', value: '1' }], add: [], remove: [] } };
+  const upper = { type: 'RequestHeaderModifier' as const, headers: { set: [{ name: 'X-B', value: '2' }], add: [], remove: [] } };
+  const same = [lower, rewrite];
+  assert.equal(compileRule({ ...directRule('r'), requestFilters: same }).requestFilters, same);
+  const mixed = [lower, rewrite, upper, rewrite];
+  const compiled = compileRule({ ...directRule('r'), requestFilters: mixed }).requestFilters;
+  assert.notEqual(compiled, mixed);
+  assert.equal(compiled.length, 4);
+  assert.equal(compiled[0], lower);
+  assert.equal(compiled[1], rewrite);
+  assert.deepEqual(compiled[2], { type: 'RequestHeaderModifier', headers: { set: [{ name: 'x-b', value: '2' }], add: [], remove: [] } });
+  assert.equal(compiled[3], rewrite);
+  assert.equal(upper.headers.set[0]!.name, 'X-B');
 });
 
 test('forwardable headers drop hop-by-hop and Connection-named headers', () => {

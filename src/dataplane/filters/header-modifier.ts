@@ -17,8 +17,18 @@ import type { HeaderMap } from '../headers.js';
  * names (the controller writes them so); an IR that does not is still served correctly.
  */
 export function compileHeaderModifier(mod: ir.HeaderModifier): ir.HeaderModifier {
+  // The usual case: served as it is (no copy kept per rule and edit pass).
+  if (isLowerCased(mod)) return mod;
   const lower = (h: { readonly name: string; readonly value: string }) => ({ name: h.name.toLowerCase(), value: h.value });
   return { set: mod.set.map(lower), add: mod.add.map(lower), remove: mod.remove.map((n) => n.toLowerCase()) };
+}
+
+/** Every name of `mod` is lower-case already. */
+function isLowerCased(mod: ir.HeaderModifier): boolean {
+  for (const h of mod.set) if (h.name !== h.name.toLowerCase()) return false;
+  for (const h of mod.add) if (h.name !== h.name.toLowerCase()) return false;
+  for (const n of mod.remove) if (n !== n.toLowerCase()) return false;
+  return true;
 }
 
 /** Applies set, then add, then remove to `headers` in place. Names come from compileHeaderModifier. */

@@ -59,9 +59,25 @@ function compileAction(a: ir.Action): CompiledAction {
   return { kind: 'forward', backends: a.backends.map(compileBackend), cumulative, totalWeight: total };
 }
 
-/** Request filters as the request path applies them: header names lower-cased once. */
-function compileRequestFilters(filters: readonly ir.RequestFilter[]): ir.RequestFilter[] {
-  return filters.map((f) => (f.type === 'RequestHeaderModifier' ? { type: f.type, headers: compileHeaderModifier(f.headers) } : f));
+/**
+ * Request filters as the request path applies them: header names lower-cased once. The IR's
+ * own list (and filters) when nothing needed lower-casing, the usual case: a compiled rule keeps
+ * no copy of them.
+ */
+function compileRequestFilters(filters: readonly ir.RequestFilter[]): readonly ir.RequestFilter[] {
+  let out: ir.RequestFilter[] | null = null;
+  for (let i = 0; i < filters.length; i++) {
+    const f = filters[i]!;
+    const c = f.type === 'RequestHeaderModifier' ? compileRequestHeaderModifier(f) : f;
+    if (c !== f && out === null) out = filters.slice(0, i);
+    if (out !== null) out.push(c);
+  }
+  return out ?? filters;
+}
+
+function compileRequestHeaderModifier(f: Extract<ir.RequestFilter, { type: 'RequestHeaderModifier' }>): ir.RequestFilter {
+  const headers = compileHeaderModifier(f.headers);
+  return headers === f.headers ? f : { type: f.type, headers };
 }
 
 /** A listener as last compiled: its IR arrays and what they compiled to. */
