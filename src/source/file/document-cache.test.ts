@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { cachedDocument } from './document-cache.js';
+import { cachedDocument, normalizedItem, setNormalizedItem, type DocumentCacheEntry } from './document-cache.js';
 import { FileSource } from './file-source.js';
 import { parseManifestsFast } from './parse.js';
 
@@ -24,6 +24,12 @@ const nonce = `${process.pid}-${Date.now()}`;
 const route = (name: string, host: string): string =>
   `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: ${name}\n  namespace: app\n  labels: {nonce: "${nonce}"}\nspec:\n  hostnames: [${host}]\n`;
 
+/** Whether the document with this text is cached with its validation result. */
+function validated(text: string): boolean {
+  const entry = cachedDocument(text);
+  return entry !== undefined && normalizedItem(entry, '') !== undefined;
+}
+
 /** The cache key of each document of `text`. */
 function sources(text: string): string[] {
   return parseManifestsFast(text)!.documents.map((d) => d.source!);
@@ -39,8 +45,8 @@ test('the documents of the files a source serves stay cached; documents no file 
     await src.load();
     const [a, b1] = sources(v1) as [string, string];
     await collect();
-    assert.ok(cachedDocument(a)?.normalized.size, 'a served document stays cached');
-    assert.ok(cachedDocument(b1)?.normalized.size);
+    assert.ok(validated(a), 'a served document stays cached');
+    assert.ok(validated(b1));
 
     writeFileSync(join(dir, 'r.yaml'), v2);
     const second = await src.load(new Set(['r.yaml']));
@@ -48,10 +54,34 @@ test('the documents of the files a source serves stay cached; documents no file 
     const [a2, b2] = sources(v2) as [string, string];
     assert.equal(a2, a);
     await collect();
-    assert.ok(cachedDocument(a)?.normalized.size, 'the unchanged document is still cached');
-    assert.ok(cachedDocument(b2)?.normalized.size, 'so is the new one');
+    assert.ok(validated(a), 'the unchanged document is still cached');
+    assert.ok(validated(b2), 'so is the new one');
     assert.equal(cachedDocument(b1), undefined, 'the replaced document is not kept');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('validation results by item path: the document itself, List items, and both', () => {
+  const result = (name: string) => ({ object: null, identity: { kind: 'HTTPRoute', name, namespace: null }, issues: [], unsupported: false });
+  const doc = result('doc');
+  const item0 = result('item0');
+  const item1 = result('item1');
+  const single: DocumentCacheEntry = { parsed: undefined, normalized: undefined };
+  assert.equal(normalizedItem(single, ''), undefined);
+  setNormalizedItem(single, '', doc);
+  assert.equal(normalizedItem(single, ''), doc);
+  assert.equal(normalizedItem(single, 'items[0]'), undefined);
+  const list: DocumentCacheEntry = { parsed: undefined, normalized: undefined };
+  setNormalizedItem(list, 'items[0]', item0);
+  setNormalizedItem(list, 'items[1]', item1);
+  assert.equal(normalizedItem(list, ''), undefined);
+  assert.equal(normalizedItem(list, 'items[0]'), item0);
+  assert.equal(normalizedItem(list, 'items[1]'), item1);
+  setNormalizedItem(single, 'items[0]', item0);
+  assert.equal(normalizedItem(single, ''), doc, 'the result of the document itself is kept');
+  assert.equal(normalizedItem(single, 'items[0]'), item0);
+  setNormalizedItem(list, '', doc);
+  assert.equal(normalizedItem(list, ''), doc);
+  assert.equal(normalizedItem(list, 'items[1]'), item1);
 });

@@ -25,8 +25,26 @@ export interface ParsedItem {
 export interface DocumentCacheEntry {
   /** What the fast YAML path parsed from the text (List items expanded); unset otherwise. */
   parsed: readonly ParsedItem[] | undefined;
-  /** Validation results by item path. */
-  readonly normalized: Map<string, NormalizedDocument>;
+  /**
+   * Validation results by item path (normalizedItem): the document's own (path `''`, the usual
+   * case, held without a Map: there is one entry per served document) or those of its List items.
+   */
+  normalized: NormalizedDocument | Map<string, NormalizedDocument> | undefined;
+}
+
+/** The validation result of the item at `path` (`''`: the document itself), if there is one. */
+export function normalizedItem(entry: DocumentCacheEntry, path: string): NormalizedDocument | undefined {
+  const n = entry.normalized;
+  if (n instanceof Map) return n.get(path);
+  return path === '' ? n : undefined;
+}
+
+/** Records the validation result of the item at `path`. */
+export function setNormalizedItem(entry: DocumentCacheEntry, path: string, result: NormalizedDocument): void {
+  const n = entry.normalized;
+  if (n instanceof Map) n.set(path, result);
+  else if (path === '' && n === undefined) entry.normalized = result;
+  else entry.normalized = new Map<string, NormalizedDocument>(n === undefined ? [[path, result]] : [['', n], [path, result]]);
 }
 
 const entries = new Map<string, WeakRef<DocumentCacheEntry>>();
@@ -60,7 +78,7 @@ export function documentCacheEntry(source: string): DocumentCacheEntry {
       for (const [text, ref] of entries) if (ref.deref() === undefined) entries.delete(text);
       sweepAt = Math.max(DOCUMENT_CACHE_SWEEP, 2 * entries.size);
     }
-    entry = { parsed: undefined, normalized: new Map() };
+    entry = { parsed: undefined, normalized: undefined };
     entries.set(source, new WeakRef(entry));
     collected.register(entry, source);
   }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { KubeObject } from '../../api/types.js';
 import { objectKey } from '../snapshot.js';
 import { normalizeDocument, type NormalizedDocument, type ObjectIdentity } from './document.js';
-import { documentCacheEntry } from './document-cache.js';
+import { documentCacheEntry, normalizedItem, setNormalizedItem } from './document-cache.js';
 import type { LoadIssue } from './issues.js';
 import { parseManifests, type ParsedDocument } from './parse.js';
 import { synthesizeStaticEndpoints } from './static-endpoints.js';
@@ -98,11 +98,10 @@ function normalizeCached(doc: ParsedDocument, held: object[]): NormalizedDocumen
   if (doc.source === undefined) return normalizeDocument(doc.value);
   const entry = documentCacheEntry(doc.source);
   if (held[held.length - 1] !== entry) held.push(entry);
-  const cached = entry.normalized;
-  let n = cached.get(doc.pathPrefix);
+  let n = normalizedItem(entry, doc.pathPrefix);
   if (n === undefined) {
     n = normalizeDocument(doc.value);
-    cached.set(doc.pathPrefix, n);
+    setNormalizedItem(entry, doc.pathPrefix, n);
   }
   return n;
 }
