@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { StatusUpdate } from '../../controller/translate.js';
 import { KubeApiError, type KObj, type KubeRest } from './rest.js';
 import { StatusWriter } from './status-writer.js';
+import { prng } from '../../../test/support/prng.js';
 
 const CONTROLLER = 'waygate.dev/gateway-controller';
 
@@ -64,14 +65,15 @@ test('status writer: a cached object and update written or found equal before ar
   const objects = Array.from({ length: 10 }, (_, i) => route(i));
   const updates = Array.from({ length: 10 }, (_, i) => update(i));
   assert.deepEqual(await writer.write(updates, objects), { written: 10, unchanged: 0, failed: 0 });
-  // The informers have not caught up yet (the same objects): nothing is written twice.
+  // The informers have not caught up yet (the same objects): nothing is looked at again.
   patched.length = 0;
-  assert.deepEqual(await writer.write(updates, objects), { written: 0, unchanged: 10, failed: 0 });
+  assert.deepEqual(await writer.write(updates, objects), { written: 0, unchanged: 0, failed: 0 });
+  assert.deepEqual(await writer.write([...updates], [...objects]), { written: 0, unchanged: 0, failed: 0 }, 'new arrays, same elements');
   assert.deepEqual(patched, []);
   // A new update for r2 (a route changed), a new object for r5 (its cache entry replaced).
   const updates2 = updates.map((u, i) => (i === 2 ? { ...update(2), generation: 2 } : u));
   const objects2 = objects.map((o, i) => (i === 5 ? route(5) : o));
-  assert.deepEqual(await writer.write(updates2, objects2), { written: 2, unchanged: 8, failed: 0 });
+  assert.deepEqual(await writer.write(updates2, objects2), { written: 2, unchanged: 0, failed: 0 });
   assert.deepEqual(patched.sort(), ['r2', 'r5']);
 });
 
@@ -92,4 +94,64 @@ test('status writer: our entries on a route we no longer handle are dropped once
   assert.deepEqual((bodies[0] as { status: { parents: unknown[] } }).status.parents, [], 'our entry dropped');
   assert.deepEqual(await writer.write([], [stale]), { written: 0, unchanged: 0, failed: 0 });
   assert.equal(bodies.length, 1);
+});
+
+test('status writer: over random edits, it writes exactly the pairs an every-object comparison would, failed ones again', async () => {
+  const rnd = prng(7);
+  const failing = new Set<string>();
+  let patched: string[] = [];
+  const rest = {
+    async request(_method: string, path: string): Promise<KObj> {
+      const name = path.split('/').at(-2)!;
+      if (failing.has(name)) throw new KubeApiError(500, 'InternalError', 'boom');
+      patched.push(name);
+      return {} as KObj;
+    },
+    async get(): Promise<KObj> {
+      throw new Error('no conflict expected');
+    },
+  } as unknown as KubeRest;
+  const writer = new StatusWriter({ rest, controllerName: CONTROLLER });
+  // Every update differs from every cached status, so each pair looked at is PATCHed.
+  const withOurEntry = (i: number): KObj => ({ ...route(i), status: update(i).status }) as KObj;
+  let generation = 1;
+  const next = (i: number): StatusUpdate => {
+    const u = update(i);
+    return { ...u, generation: ++generation, status: JSON.parse(JSON.stringify(u.status).replace('"message":""', `"message":"${generation}"`)) as StatusUpdate['status'] };
+  };
+  const n = 60;
+  let objects: KObj[] = Array.from({ length: n }, (_, i) => route(i));
+  let updates: (StatusUpdate | null)[] = Array.from({ length: n }, (_, i) => next(i));
+  const settled = new WeakMap<KObj, StatusUpdate | null>(); // the every-object rule, kept by the test
+  for (let step = 0; step < 300; step++) {
+    const edits = rnd() < 0.1 ? 40 : 1 + Math.floor(rnd() * 4); // now and then past the change budget
+    for (let e = 0; e < edits; e++) {
+      const i = Math.floor(rnd() * n);
+      const r = rnd();
+      if (r < 0.35) updates[i] = next(i);
+      else if (r < 0.6) objects[i] = rnd() < 0.5 ? route(i) : withOurEntry(i);
+      else if (r < 0.75) updates[i] = updates[i] === null ? next(i) : null;
+      else if (r < 0.85) objects = objects.map((o, k) => (k === i ? ({ ...o, kind: o.kind === 'HTTPRoute' ? 'Gone' : 'HTTPRoute' } as KObj) : o));
+      else if (failing.has(`r${i}`)) failing.delete(`r${i}`);
+      else failing.add(`r${i}`);
+    }
+    objects = [...objects];
+    const list = updates.filter((u): u is StatusUpdate => u !== null);
+    const expected: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const obj = objects[i]!;
+      if (obj.kind !== 'HTTPRoute') continue;
+      const u = updates[i]!;
+      const stale = u === null && JSON.stringify(obj.status).includes(CONTROLLER) && settled.get(obj) !== null;
+      if ((u !== null && settled.get(obj) !== u) || stale) {
+        if (!failing.has(obj.metadata.name)) {
+          expected.push(obj.metadata.name);
+          settled.set(obj, u);
+        }
+      }
+    }
+    patched = [];
+    await writer.write(list, objects.filter((o) => o.kind === 'HTTPRoute'));
+    assert.deepEqual(patched.sort(), expected.sort(), `step ${step}`);
+  }
 });

@@ -4,10 +4,12 @@
  * - only our entries are touched: route `status.parents` and policy `status.ancestors` entries
  *   of other controllers are kept as they are ("keyed by (parentRef, controllerName)"); our stale
  *   entries (a route that no longer points at us) are removed
- * - no write when nothing changed, comparing without lastTransitionTime; a pair of cached
- *   object and status update that was already written or found equal is not compared again
- *   (both are kept by identity from pass to pass: informers keep an object until it changes,
- *   the translate cache keeps a route's rendered status)
+ * - no write when nothing changed, comparing without lastTransitionTime; only the cached
+ *   objects and status updates that are not the very ones of the previous write are looked at,
+ *   and a pair already written or found equal is not compared again (both are kept by identity
+ *   from pass to pass: informers keep an object until it changes, the translate cache keeps a
+ *   route's rendered status). At 5k routes, walking every status per pass took 2.4 ms, with
+ *   passes at ~60/s while routes churned
  * - an object whose status alone changed (our write's echo, or someone else's write) is checked
  *   against the last write's updates only (recheck), without a pass
  * - lastTransitionTime stays stable when a condition's status did not flip (mergeTransitionTimes)
@@ -18,6 +20,7 @@ import type { StatusUpdate } from '../../controller/translate.js';
 import { mergeTransitionTimes } from '../../controller/status.js';
 import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
+import { alignByIdentity, changeBudget } from '../../ir/identity-diff.js';
 import { kindSpec, objectPath } from './kinds.js';
 import { KubeApiError, type KObj, type KubeRest } from './rest.js';
 
@@ -74,6 +77,22 @@ function keyOf(o: KObj): string {
   return `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
+function updateKey(u: StatusUpdate): string {
+  return `${u.kind}/${u.namespace ?? ''}/${u.name}`;
+}
+
+/** Removes `key` from `map` when it still holds `value`; notes the key. */
+function forget<V>(map: Map<string, V>, key: string, value: V, touched: Set<string>): void {
+  if (map.get(key) === value) map.delete(key);
+  touched.add(key);
+}
+
+/** Sets `key` to `value`; returns the key. */
+function remember<V>(map: Map<string, V>, key: string, value: V): string {
+  map.set(key, value);
+  return key;
+}
+
 /** An object to bring to `update` (null: drop our entries). */
 interface Work {
   readonly obj: KObj;
@@ -96,8 +115,14 @@ export class StatusWriter {
    * the controller's CPU while routes churned.
    */
   #settled = new WeakMap<KObj, StatusUpdate | null>();
-  /** The updates of the last write(), by `kind/namespace/name` (what recheck() compares with). */
+  /** The lists of the last write() and what they hold by `kind/namespace/name`. */
+  #cached: readonly KObj[] = [];
+  #updates: readonly StatusUpdate[] = [];
+  #byKey = new Map<string, KObj>();
+  /** What recheck() compares with. */
   #latest = new Map<string, StatusUpdate>();
+  /** Keys whose write failed: looked at again by the next write(). */
+  readonly #retry = new Set<string>();
 
   constructor(options: { rest: KubeRest; controllerName: string; log?: Logger }) {
     this.#rest = options.rest;
@@ -105,26 +130,35 @@ export class StatusWriter {
     this.#log = options.log ?? silentLogger;
   }
 
-  /** Writes every status that differs from the cached object's. */
+  /**
+   * Writes every status that differs from the cached object's. Looks only at the objects and
+   * updates that are not the very ones of the previous call (both lists lined up by identity
+   * with the previous ones), plus those whose write failed; everything when too much changed.
+   */
   async write(updates: readonly StatusUpdate[], cached: readonly KObj[]): Promise<StatusWriteResult> {
-    const byKey = new Map<string, KObj>();
-    for (const o of cached) byKey.set(keyOf(o), o);
-    const work: Work[] = [];
-    const latest = new Map<string, StatusUpdate>();
-    let unchanged = 0;
-    for (const u of updates) {
-      const key = `${u.kind}/${u.namespace ?? ''}/${u.name}`;
-      latest.set(key, u);
-      const obj = byKey.get(key);
-      if (obj === undefined) continue;
-      if (this.#settled.get(obj) === u) unchanged++;
-      else work.push({ obj, update: u });
+    const touched = new Set<string>(this.#retry);
+    this.#retry.clear();
+    const objects = alignByIdentity(this.#cached, cached, changeBudget(cached.length));
+    const statuses = objects === null ? null : alignByIdentity(this.#updates, updates, changeBudget(updates.length));
+    if (objects === null || statuses === null) {
+      this.#byKey = new Map(cached.map((o) => [keyOf(o), o]));
+      this.#latest = new Map(updates.map((u) => [updateKey(u), u]));
+      for (const key of this.#byKey.keys()) touched.add(key);
+    } else {
+      // A replaced element is a removed one and an inserted one with the same key: removals first.
+      for (const i of objects.removed) forget(this.#byKey, keyOf(this.#cached[i]!), this.#cached[i]!, touched);
+      for (const i of statuses.removed) forget(this.#latest, updateKey(this.#updates[i]!), this.#updates[i]!, touched);
+      for (const j of objects.inserted) touched.add(remember(this.#byKey, keyOf(cached[j]!), cached[j]!));
+      for (const j of statuses.inserted) touched.add(remember(this.#latest, updateKey(updates[j]!), updates[j]!));
     }
-    this.#latest = latest;
-    // Routes and policies we wrote for before but no longer handle: drop our entries.
-    for (const [key, obj] of byKey) if (!latest.has(key) && this.#hasStaleEntries(obj)) work.push({ obj, update: null });
-    const result = await this.#run(work);
-    return { ...result, unchanged: result.unchanged + unchanged };
+    this.#cached = cached;
+    this.#updates = updates;
+    const objs: KObj[] = [];
+    for (const key of touched) {
+      const obj = this.#byKey.get(key);
+      if (obj !== undefined) objs.push(obj);
+    }
+    return this.#bring(objs);
   }
 
   /**
@@ -132,11 +166,17 @@ export class StatusWriter {
    * write; sometimes someone else's) against the updates of that write, and writes those that
    * no longer match. Costs the objects given, not every status.
    */
-  async recheck(objects: readonly KObj[]): Promise<StatusWriteResult> {
+  recheck(objects: readonly KObj[]): Promise<StatusWriteResult> {
+    return this.#bring(objects);
+  }
+
+  /** Brings each object to its update of the last write(), unless settled there already. */
+  async #bring(objects: readonly KObj[]): Promise<StatusWriteResult> {
     const work: Work[] = [];
     let unchanged = 0;
     for (const obj of objects) {
       const u = this.#latest.get(keyOf(obj));
+      // Routes and policies we wrote for before but no longer handle: drop our entries.
       if (u === undefined) {
         if (this.#hasStaleEntries(obj)) work.push({ obj, update: null });
       } else if (this.#settled.get(obj) === u) unchanged++;
@@ -171,6 +211,7 @@ export class StatusWriter {
           this.#settled.set(obj, update);
         } catch (err) {
           failed++;
+          this.#retry.add(keyOf(obj));
           this.#log.warn('status write failed', { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name, error: (err as Error).message });
         }
       }
