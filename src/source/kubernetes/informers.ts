@@ -98,7 +98,7 @@ export class InformerSet {
 
   /** Every cached object of the watched kinds and referenced Secrets/ConfigMaps. */
   objects(): KObj[] {
-    return [...this.#kinds, ...this.#refs.values()].flatMap((r) => r.items());
+    return concatItems([...this.#kinds, ...this.#refs.values()]);
   }
 
   /** The cached object with the kind, namespace and name of `o` (watched kinds and references). */
@@ -109,7 +109,7 @@ export class InformerSet {
 
   /** Cached objects of the extra (label-selected) reflectors. */
   extraObjects(): KObj[] {
-    return this.#extra.flatMap((r) => r.items());
+    return concatItems(this.#extra);
   }
 
   /**
@@ -146,7 +146,7 @@ export class InformerSet {
     if (!this.#kinds.every((r) => r.synced)) return;
     // Only the kinds that can reference one: walking every route per burst cost ~5% of the
     // controller's CPU while 5k routes churned.
-    const wanted = referencedObjects(this.#kinds.flatMap((r) => (REFERENCING_KINDS.has(r.kind) ? r.items() : [])));
+    const wanted = referencedObjects(concatItems(this.#kinds.filter((r) => REFERENCING_KINDS.has(r.kind))));
     for (const [key, ref] of wanted) {
       if (this.#refs.has(key)) continue;
       const r = this.#makeRef(ref.kind === 'Secret' ? SECRET : CONFIG_MAP, ref.namespace, ref.name);
@@ -159,4 +159,12 @@ export class InformerSet {
       this.#refs.delete(key);
     }
   }
+}
+
+/**
+ * Every reflector's items in one array. With concat, not flatMap: flatMap took 0.3 ms for 5k
+ * routes, concat 0.01 (.scratch-me/objs-bench.mts), and the controller reads this every pass.
+ */
+function concatItems(reflectors: readonly Reflector[]): KObj[] {
+  return ([] as KObj[]).concat(...reflectors.map((r) => r.items()));
 }
