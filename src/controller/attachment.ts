@@ -317,7 +317,8 @@ export function attachParentRefs(
   attach: (attachment: ListenerAttachment) => void,
 ): RouteParentResult[] {
   const parents: RouteParentResult[] = [];
-  const attachedTo = new Set<ListenerNode>();
+  // One parentRef selects each listener once: only several can select one twice.
+  const attachedTo = parentRefs.length > 1 ? new Set<ListenerNode>() : null;
   parentRefs.forEach((ref, i) => {
     const parent = resolveParentRef(ref, route.namespace, gateways);
     if (!parent) return;
@@ -328,8 +329,10 @@ export function attachParentRefs(
     else {
       conditions.push(routeAccepted());
       for (const a of result.attachments) {
-        if (attachedTo.has(a.listener)) continue; // two parentRefs selecting the same listener
-        attachedTo.add(a.listener);
+        if (attachedTo !== null) {
+          if (attachedTo.has(a.listener)) continue; // two parentRefs selecting the same listener
+          attachedTo.add(a.listener);
+        }
         attach(a);
       }
     }

@@ -138,7 +138,7 @@ export function resolveEndpoints(
   servicePort: api.ServicePort,
 ): ir.Endpoint[] {
   const out: ir.Endpoint[] = [];
-  const seen = new Set<string>();
+  let seen: Set<string> | null = null; // made at the second endpoint: most backends have one
   const wantName = servicePort.name ?? '';
   const wantProtocol = servicePort.protocol ?? 'TCP';
   for (const slice of index.endpointSlicesByService.get(`${namespace}/${service}`) ?? []) {
@@ -148,9 +148,12 @@ export function resolveEndpoints(
     for (const endpoint of slice.endpoints ?? []) {
       if (endpoint.conditions?.ready === false) continue;
       for (const address of endpoint.addresses ?? []) {
-        const key = `${address}|${port.port}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+        if (out.length > 0) {
+          seen ??= new Set(out.map((e) => `${e.address}|${e.port}`));
+          const key = `${address}|${port.port}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
         out.push({ address, port: port.port });
       }
     }

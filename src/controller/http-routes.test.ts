@@ -224,3 +224,13 @@ test('rules get stable IR names, route key and section names', () => {
   assert.deepEqual(rules[1]?.rule.action, { kind: 'direct', status: 500 }, 'no backendRefs → 500');
   assert.deepEqual(rules[1]?.matches, [{ path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [] }]);
 });
+
+test('two parentRefs selecting the same listener attach the route to it once; one parentRef attaches to each listener it selects', () => {
+  const gw = gatewayNode('default', 'gw', [http('a'), http('b', 8080)]);
+  const twice = httpRoute('default', 'twice', { parentRefs: [{ name: 'gw' }, { name: 'gw', sectionName: 'b' }], rules: [{ backendRefs: BACKEND }] });
+  const [node] = processHTTPRoutes([twice], [gw], indexOf([WEB]), CONTROLLER);
+  assert.deepEqual(reasons(node!, 0), ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
+  assert.deepEqual(reasons(node!, 1), ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
+  assert.deepEqual(gw.listeners.map((l) => l.attachedRoutes), [1, 1]);
+  assert.deepEqual(gw.listeners.map((l) => l.attachments.length), [1, 1]);
+});

@@ -86,8 +86,13 @@ function convertRule(route: api.HTTPRoute, rule: api.HTTPRouteRule, i: number, i
     // Fail closed: a filter we cannot apply must not be skipped — answer 500.
     irRule = { ...base, ...EMPTY_RULE_PARTS, timeouts, action: { kind: 'direct', status: 500 } };
   } else {
+    // One literal, not a spread of `base`: the rule is kept, and an object grown past its
+    // spread's shape keeps its last fields out of line (an extra array per rule).
     irRule = {
-      ...base,
+      name: base.name,
+      kind: base.kind,
+      route: base.route,
+      sectionName: base.sectionName,
       requestFilters: filters.requestFilters,
       responseHeaders: filters.responseHeaders,
       cors: filters.cors,

@@ -156,8 +156,9 @@ function checkCombination(filters: readonly api.HTTPRouteFilter[], at: string, i
   if (types.includes('RequestRedirect') && types.includes('URLRewrite')) {
     invalid.push(incompatible(fieldMessage(at, `RequestRedirect and URLRewrite cannot be combined`)));
   }
-  const repeated = [...new Set(types.filter((t, i) => !REPEATABLE.has(t) && types.indexOf(t) !== i))];
-  for (const t of repeated) invalid.push(incompatible(fieldMessage(at, `${t} may appear only once`)));
+  const again = types.filter((t, i) => !REPEATABLE.has(t) && types.indexOf(t) !== i);
+  if (again.length === 0) return;
+  for (const t of new Set(again)) invalid.push(incompatible(fieldMessage(at, `${t} may appear only once`)));
 }
 
 /** Header names are case-insensitive: lower-cased once here. */

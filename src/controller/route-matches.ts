@@ -89,9 +89,10 @@ export function convertValueMatches(
   isHeader: boolean,
   problems: RouteProblem<RuleInvalidReason>[],
 ): ir.ValueMatch[] {
+  if (list === undefined || list.length === 0) return []; // most matches: no Set to allocate
   const out: ir.ValueMatch[] = [];
   const seen = new Set<string>();
-  (list ?? []).forEach((h, k) => {
+  list.forEach((h, k) => {
     const name = isHeader ? h.name.toLowerCase() : h.name;
     if (seen.has(name)) return;
     seen.add(name);
