@@ -99,3 +99,43 @@ test('virtual host cache: an unaffected virtual host keeps its IR object', () =>
   assert.notEqual(third.virtualHosts[1], second[2], 'c.test got its rule\'s new position');
   assert.deepEqual(cache.stats, { updates: 2, rebuilds: 1 });
 });
+
+// Names that come and go are merged into the previous list in one walk: a virtual host that is
+// neither reached nor moved stays the very object, one whose rules moved gets a copy, and an
+// appended route with a new hostname (the common add) leaves every other virtual host as it was.
+test('virtual host cache: names added and dropped in one pass keep the untouched virtual hosts', () => {
+  const memo = attachmentMemo();
+  const route = (name: string, host: string, stamp = '2024-01-01T00:00:00Z'): api.HTTPRoute =>
+    httpRoute('default', name, { parentRefs: [{ name: 'gw' }], hostnames: [host], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }] }] }, stamp);
+  const listenerOf = (routes: api.HTTPRoute[]) => {
+    const gw = gatewayNode('default', 'gw', [http('a')]);
+    processHTTPRoutes(routes, [gw], indexOf([]), CONTROLLER, memo);
+    return gw.listeners[0]!;
+  };
+  const [a, b, c, d] = [route('a', 'a.test'), route('b', 'b.test'), route('c', 'c.test'), route('d', '*.d.test')];
+  const cache = new VirtualHostCache();
+  const pass = (routes: api.HTTPRoute[]) => {
+    cache.begin();
+    const listener = listenerOf(routes);
+    const built = cache.build(listener);
+    assert.deepEqual(built, buildVirtualHosts(listener));
+    return new Map(built.virtualHosts.map((v) => [v.hostname, v]));
+  };
+  const first = pass([a, b, c, d]);
+  // b goes (b.test with it, and the rules of c and d move up); e comes with a new name.
+  const e = route('e', 'aa.test', '2024-01-02T00:00:00Z');
+  const second = pass([a, c, d, e]);
+  assert.deepEqual([...second.keys()], ['a.test', 'aa.test', 'c.test', '*.d.test']);
+  assert.equal(second.get('a.test'), first.get('a.test'), 'a.test: not reached, its rule in place');
+  assert.notEqual(second.get('c.test'), first.get('c.test'), 'c.test: its rule moved');
+  // Appended with a new name, nothing moves: every other virtual host is the previous object.
+  const f = route('f', 'x.d.test', '2024-01-03T00:00:00Z');
+  const third = pass([a, c, d, e, f]);
+  assert.deepEqual([...third.keys()], ['a.test', 'aa.test', 'c.test', 'x.d.test', '*.d.test']);
+  for (const name of ['a.test', 'aa.test', 'c.test', '*.d.test']) assert.equal(third.get(name), second.get(name), name);
+  // Removing it again (the last route) drops its name and touches nothing else.
+  const fourth = pass([a, c, d, e]);
+  assert.deepEqual([...fourth.keys()], [...second.keys()]);
+  for (const [name, vh] of fourth) assert.equal(vh, third.get(name), name);
+  assert.deepEqual(cache.stats, { updates: 3, rebuilds: 1 });
+});

@@ -11,7 +11,9 @@
  * `rules` lists each attachment's rules in attachment order (a rule object belongs to one
  * route, and a route is attached to a listener at most once, so no rule appears twice);
  * `offsets[i]` is where attachment i's rules start. virtual-hosts-cache.ts updates this state
- * in place of a rebuild when few attachments changed.
+ * in place of a rebuild when few attachments changed. Arrays are built at their exact size and
+ * the offsets are an Int32Array: a listener with thousands of routes is rebuilt or updated on
+ * every pass, and the garbage of each pass is what the next scavenge copies or frees.
  */
 import type * as ir from '../ir/types.js';
 import type { ListenerNode, RouteAttachment } from './model.js';
@@ -22,12 +24,11 @@ import { compareEntries, compareVirtualHostNames, computeHostnamePrecedence, typ
 export interface ListenerHosts {
   readonly attachments: readonly RouteAttachment[];
   /** Where each attachment's rules start in `rules`. */
-  readonly offsets: readonly number[];
+  readonly offsets: Int32Array;
   /** Attachment positions (ascending) by lower-cased effective hostname (`''`: any host). */
   readonly byHostname: ReadonlyMap<string, readonly number[]>;
-  /** Virtual host names in the order a request tries them (compareVirtualHostNames). */
-  readonly names: readonly string[];
   readonly rules: ir.Rule[];
+  /** One per host key (`''` is `*`), in the order a request tries them (compareVirtualHostNames). */
   readonly virtualHosts: ir.VirtualHost[];
 }
 
@@ -39,11 +40,16 @@ export function buildVirtualHosts(listener: ListenerNode): { rules: ir.Rule[]; v
 
 /** The whole per-listener build (see the module comment). */
 export function buildListenerHosts(attachments: readonly RouteAttachment[]): ListenerHosts {
-  const rules: ir.Rule[] = [];
-  const offsets: number[] = [];
-  for (const att of attachments) {
-    offsets.push(rules.length);
-    for (const r of att.rules) rules.push(r.rule);
+  const offsets = new Int32Array(attachments.length);
+  let count = 0;
+  for (let i = 0; i < attachments.length; i++) {
+    offsets[i] = count;
+    count += attachments[i]!.rules.length;
+  }
+  const rules = new Array<ir.Rule>(count);
+  for (let i = 0, at = 0; i < attachments.length; i++) {
+    const own = attachments[i]!.rules;
+    for (let k = 0; k < own.length; k++) rules[at++] = own[k]!.rule;
   }
   const byHostname = new Map<string, number[]>();
   for (let i = 0; i < attachments.length; i++) {
@@ -53,15 +59,15 @@ export function buildListenerHosts(attachments: readonly RouteAttachment[]): Lis
       else list.push(i);
     }
   }
-  const names = [...byHostname.keys()].map(vhostName).sort(compareVirtualHostNames);
+  const names = Array.from(byHostname.keys(), vhostName).sort(compareVirtualHostNames);
   const virtualHosts = names.map((hostname) => buildVirtualHost(attachments, offsets, byHostname, hostname));
-  return { attachments, offsets, byHostname, names, rules, virtualHosts };
+  return { attachments, offsets, byHostname, rules, virtualHosts };
 }
 
 /** One virtual host: the (rule, match) pairs of every attachment serving it, by precedence. */
 export function buildVirtualHost(
   attachments: readonly RouteAttachment[],
-  offsets: readonly number[],
+  offsets: Int32Array,
   byHostname: ReadonlyMap<string, readonly number[]>,
   hostname: string,
 ): ir.VirtualHost {
@@ -122,14 +128,4 @@ function candidates(index: ReadonlyMap<string, readonly number[]>, vhost: string
   if (lists.length === 1) return lists[0]!;
   // Each list is ascending and holds an attachment at most once; merge them.
   return [...new Set(lists.flat())].sort((a, b) => a - b);
-}
-
-/**
- * Whether an attachment with host key `key` can be a candidate of virtual host `name` (an
- * over-approximation is harmless: that virtual host is just rebuilt).
- */
-export function keyReaches(key: string, name: string): boolean {
-  if (key === '') return true;
-  if (key === name) return true;
-  return key.startsWith('*.') && name !== '*' && name.endsWith(key.slice(1));
 }
