@@ -121,3 +121,17 @@ test('compareByAgeThenKey orders kinds the snapshot does not hold by key too', (
   assert.equal(compareByAgeThenKey(w('a'), w('b')), -1);
   assert.equal(compareByAgeThenKey(w('b'), w('a')), 1);
 });
+
+test('updateSnapshot takes the objects as a function, called only to sort a kind again', () => {
+  const a = obj('a', '2026-01-01T00:00:01Z');
+  const b = obj('b', '2026-01-01T00:00:02Z');
+  const odd = obj('o', '2026-01-01T02:00:00+02:00');
+  let calls = 0;
+  const objects = (list: KubeObject[]) => (): KubeObject[] => (calls++, list);
+  const spliced = updateSnapshot(buildSnapshot([a]), objects([a, b]), [], [b]);
+  assert.deepEqual(spliced?.configMaps, [a, b]);
+  assert.equal(calls, 0, 'plain timestamps: spliced without the objects');
+  const resorted = updateSnapshot(buildSnapshot([a, odd]), objects([a, odd, b]), [], [b]);
+  assert.deepEqual(resorted?.configMaps, [...[a, odd, b]].sort(compareByAgeThenKey));
+  assert.equal(calls, 1, 'an odd timestamp: sorted again from the objects');
+});

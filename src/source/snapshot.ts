@@ -220,11 +220,12 @@ function containsSorted(list: readonly number[], n: number): boolean {
  * changed. A kind holding a timestamp of an odd shape (see SortKey.plain) is sorted again from
  * `objects`, as buildSnapshot sorts it. Returns null when the change does not fit `prev` (an
  * object in `removed` that `prev` does not hold, two objects of a kind with one key and
- * timestamp); `prev` must have been made by buildSnapshot or updateSnapshot.
+ * timestamp); `prev` must have been made by buildSnapshot or updateSnapshot. `objects` may be
+ * a function returning it, called only when a kind is sorted again.
  */
 export function updateSnapshot(
   prev: Snapshot,
-  objects: readonly KubeObject[],
+  objects: readonly KubeObject[] | (() => readonly KubeObject[]),
   removed: Iterable<KubeObject>,
   added: Iterable<KubeObject>,
 ): Snapshot | null {
@@ -266,7 +267,7 @@ export function updateSnapshot(
   if (resort.size > 0) {
     const groups = new Map<keyof Snapshot, SortKey[]>();
     for (const field of resort) groups.set(field, []);
-    for (const obj of objects) {
+    for (const obj of typeof objects === 'function' ? objects() : objects) {
       const k = sortKeyOf(obj);
       if (k.field !== null) groups.get(k.field)?.push(k);
     }
