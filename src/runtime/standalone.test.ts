@@ -4,6 +4,7 @@ import type { KubeObject } from '../api/types.js';
 import type { StatusUpdate, TranslateOptions, TranslateResult } from '../controller/translate.js';
 import type { ApplyResult, DataPlane } from '../dataplane/index.js';
 import type * as ir from '../ir/types.js';
+import { buildSnapshot, type Snapshot } from '../source/snapshot.js';
 import { StandaloneRuntime, toKubeTime, type TranslateFn } from './standalone.js';
 import type { ConfigSource, RuntimeIssue, WatchFn } from './types.js';
 
@@ -284,6 +285,56 @@ test('files that change while a pass is loading join that pass', async () => {
   assert.deepEqual(seen.slice(1, 3), [['big.yaml'], ['small.yaml']], 'the same pass loaded small.yaml');
   assert.deepEqual(seen.slice(3), [[]], 'the follow-up pass had nothing left to read');
   assert.equal(calls.length, 2, 'one translate for both');
+});
+
+test('a source that hands out its snapshot: passes translate it and read the objects only for the state', async () => {
+  let objectReads = 0;
+  let release: (() => void) | null = null;
+  const loadOf = (changed: boolean, objects: KubeObject[]) => {
+    const snapshot = buildSnapshot([...objects]); // not what buildSnapshot(objects) would return
+    return {
+      get objects(): KubeObject[] {
+        objectReads++;
+        return objects;
+      },
+      issues: [],
+      changed,
+      snapshot,
+      count: objects.length,
+    };
+  };
+  const gw2: KubeObject = { ...gw, metadata: { ...gw.metadata, name: 'gw2' } };
+  const handed: Snapshot[] = [];
+  const source: ConfigSource = {
+    async load(changed) {
+      if (changed?.has('big.yaml')) await new Promise<void>((r) => (release = r));
+      const load = loadOf(changed === null || changed === undefined || changed.has('big.yaml'), changed?.has('small.yaml') ? [gw, gw2] : [gw]);
+      handed.push(load.snapshot);
+      return load;
+    },
+  };
+  const seen: Snapshot[] = [];
+  const calls: TranslateOptions[] = [];
+  const inner = fakeTranslate(calls);
+  const { rt } = makeRuntime({ source: source as FakeSource, translate: (snapshot, options) => (seen.push(snapshot), inner(snapshot, options)) });
+  await rt.start();
+  assert.deepEqual(seen, [handed[0]], 'the snapshot the source handed out');
+  assert.equal(objectReads, 0, 'a pass does not read the objects');
+  assert.deepEqual(rt.snapshot.objects, [gw]);
+  assert.equal(objectReads, 1, 'reading the state takes them');
+  // A late join whose load found nothing new (changed: false) after one that did: the pass
+  // translates the late load's snapshot, still without reading the objects.
+  const big = rt.reload(new Set(['big.yaml']));
+  while (release === null) await new Promise((r) => setImmediate(r));
+  const small = rt.reload(new Set(['small.yaml']));
+  (release as () => void)();
+  await big;
+  await small;
+  assert.equal(seen.length, 2);
+  assert.equal(seen[1], handed[2], "the late load's snapshot");
+  assert.equal(objectReads, 1);
+  assert.deepEqual(rt.snapshot.objects, [gw, gw2]);
+  assert.equal(rt.snapshot.version, 2);
 });
 
 test('files that change while a pass is translating join it before the apply', async () => {

@@ -12,14 +12,27 @@ import type { KubeObject } from '../api/types.js';
 import type { StatusUpdate, TranslateOptions, TranslateResult } from '../controller/translate.js';
 import type { ApplyResult, DataPlane, DataPlaneStats, ServerError } from '../dataplane/index.js';
 import type * as ir from '../ir/types.js';
-import { buildSnapshot } from '../source/snapshot.js';
+import { buildSnapshot, type Snapshot } from '../source/snapshot.js';
 import { errorFields, silentLogger, type Logger } from '../log.js';
 import { CoalescedRuns } from './coalesced-runs.js';
 import { toStatusObjects, type StatusObject } from './status-objects.js';
 import type { ConfigSource, MergeTransitionTimes, RuntimeIssue, WatchFn } from './types.js';
 
-/** What a source load returns. */
-type Loaded = Awaited<ReturnType<ConfigSource['load']>>;
+/**
+ * What a source load returns. A source may also hand out the snapshot of its objects and their
+ * count (FileSource does: then a pass does not go through all objects when one file changed).
+ */
+type Loaded = Awaited<ReturnType<ConfigSource['load']>> & { readonly snapshot?: Snapshot; readonly count?: number };
+
+/** buildSnapshot(loaded.objects), without reading `objects` when the source gives the snapshot. */
+function snapshotOf(loaded: Loaded): Snapshot {
+  return loaded.snapshot ?? buildSnapshot(loaded.objects);
+}
+
+/** `loaded` saying it changed: its properties copied as they are (getters are not called). */
+function changedToo(loaded: Loaded): Loaded {
+  return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(loaded), changed: { value: true, enumerable: true } }) as Loaded;
+}
 
 /** How many times a pass loads again the files that changed while it was loading. */
 const LATE_JOIN_ROUNDS = 3;
@@ -119,9 +132,10 @@ export class StandaloneRuntime {
    * Statuses of the latest pass not merged into #state yet: rendering them (translate renders
    * on first read), merging transition times and building status objects (~30 ms at 5k routes)
    * waits until someone reads the state, so back-to-back passes do not pay for statuses nobody
-   * saw (like coalesced passes, the intermediate ones are skipped).
+   * saw (like coalesced passes, the intermediate ones are skipped). The state's objects are
+   * taken from the load then too.
    */
-  #pendingStatuses: { readonly result: TranslateResult; readonly objects: readonly KubeObject[] } | null = null;
+  #pendingStatuses: { readonly result: TranslateResult; readonly loaded: Loaded } | null = null;
   #readyWaiters: (() => void)[] = [];
 
   constructor(options: StandaloneRuntimeOptions) {
@@ -136,7 +150,9 @@ export class StandaloneRuntime {
     if (pending !== null) {
       this.#pendingStatuses = null;
       const statuses = this.#opts.mergeTransitionTimes(this.#state.statuses, pending.result.statuses);
-      this.#state = { ...this.#state, statuses, statusObjects: toStatusObjects(statuses, pending.objects) };
+      // The objects too: a source may put its objects list together only when it is read.
+      const objects = pending.loaded.objects;
+      this.#state = { ...this.#state, objects, statuses, statusObjects: toStatusObjects(statuses, objects) };
     }
     return this.#state;
   }
@@ -223,7 +239,7 @@ export class StandaloneRuntime {
 
     // Between stages the event loop runs: an in-process data plane keeps serving requests.
     await yieldToEventLoop();
-    let snapshot = buildSnapshot(loaded.objects);
+    let snapshot = snapshotOf(loaded);
     const now = toKubeTime(this.#clock());
     let translateMs = 0;
     let applyMs = 0;
@@ -257,7 +273,7 @@ export class StandaloneRuntime {
     // again costs what changed, not another whole pass.
     if (this.#lateChanges()) {
       loaded = await this.#joinLate(loaded);
-      snapshot = buildSnapshot(loaded.objects);
+      snapshot = snapshotOf(loaded);
       result = run();
       await yieldToEventLoop();
     }
@@ -280,9 +296,9 @@ export class StandaloneRuntime {
     this.#state = {
       version: prev.version + 1,
       appliedAt: now,
-      objects: loaded.objects,
+      // The last objects and merged statuses until read (see #pendingStatuses).
+      objects: prev.objects,
       issues: loaded.issues,
-      // The last merged statuses until read (see #pendingStatuses).
       statuses: prev.statuses,
       statusObjects: prev.statusObjects,
       ir: result.ir,
@@ -291,12 +307,12 @@ export class StandaloneRuntime {
       timings,
       passes: prev.passes + 1,
     };
-    this.#pendingStatuses = { result, objects: loaded.objects };
+    this.#pendingStatuses = { result, loaded };
     for (const e of applied.errors) this.#log.error('server could not be bound', { ...e });
     if (bindErrors.length > 0) this.#scheduleBindRetry();
     this.#log.info('config applied', {
       version: this.#state.version,
-      objects: loaded.objects.length,
+      objects: loaded.count ?? loaded.objects.length,
       servers: result.ir.servers.length,
       issues: loaded.issues.length,
     });
@@ -323,7 +339,7 @@ export class StandaloneRuntime {
       const more = this.#changed;
       this.#changed = new Set();
       const next = await this.#opts.source.load(more);
-      loaded = { ...next, changed: loaded.changed || next.changed };
+      loaded = next.changed || !loaded.changed ? next : changedToo(next);
     }
     return loaded;
   }

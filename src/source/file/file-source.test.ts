@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { HTTPRoute, KubeObject } from '../../api/types.js';
+import { buildSnapshot } from '../snapshot.js';
 import { deterministicUid, FileSource } from './file-source.js';
 
 let dir = '';
@@ -251,4 +252,34 @@ apiVersion: v1
   assert.equal(svc.metadata.uid, deterministicUid('Service', 'app', 's'));
   assert.equal(svc.metadata.generation, 1);
   assert.equal(svc.metadata.creationTimestamp, '2020-01-01T00:00:00Z');
+});
+
+test('a load keeps its own objects and snapshot, read after later loads; changed follows their order', async () => {
+  writeFileSync(join(dir, 'a.yaml'), [route('a1', 'a1.example.com'), route('a2', 'a2.example.com')].join('---\n'));
+  writeFileSync(join(dir, 'b.yaml'), route('b', 'b.example.com'));
+  const src = new FileSource(dir, { clock });
+  const first = await src.load();
+  writeFileSync(join(dir, 'c.yaml'), route('c', 'c.example.com'));
+  const added = await src.load(new Set(['c.yaml']));
+  unlinkSync(join(dir, 'b.yaml'));
+  const removed = await src.load(new Set(['b.yaml']));
+  // The same objects in another order is a change; the same order again is not.
+  writeFileSync(join(dir, 'a.yaml'), [route('a2', 'a2.example.com'), route('a1', 'a1.example.com')].join('---\n'));
+  const reordered = await src.load(new Set(['a.yaml']));
+  writeFileSync(join(dir, 'a.yaml'), `# a comment\n${[route('a2', 'a2.example.com'), route('a1', 'a1.example.com')].join('---\n')}`);
+  const same = await src.load(new Set(['a.yaml']));
+  const names = (l: { objects: KubeObject[] }): string[] => l.objects.map((o) => o.metadata.name);
+  // Read only now, after every load.
+  assert.deepEqual(names(first), ['a1', 'a2', 'b']);
+  assert.deepEqual(names(added), ['a1', 'a2', 'b', 'c']);
+  assert.deepEqual(names(removed), ['a1', 'a2', 'c']);
+  assert.deepEqual(names(reordered), ['a2', 'a1', 'c']);
+  assert.deepEqual(names(same), ['a2', 'a1', 'c']);
+  assert.deepEqual([first, added, removed, reordered, same].map((l) => l.changed), [true, true, true, true, false]);
+  assert.equal(reordered.objects[0], removed.objects[1], 'the very same output objects');
+  for (const l of [first, added, removed, reordered, same]) {
+    assert.equal(l.count, l.objects.length);
+    assert.equal(buildSnapshot(l.objects), l.snapshot, 'buildSnapshot(objects) is the snapshot handed out');
+    assert.deepEqual(l.snapshot.httpRoutes.map((o) => o.metadata.name), [...names(l)].sort(), 'one creationTimestamp: by name');
+  }
 });

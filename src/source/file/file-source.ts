@@ -24,7 +24,7 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
 import { lookupKind } from '../../api/schema.js';
-import { buildSnapshot, registerSnapshot, updateSnapshot } from '../snapshot.js';
+import { buildSnapshot, registerSnapshot, updateSnapshot, type Snapshot } from '../snapshot.js';
 import { canonicalEqual, equalExcept } from './canonical-equal.js';
 import type { LoadIssue } from './issues.js';
 import { duplicateIssue, identityKey, issueBase, listManifestFiles, loadText, objectIdentityKey, type LoadedObject } from './load.js';
@@ -39,12 +39,20 @@ export interface FileSourceOptions {
   readonly settle?: SettleOptions;
 }
 
-/** What `load` returns. */
+/**
+ * What `load` returns. `objects` is put together when first read and `snapshot` worked out
+ * when first read (or kept up to date from the previous load's), so a load that changed one
+ * file costs what changed: the runtime reads `snapshot` and `count`, not `objects`.
+ */
 export interface FileSourceLoad {
   readonly objects: KubeObject[];
   readonly issues: LoadIssue[];
   /** False when objects and issues are what the previous load returned. */
   readonly changed: boolean;
+  /** buildSnapshot(objects); buildSnapshot(objects) returns this very snapshot. */
+  readonly snapshot: Snapshot;
+  /** objects.length */
+  readonly count: number;
 }
 
 /** Per file: the text last read, the objects last served from it (its last good state), its issues. */
@@ -96,6 +104,36 @@ function compareStrings(a: string, b: string): number {
 /** Where `item` is or would go in the sorted `list`. */
 function sortedIndex(list: readonly string[], item: string): number {
   return partitionPoint(list.length, (i) => list[i]! < item);
+}
+
+/** The objects of `segments`, one after the other (`count` in all). */
+function concatenate(segments: readonly (readonly KubeObject[])[], count: number): KubeObject[] {
+  const objects: KubeObject[] = new Array(count);
+  let n = 0;
+  for (let s = 0; s < segments.length; s++) {
+    const segment = segments[s]!;
+    for (let i = 0; i < segment.length; i++) objects[n++] = segment[i]!;
+  }
+  return objects;
+}
+
+/** concatenate(a) and concatenate(b) hold the same objects in the same order (a segment found in both at one place is skipped whole). */
+function sameConcatenation(a: readonly (readonly KubeObject[])[], b: readonly (readonly KubeObject[])[]): boolean {
+  let i = 0;
+  let j = 0;
+  let x = 0;
+  let y = 0;
+  for (;;) {
+    while (i < a.length && x === a[i]!.length) (i++, (x = 0));
+    while (j < b.length && y === b[j]!.length) (j++, (y = 0));
+    if (i === a.length || j === b.length) return i === a.length && j === b.length;
+    const sa = a[i]!;
+    const sb = b[j]!;
+    if (x === 0 && y === 0 && sa === sb) {
+      x = sa.length;
+      y = sb.length;
+    } else if (sa[x++] !== sb[y++]) return false;
+  }
 }
 
 function compareDefinitions(a: { file: string; index: number }, b: { file: string; index: number }): number {
@@ -158,7 +196,14 @@ export class FileSource {
   #staticIssues: LoadIssue[] = [];
   readonly #tracked = new Map<string, Tracked>();
   #resourceVersion = 0;
-  #lastObjects: KubeObject[] = [];
+  /**
+   * What the last load served, as the output arrays of the files serving something, in file
+   * order, then the slices (these arrays are never changed: a file's `out` is replaced); how
+   * many objects in all; its snapshot (made when first asked for).
+   */
+  #lastSegments: readonly (readonly KubeObject[])[] = [];
+  #lastCount = 0;
+  #lastSnapshot: (() => Snapshot) | null = null;
   #lastIssues: LoadIssue[] | null = null;
   /** The duplicate and static endpoint issues of the last load, as JSON. */
   #lastMergeIssues = '[]';
@@ -222,33 +267,64 @@ export class FileSource {
       change = this.#update(before);
     }
 
+    // The objects served are the outputs of the files in order, then the slices: held as those
+    // arrays (one per file serving something) and put together only when someone reads them.
+    const order = this.#order;
+    const slices = this.#slices;
+    let parts = slices.length > 0 ? 1 : 0;
+    let count = slices.length;
+    for (let f = 0; f < order.length; f++) {
+      const n = this.#files.get(order[f]!)!.out.length;
+      if (n > 0) (parts++, (count += n));
+    }
+    const segments: KubeObject[][] = new Array(parts);
     const issues: LoadIssue[] = [];
-    let count = this.#slices.length;
-    for (const file of this.#order) count += this.#files.get(file)!.out.length;
-    const objects: KubeObject[] = new Array(count);
-    let n = 0;
-    for (const file of this.#order) {
-      const state = this.#files.get(file)!;
-      for (const o of state.out) objects[n++] = o;
-      for (const i of state.issues) issues.push(i);
+    let s = 0;
+    for (let f = 0; f < order.length; f++) {
+      const state = this.#files.get(order[f]!)!;
+      if (state.out.length > 0) segments[s++] = state.out;
+      for (let i = 0; i < state.issues.length; i++) issues.push(state.issues[i]!);
     }
-    for (const o of this.#slices) objects[n++] = o;
-    for (const i of this.#duplicateIssues) issues.push(i);
-    for (const i of this.#staticIssues) issues.push(i);
+    if (slices.length > 0) segments[s++] = slices;
+    for (let i = 0; i < this.#duplicateIssues.length; i++) issues.push(this.#duplicateIssues[i]!);
+    for (let i = 0; i < this.#staticIssues.length; i++) issues.push(this.#staticIssues[i]!);
 
-    const prev = this.#lastObjects;
-    let same = this.#sameIssues(before, issues) && this.#lastIssues !== null && prev.length === objects.length;
+    let same = this.#sameIssues(before, issues) && this.#lastIssues !== null && this.#lastCount === count;
     if (change !== null && (change.removed.size > 0 || change.added.size > 0)) same = false;
-    for (let i = 0; same && i < objects.length; i++) same = objects[i] === prev[i];
-    if (change !== null) {
-      // The snapshot of what is served, kept up to date here (buildSnapshot(objects) returns
-      // it) instead of sorted again from all objects for every change.
-      const snapshot = updateSnapshot(buildSnapshot(prev), objects, change.removed, change.added);
-      if (snapshot !== null) registerSnapshot(objects, snapshot);
+    if (same) same = sameConcatenation(this.#lastSegments, segments);
+
+    let objects: KubeObject[] | null = null;
+    let snapshot: Snapshot | null = null;
+    const materialize = (): KubeObject[] => {
+      if (objects === null) {
+        objects = concatenate(segments, count);
+        if (snapshot !== null) registerSnapshot(objects, snapshot);
+      }
+      return objects;
+    };
+    const prevSnapshot = this.#lastSnapshot;
+    if (change !== null && prevSnapshot !== null) {
+      // The snapshot of what is served, kept up to date here instead of sorted again from all
+      // objects for every change.
+      snapshot = updateSnapshot(prevSnapshot(), materialize, change.removed, change.added);
+      if (snapshot !== null && objects !== null) registerSnapshot(objects, snapshot);
     }
-    this.#lastObjects = objects;
+    const snapshotOf = (): Snapshot => (snapshot ??= buildSnapshot(materialize()));
+    this.#lastSegments = segments;
+    this.#lastCount = count;
+    this.#lastSnapshot = snapshotOf;
     this.#lastIssues = issues;
-    return { objects, issues, changed: !same };
+    return {
+      get objects(): KubeObject[] {
+        return materialize();
+      },
+      issues,
+      changed: !same,
+      get snapshot(): Snapshot {
+        return snapshotOf();
+      },
+      count,
+    };
   }
 
   /**
