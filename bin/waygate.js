@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; exec node --no-memory-reducer "$0" "$@"
+':' //; exec node --no-memory-reducer --v8-pool-size=1 "$0" "$@"
 // The waygate executable: runs the compiled CLI (npm install builds it into dist/).
 // Run directly, it is a shell script for one line: sh execs node with the data plane's V8 flag
 // (src/runtime/v8-flags.ts), which only works on the node command line; node then reads the

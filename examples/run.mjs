@@ -97,10 +97,11 @@ for (const svc of staticServices()) {
 
 // The built CLI when there is one (npm ci builds it), else straight from the sources.
 const built = !values['from-source'] && existsSync(join(root, 'dist/cli/main.js'));
-// --no-memory-reducer: the data plane's V8 flag (src/runtime/v8-flags.ts), as bin/waygate.js gives it when run directly.
+// The data plane's V8 flags (src/runtime/v8-flags.ts), as bin/waygate.js gives them when run directly.
+const flags = ['--no-memory-reducer', '--v8-pool-size=1'];
 const waygate = built
-  ? ['--no-memory-reducer', join(root, 'bin/waygate.js')]
-  : ['--no-memory-reducer', '--import', 'tsx', join(root, 'src/cli/main.ts')];
+  ? [...flags, join(root, 'bin/waygate.js')]
+  : [...flags, '--import', 'tsx', join(root, 'src/cli/main.ts')];
 start('waygate', process.execPath, [...waygate, 'serve', '-f', dir, ...serveArgs]);
 
 const adminFlag = serveArgs.indexOf('--admin-address');

@@ -14,10 +14,19 @@
  * Measured with the bench's `http1` scenario (docs/performance.md §11): 64 KiB bodies 92 → 51
  * µs of CPU per request, 3 B bodies 29 → 26 µs. What is given up: a process that went idle
  * after a burst keeps the heap the burst grew.
+ *
+ * `--v8-pool-size=1` (a node option: the size of V8's background thread pool, 4 by default):
+ * waygate runs one data plane process per core (`serve --workers`, one proxy per pod), so four
+ * GC helper threads per process oversubscribe the cores, and on a process's own core they take
+ * it from the main thread while they mark: 170–250 ms of background marking per Mark-Compact
+ * while 5k routes churned, and the config pass stalled 20–30 ms around it. With one thread,
+ * pooled over alternating runs of the bench's `propagation` (docs/performance.md §13): churn p99
+ * 35.3 → 27.4 ms and 34.2 → 23.3 ms (500 and 600 probes), throughput unchanged (`http1`: 3 B
+ * 26.0/25.4 → 26.6/24.9 µs, 64 KiB 48.7/50.1 → 47.4/44.8 µs per request).
  */
 import type { Logger } from '../log.js';
 
-export const DATA_PLANE_V8_FLAGS: readonly string[] = ['--no-memory-reducer'];
+export const DATA_PLANE_V8_FLAGS: readonly string[] = ['--no-memory-reducer', '--v8-pool-size=1'];
 
 /** The data plane flags `execArgv` lacks. */
 export function missingV8Flags(execArgv: readonly string[]): string[] {
@@ -33,5 +42,5 @@ export function withDataPlaneFlags(execArgv: readonly string[]): string[] {
 export function logMissingV8Flags(log: Logger, execArgv: readonly string[] = process.execArgv): void {
   const missing = missingV8Flags(execArgv);
   if (missing.length === 0) return;
-  log.info('node was started without the data plane V8 flags: large bodies can cost up to twice the CPU after an idle spell (bin/waygate.js and the image add them)', { missing: missing.join(' ') });
+  log.info('node was started without the data plane V8 flags: large bodies can cost up to twice the CPU after an idle spell, and GC threads compete with the config passes (bin/waygate.js and the image add them)', { missing: missing.join(' ') });
 }

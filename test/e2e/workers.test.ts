@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { DATA_PLANE_V8_FLAGS } from '../../src/runtime/v8-flags.js';
 import {
   get, ManifestDir, routeYaml, sleep, startTwoBackendWorld, stop, stopTwoBackendWorld, waitFor,
   type Answer, type Proc, type TwoBackendWorld,
@@ -51,9 +52,9 @@ test('two worker processes serve; hot reload under keep-alive load drops nothing
   const pid = serve.proc.child.pid!;
   assert.equal(childrenOf(pid).length, 2, 'two data plane workers');
   for (const child of childrenOf(pid)) {
-    // src/runtime/v8-flags.ts: the workers run without V8's memory reducer, whatever the primary was started with.
+    // src/runtime/v8-flags.ts: the workers run with the data plane flags, whatever the primary was started with.
     const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
-    assert.ok(argv.includes('--no-memory-reducer'), `worker ${child} argv: ${argv.join(' ')}`);
+    for (const flag of DATA_PLANE_V8_FLAGS) assert.ok(argv.includes(flag), `worker ${child} argv lacks ${flag}: ${argv.join(' ')}`);
   }
   const failures: string[] = [];
   let requests = 0;
