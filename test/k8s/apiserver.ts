@@ -51,6 +51,8 @@ interface Target {
 export class TestApiServer {
   readonly store = new Store();
   readonly requests: RequestRecord[] = [];
+  /** Requests to answer with 500 InternalError: method and a path substring, and how many more times. */
+  readonly faults: { method: string; pathIncludes: string; remaining: number }[] = [];
   readonly #server: http.Server;
   readonly #opts: TestApiServerOptions;
   readonly #watches = new Set<http.ServerResponse>();
@@ -105,6 +107,11 @@ export class TestApiServer {
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, contentType });
     if (this.#opts.token && req.headers.authorization !== `Bearer ${this.#opts.token}`) {
       throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    }
+    const fault = this.faults.find((f) => f.remaining > 0 && f.method === req.method && url.pathname.includes(f.pathIncludes));
+    if (fault !== undefined) {
+      fault.remaining--;
+      throw new ApiError(500, 'InternalError', 'injected fault');
     }
     const body = await readBody(req);
     const path = url.pathname.replace(/\/+$/, '');

@@ -25,7 +25,7 @@ function makeController(server: TestApiServer, opts: { identity?: string; electi
   });
 }
 
-function routeParents(server: TestApiServer, name: string): { controllerName: string; conditions: { type: string; status: string; lastTransitionTime: string }[] }[] {
+function routeParents(server: TestApiServer, name: string): { controllerName: string; conditions: { type: string; status: string; lastTransitionTime: string; observedGeneration?: number }[] }[] {
   return ((read(server, GW, 'HTTPRoute', 'app', name)?.['status'] ?? {}) as { parents?: never[] }).parents ?? [];
 }
 
@@ -114,6 +114,22 @@ describe('kubernetes controller', () => {
 
     server.apply(route('route', ['/changed']));
     await waitFor('a pass for the spec change', () => c.passCount > passes);
+  });
+
+  it('a status write that failed is tried again with nothing else changing', async () => {
+    const c = makeController(server);
+    controllers.push(c);
+    c.start();
+    await c.whenReady();
+    await waitFor('route accepted', () => routeParents(server, 'route').length === 1);
+    await new Promise((r) => setTimeout(r, 150)); // the echoes of our own writes arrive
+    // The route's next status write fails; nothing else changes afterwards (no echo, no edit).
+    server.faults.push({ method: 'PATCH', pathIncludes: '/httproutes/route/status', remaining: 1 });
+    server.apply(route('route', ['/v2']));
+    const generation = () => routeParents(server, 'route')[0]?.conditions.find((x) => x.type === 'Accepted')?.observedGeneration;
+    await waitFor('the failed write tried again', () => generation() === 2, 5000);
+    assert.equal(server.faults[0]!.remaining, 0, 'the injected failure was hit');
+    assert.equal(c.statusWriter.pendingRetries, 0);
   });
 
   it('a restart loses nothing and keeps lastTransitionTime', async () => {

@@ -96,6 +96,10 @@ export class KubernetesController {
   #toWrite: { result: TranslateResult; objects: KObj[]; observed: KObj[] } | null = null;
   /** Objects whose status alone changed since they were last handed to the write loop. */
   #toRecheck: KObj[] = [];
+  /** The timer that tries failed status writes again, and how many tries in a row. */
+  #retryTimer: NodeJS.Timeout | null = null;
+  #retryDue = false;
+  #retries = 0;
   #readyWaiters: (() => void)[] = [];
 
   constructor(options: KubernetesControllerOptions) {
@@ -157,6 +161,8 @@ export class KubernetesController {
   /** Stops watching; a leader releases its Lease. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
     this.informers.stop();
     await this.#runs.stop();
     await this.#writes.stop();
@@ -202,11 +208,23 @@ export class KubernetesController {
     return buildSnapshot(objects);
   }
 
-  /** Queues the objects for a recheck in the write loop (after the first pass; see the module comment). */
+  /** Queues the objects for a recheck in the write loop (see the module comment). */
   #statusesChanged(objects: readonly KObj[]): void {
-    if (this.#stopped || this.#passes === 0 || objects.length === 0) return;
-    this.#toRecheck.push(...objects);
+    if (this.#stopped || objects.length === 0) return;
+    for (const o of objects) this.#toRecheck.push(o);
     this.#writesDone = this.#writes.request();
+  }
+
+  /** Tries failed status writes again after a backoff (500 ms, doubling to 30 s), also when nothing changes. */
+  #scheduleRetry(): void {
+    if (this.#retryTimer !== null || this.#stopped) return;
+    const ms = Math.min(30_000, 500 * 2 ** Math.min(this.#retries++, 6));
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#retryDue = true;
+      this.#writesDone = this.#writes.request();
+    }, ms);
+    this.#retryTimer.unref?.();
   }
 
   async #pass(): Promise<void> {
@@ -240,30 +258,36 @@ export class KubernetesController {
   }
 
   /**
-   * Writes the statuses of the latest pass and provisions for it, then rechecks objects whose
-   * status alone changed meanwhile, as they are cached now (leader only).
+   * Writes the statuses of the latest pass, rechecks objects whose status alone changed
+   * meanwhile (as they are cached now) and failed writes, then provisions (leader only). Before
+   * the first write() the rechecks wait: there is nothing to compare them with.
    */
   async #write(): Promise<void> {
     const next = this.#toWrite;
-    const recheck = this.#toRecheck;
     this.#toWrite = null;
-    this.#toRecheck = [];
     if (this.isLeader && !this.#stopped) {
       if (next !== null) {
-        const { result, objects, observed } = next;
-        const written = await this.statusWriter.write(result.statuses, objects);
+        const written = await this.statusWriter.write(next.result.statuses, next.objects);
         if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written', { ...written });
-        await this.#o.provision?.reconcile(result, objects, observed);
       }
-      const current = new Set<KObj>();
-      for (const o of recheck) {
-        const now = this.informers.current(o);
-        if (now !== undefined) current.add(now);
+      if (this.statusWriter.started) {
+        const current = new Set<KObj>();
+        for (const o of this.#toRecheck.splice(0)) {
+          const now = this.informers.current(o);
+          if (now !== undefined) current.add(now);
+        }
+        const retryDue = this.#retryDue;
+        this.#retryDue = false;
+        if (current.size > 0 || retryDue) {
+          const written = await this.statusWriter.recheck([...current]);
+          if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written again', { ...written });
+        }
+        if (this.statusWriter.pendingRetries > 0) this.#scheduleRetry();
+        else this.#retries = 0;
       }
-      if (current.size > 0) {
-        const written = await this.statusWriter.recheck([...current]);
-        if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written again', { ...written });
-      }
+      if (next !== null) await this.#o.provision?.reconcile(next.result, next.objects, next.observed);
+    } else {
+      this.#toRecheck = [];
     }
     if (next === null) return;
     this.#passes++;

@@ -16,7 +16,7 @@ import { silentLogger } from '../../log.js';
 import { CONFIG_MAP, SECRET, WATCHED_KINDS, type KindSpec } from './kinds.js';
 import { REFERENCING_KINDS, referencedObjects } from './references.js';
 import { Reflector, type ObjectChange } from './reflector.js';
-import type { KObj, KubeRest } from './rest.js';
+import { objectKeyOf, type KObj, type KubeRest } from './rest.js';
 import { sameApartFromStatus } from './stable-objects.js';
 
 export interface InformerSetOptions {
@@ -93,6 +93,9 @@ export class InformerSet {
   stop(): void {
     this.#started = false;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#burstChanged = false;
+    this.#burstStatuses = [];
     for (const r of this.reflectors) r.stop();
   }
 
@@ -103,7 +106,7 @@ export class InformerSet {
 
   /** The cached object with the kind, namespace and name of `o` (watched kinds and references). */
   current(o: KObj): KObj | undefined {
-    const r = this.#kinds.find((k) => k.kind === o.kind) ?? this.#refs.get(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+    const r = this.#kinds.find((k) => k.kind === o.kind) ?? this.#refs.get(objectKeyOf(o));
     return r?.item(o.metadata.namespace, o.metadata.name);
   }
 

@@ -23,6 +23,11 @@ export type KObj = Record<string, unknown> & {
   metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string; generation?: number; labels?: Record<string, string>; [k: string]: unknown };
 };
 
+/** `kind/namespace/name`: an object's key across kinds (the controller's caches and writers). */
+export function objectKeyOf(o: KObj): string {
+  return `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
 export interface ListResult {
   readonly items: KObj[];
   readonly resourceVersion: string;

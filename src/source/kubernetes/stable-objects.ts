@@ -16,7 +16,7 @@
  */
 import { alignByIdentity, changeBudget, type IdentityDiff } from '../../ir/identity-diff.js';
 import { equalExcept } from '../file/canonical-equal.js';
-import type { KObj } from './rest.js';
+import { objectKeyOf, type KObj } from './rest.js';
 
 /** Top-level fields compared on their own (metadata) or not at all (status). */
 const STATUS_AND_METADATA: ReadonlySet<string> = new Set(['status', 'metadata']);
@@ -29,9 +29,6 @@ export function sameApartFromStatus(a: KObj, b: KObj): boolean {
   return equalExcept(a, b, STATUS_AND_METADATA) && equalExcept(a.metadata, b.metadata, VOLATILE_METADATA);
 }
 
-function keyOf(o: KObj): string {
-  return `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
 
 /** What changed in the objects `view()` handed out, against the previous pass. */
 export interface ViewChange {
@@ -76,11 +73,11 @@ export class StableObjects {
     }
     // A modified object is a removed one and an inserted one with the same key.
     const gone = new Map<string, KObj>();
-    for (const i of diff.removed) gone.set(keyOf(this.#seen[i]!), this.#views[i]!);
+    for (const i of diff.removed) gone.set(objectKeyOf(this.#seen[i]!), this.#views[i]!);
     const added: KObj[] = [];
     for (const j of diff.inserted) {
       const o = objects[j]!;
-      const key = keyOf(o);
+      const key = objectKeyOf(o);
       const before = gone.get(key);
       if (before !== undefined && sameApartFromStatus(before, o)) {
         out[j] = before;
@@ -96,9 +93,9 @@ export class StableObjects {
 
   #viewAll(objects: readonly KObj[]): KObj[] {
     const before = new Map<string, number>();
-    for (let i = 0; i < this.#seen.length; i++) before.set(keyOf(this.#seen[i]!), i);
+    for (let i = 0; i < this.#seen.length; i++) before.set(objectKeyOf(this.#seen[i]!), i);
     const out = objects.map((o) => {
-      const i = before.get(keyOf(o));
+      const i = before.get(objectKeyOf(o));
       if (i === undefined) return o;
       // The object seen last time: its view stands without comparing (many do, past the budget).
       const prev = this.#views[i]!;

@@ -155,3 +155,39 @@ test('status writer: over random edits, it writes exactly the pairs an every-obj
     assert.deepEqual(patched.sort(), expected.sort(), `step ${step}`);
   }
 });
+
+test('status writer: recheck() tries failed writes again, and objects given for a key win over the cached one', async () => {
+  let failing = true;
+  const patched: { name: string; rv: unknown }[] = [];
+  const rest = {
+    async request(_method: string, path: string, o: { body: { metadata: { resourceVersion: unknown } } }): Promise<KObj> {
+      const name = path.split('/').at(-2)!;
+      if (failing && name === 'r1') throw new KubeApiError(500, 'InternalError', 'boom');
+      patched.push({ name, rv: o.body.metadata.resourceVersion });
+      return {} as KObj;
+    },
+    async get(): Promise<KObj> {
+      throw new Error('no conflict expected');
+    },
+  } as unknown as KubeRest;
+  const writer = new StatusWriter({ rest, controllerName: CONTROLLER });
+  assert.equal(writer.started, false);
+  const objects = [route(0), route(1), route(2)];
+  assert.deepEqual(await writer.write([update(0), update(1), update(2)], objects), { written: 2, unchanged: 0, failed: 1 });
+  assert.equal(writer.started, true);
+  assert.equal(writer.pendingRetries, 1);
+  failing = false;
+  patched.length = 0;
+  assert.deepEqual(await writer.recheck([]), { written: 1, unchanged: 0, failed: 0 });
+  assert.deepEqual(patched, [{ name: 'r1', rv: '1' }]);
+  assert.equal(writer.pendingRetries, 0);
+  assert.deepEqual(await writer.recheck([]), { written: 0, unchanged: 0, failed: 0 }, 'nothing left to try');
+  // A failed write retried with the newer object the caller has for that key.
+  failing = true;
+  await writer.write([update(0), { ...update(1), generation: 2 }, update(2)], objects);
+  failing = false;
+  patched.length = 0;
+  const newer = { ...route(1), metadata: { ...route(1).metadata, resourceVersion: '7' } } as KObj;
+  await writer.recheck([newer]);
+  assert.deepEqual(patched, [{ name: 'r1', rv: '7' }]);
+});

@@ -22,7 +22,7 @@ import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
 import { alignByIdentity, changeBudget } from '../../ir/identity-diff.js';
 import { kindSpec, objectPath } from './kinds.js';
-import { KubeApiError, type KObj, type KubeRest } from './rest.js';
+import { KubeApiError, objectKeyOf, type KObj, type KubeRest } from './rest.js';
 
 const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
 const POLICY_KINDS = new Set(['BackendTLSPolicy']);
@@ -40,12 +40,17 @@ function entriesOf(status: Status | undefined, field: string): Record<string, un
   return Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
 }
 
+/** Where a kind's status lists entries per controller: routes' `parents`, policies' `ancestors`. */
+function entriesField(kind: string): 'parents' | 'ancestors' | null {
+  return ROUTE_KINDS.has(kind) ? 'parents' : POLICY_KINDS.has(kind) ? 'ancestors' : null;
+}
+
 /**
  * The status the object should have: `update` (our part, null when we have none) merged into
  * `current`. Pure.
  */
 export function desiredStatus(kind: string, current: Status | undefined, update: StatusUpdate | null, controllerName: string): Status {
-  const field = ROUTE_KINDS.has(kind) ? 'parents' : POLICY_KINDS.has(kind) ? 'ancestors' : null;
+  const field = entriesField(kind);
   if (update === null) {
     if (field === null) return current ?? {};
     return { ...(current ?? {}), [field]: entriesOf(current, field).filter((e) => e['controllerName'] !== controllerName) };
@@ -73,10 +78,6 @@ function sameStatus(a: unknown, b: unknown): boolean {
   return JSON.stringify(stripTimes(a ?? {})) === JSON.stringify(stripTimes(b ?? {}));
 }
 
-function keyOf(o: KObj): string {
-  return `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
-
 function updateKey(u: StatusUpdate): string {
   return `${u.kind}/${u.namespace ?? ''}/${u.name}`;
 }
@@ -92,6 +93,9 @@ function remember<V>(map: Map<string, V>, key: string, value: V): string {
   map.set(key, value);
   return key;
 }
+
+/** The updates before the first write(). */
+const NO_UPDATES: readonly StatusUpdate[] = [];
 
 /** An object to bring to `update` (null: drop our entries). */
 interface Work {
@@ -117,7 +121,7 @@ export class StatusWriter {
   #settled = new WeakMap<KObj, StatusUpdate | null>();
   /** The lists of the last write() and what they hold by `kind/namespace/name`. */
   #cached: readonly KObj[] = [];
-  #updates: readonly StatusUpdate[] = [];
+  #updates: readonly StatusUpdate[] = NO_UPDATES;
   #byKey = new Map<string, KObj>();
   /** What recheck() compares with. */
   #latest = new Map<string, StatusUpdate>();
@@ -141,14 +145,14 @@ export class StatusWriter {
     const objects = alignByIdentity(this.#cached, cached, changeBudget(cached.length));
     const statuses = objects === null ? null : alignByIdentity(this.#updates, updates, changeBudget(updates.length));
     if (objects === null || statuses === null) {
-      this.#byKey = new Map(cached.map((o) => [keyOf(o), o]));
+      this.#byKey = new Map(cached.map((o) => [objectKeyOf(o), o]));
       this.#latest = new Map(updates.map((u) => [updateKey(u), u]));
       for (const key of this.#byKey.keys()) touched.add(key);
     } else {
       // A replaced element is a removed one and an inserted one with the same key: removals first.
-      for (const i of objects.removed) forget(this.#byKey, keyOf(this.#cached[i]!), this.#cached[i]!, touched);
+      for (const i of objects.removed) forget(this.#byKey, objectKeyOf(this.#cached[i]!), this.#cached[i]!, touched);
       for (const i of statuses.removed) forget(this.#latest, updateKey(this.#updates[i]!), this.#updates[i]!, touched);
-      for (const j of objects.inserted) touched.add(remember(this.#byKey, keyOf(cached[j]!), cached[j]!));
+      for (const j of objects.inserted) touched.add(remember(this.#byKey, objectKeyOf(cached[j]!), cached[j]!));
       for (const j of statuses.inserted) touched.add(remember(this.#latest, updateKey(updates[j]!), updates[j]!));
     }
     this.#cached = cached;
@@ -164,10 +168,28 @@ export class StatusWriter {
   /**
    * Checks objects whose status alone changed since the last write() (often the echo of our own
    * write; sometimes someone else's) against the updates of that write, and writes those that
-   * no longer match. Costs the objects given, not every status.
+   * no longer match; also tries again the writes that failed (pendingRetries), with the object
+   * given for that key or else the one last cached. Costs those objects, not every status.
    */
   recheck(objects: readonly KObj[]): Promise<StatusWriteResult> {
-    return this.#bring(objects);
+    const byKey = new Map<string, KObj>();
+    for (const key of this.#retry) {
+      const obj = this.#byKey.get(key);
+      if (obj !== undefined) byKey.set(key, obj);
+    }
+    this.#retry.clear();
+    for (const obj of objects) byKey.set(objectKeyOf(obj), obj);
+    return this.#bring([...byKey.values()]);
+  }
+
+  /** Writes that failed and are not tried again yet (by the next write() or recheck()). */
+  get pendingRetries(): number {
+    return this.#retry.size;
+  }
+
+  /** True once write() ran: recheck() has statuses to compare with. */
+  get started(): boolean {
+    return this.#updates !== NO_UPDATES;
   }
 
   /** Brings each object to its update of the last write(), unless settled there already. */
@@ -175,7 +197,7 @@ export class StatusWriter {
     const work: Work[] = [];
     let unchanged = 0;
     for (const obj of objects) {
-      const u = this.#latest.get(keyOf(obj));
+      const u = this.#latest.get(objectKeyOf(obj));
       // Routes and policies we wrote for before but no longer handle: drop our entries.
       if (u === undefined) {
         if (this.#hasStaleEntries(obj)) work.push({ obj, update: null });
@@ -188,7 +210,7 @@ export class StatusWriter {
 
   /** True for a route or policy that we do not handle (any more) but that lists our entries. */
   #hasStaleEntries(obj: KObj): boolean {
-    const field = ROUTE_KINDS.has(obj.kind ?? '') ? 'parents' : POLICY_KINDS.has(obj.kind ?? '') ? 'ancestors' : null;
+    const field = entriesField(obj.kind ?? '');
     if (field === null || this.#settled.get(obj) === null) return false;
     return entriesOf(obj['status'] as Status | undefined, field).some((e) => e['controllerName'] === this.#controllerName);
   }
@@ -211,7 +233,7 @@ export class StatusWriter {
           this.#settled.set(obj, update);
         } catch (err) {
           failed++;
-          this.#retry.add(keyOf(obj));
+          this.#retry.add(objectKeyOf(obj));
           this.#log.warn('status write failed', { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name, error: (err as Error).message });
         }
       }
