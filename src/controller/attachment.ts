@@ -175,13 +175,14 @@ export function attachRoute(r: RouteToAttach, gateways: readonly GatewayNode[], 
       ? routePartiallyInvalid(invalidRules.map((x) => `spec.rules[${x.index}]`), invalidProblems)
       : null;
   const placements: Placement[] = [];
+  const servedRules = exact(served); // one array shared by every listener the route lands on
   const parents = attachParentRefs(
     { kind, namespace, hostnames: route.spec?.hostnames },
     route.spec?.parentRefs ?? [],
     gateways,
     index,
     { notAccepted: allInvalid, resolvedRefs, partiallyInvalid },
-    ({ listener, hostnames }) => placements.push({ slot: listener.slot, attachment: { routeKind: kind, route, hostnames, rules: exact(served) } }),
+    ({ listener, hostnames }) => placements.push({ slot: listener.slot, attachment: { routeKind: kind, route, hostnames, rules: servedRules } }),
   );
   return { node: { kind, route, parents }, placements: exact(placements) };
 }

@@ -233,4 +233,12 @@ test('two parentRefs selecting the same listener attach the route to it once; on
   assert.deepEqual(reasons(node!, 1), ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
   assert.deepEqual(gw.listeners.map((l) => l.attachedRoutes), [1, 1]);
   assert.deepEqual(gw.listeners.map((l) => l.attachments.length), [1, 1]);
+
+  const gw2 = gatewayNode('default', 'gw', [http('a'), http('b', 8080)]);
+  const once = httpRoute('default', 'once', { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: BACKEND }] });
+  const [single] = processHTTPRoutes([once], [gw2], indexOf([WEB]), CONTROLLER);
+  assert.deepEqual(reasons(single!, 0), ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
+  assert.deepEqual(gw2.listeners.map((l) => l.attachedRoutes), [1, 1], 'one parentRef, both listeners');
+  assert.deepEqual(gw2.listeners.map((l) => l.attachments.length), [1, 1]);
+  assert.equal(gw2.listeners[0]!.attachments[0]!.rules, gw2.listeners[1]!.attachments[0]!.rules, 'one rules array shared by both listeners');
 });

@@ -112,13 +112,12 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   cache?.gatewaysBuilt(gateways);
   const memo = cache ?? NO_MEMO;
 
-  // Route nodes per kind, as the stages return them: joined into one list only to render
-  // statuses (a pass at 5k routes would otherwise copy 5k pointers it does not read).
-  const routeLists: readonly (readonly RouteNode[])[] = [
-    processHTTPRoutes(snapshot.httpRoutes, gateways, index, controllerName, memo),
-    processGRPCRoutes(snapshot.grpcRoutes, gateways, index, memo),
-  ];
+  // Route nodes per kind, as the stages return them, never joined: only statuses read them all
+  // (a pass at 5k routes would otherwise copy 5k pointers it does not read).
+  const httpRoutes = processHTTPRoutes(snapshot.httpRoutes, gateways, index, controllerName, memo);
+  const grpcRoutes = processGRPCRoutes(snapshot.grpcRoutes, gateways, index, memo);
   const streams = processStreamRoutes(snapshot, gateways, index);
+  const routeLists: readonly (readonly RouteNode[])[] = [httpRoutes, grpcRoutes, streams.routes];
 
   const servers = buildServers(gateways, cache ? (l) => cache.virtualHosts.build(l) : buildVirtualHosts);
   const streamServers = buildStreamServers(gateways, streams.attachments, (l) => l.tls ?? null);
@@ -141,13 +140,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const renderStatuses = (): StatusUpdate[] => {
     const policyStatuses = renderBackendTLSPolicyStatuses(backendTLSPolicies, controllerName, now);
     let attached = 0;
-    for (const list of [...routeLists, streams.routes]) for (let i = 0; i < list.length; i++) if (list[i]!.parents.length > 0) attached++;
+    for (const list of routeLists) for (let i = 0; i < list.length; i++) if (list[i]!.parents.length > 0) attached++;
     const out = new Array<StatusUpdate>(classes.length + gateways.length + listenerSets.length + attached + policyStatuses.length);
     let n = 0;
     for (const c of classes) out[n++] = renderGatewayClassStatus(c, now, options.extraFeatures);
     for (const g of gateways) out[n++] = renderGatewayStatus(g, now);
     for (const s of listenerSets) out[n++] = renderListenerSetStatus(s, now);
-    for (const list of [...routeLists, streams.routes]) {
+    for (const list of routeLists) {
       for (let i = 0; i < list.length; i++) {
         const r = list[i]!;
         if (r.parents.length === 0) continue;
