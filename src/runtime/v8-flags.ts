@@ -22,7 +22,9 @@
  * while 5k routes churned, and the config pass stalled 20–30 ms around it. With one thread,
  * pooled over alternating runs of the bench's `propagation` (docs/performance.md §13): churn p99
  * 35.3 → 27.4 ms and 34.2 → 23.3 ms (500 and 600 probes), throughput unchanged (`http1`: 3 B
- * 26.0/25.4 → 26.6/24.9 µs, 64 KiB 48.7/50.1 → 47.4/44.8 µs per request).
+ * 26.0/25.4 → 26.6/24.9 µs, 64 KiB 48.7/50.1 → 47.4/44.8 µs per request). The launcher gives it
+ * to `waygate controller` too (one process per pod as well); `propagation-k8s`, where controller
+ * and proxy share one core, was not worse with it (3 alternating runs each).
  */
 import type { Logger } from '../log.js';
 
