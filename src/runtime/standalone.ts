@@ -16,13 +16,13 @@ import { buildSnapshot, type Snapshot } from '../source/snapshot.js';
 import { errorFields, silentLogger, type Logger } from '../log.js';
 import { CoalescedRuns } from './coalesced-runs.js';
 import { toStatusObjects, type StatusObject } from './status-objects.js';
-import type { ConfigSource, MergeTransitionTimes, RuntimeIssue, WatchFn } from './types.js';
+import type { ConfigSource, LoadResult, MergeTransitionTimes, RuntimeIssue, WatchFn } from './types.js';
 
 /**
  * What a source load returns. A source may also hand out the snapshot of its objects and their
  * count (FileSource does: then a pass does not go through all objects when one file changed).
  */
-type Loaded = Awaited<ReturnType<ConfigSource['load']>> & { readonly snapshot?: Snapshot; readonly count?: number };
+type Loaded = LoadResult;
 
 /** buildSnapshot(loaded.objects), without reading `objects` when the source gives the snapshot. */
 function snapshotOf(loaded: Loaded): Snapshot {

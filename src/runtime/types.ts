@@ -4,6 +4,7 @@
  */
 import type { KubeObject } from '../api/types.js';
 import type { StatusUpdate } from '../controller/translate.js';
+import type { Snapshot } from '../source/snapshot.js';
 
 /**
  * A problem with one input document, as the file source reports it (see
@@ -27,7 +28,22 @@ export interface ConfigSource {
    * Loads the current objects. `changed`: the paths a watcher saw change (the source may re-read
    * only those); absent or null: re-read everything.
    */
-  load(changed?: ReadonlySet<string> | null): Promise<{ objects: KubeObject[]; issues: readonly RuntimeIssue[]; changed: boolean }>;
+  load(changed?: ReadonlySet<string> | null): Promise<LoadResult>;
+}
+
+/** What ConfigSource.load gives. */
+export interface LoadResult {
+  /** Every object (a source may put the list together only when this is read). */
+  readonly objects: KubeObject[];
+  readonly issues: readonly RuntimeIssue[];
+  readonly changed: boolean;
+  /**
+   * buildSnapshot(objects), when the source keeps one up to date (FileSource): the runtime
+   * translates it without reading `objects`. It must be exactly what buildSnapshot would give.
+   */
+  readonly snapshot?: Snapshot;
+  /** objects.length, without putting the list together. */
+  readonly count?: number;
 }
 
 /**
