@@ -41,6 +41,17 @@ describe('kubernetes controller', () => {
     await server.close();
   });
 
+  /** A started controller whose route is accepted and whose own status writes have echoed back. */
+  async function settledController(): Promise<KubernetesController> {
+    const c = makeController(server);
+    controllers.push(c);
+    c.start();
+    await c.whenReady();
+    await waitFor('route accepted', () => routeParents(server, 'route').length === 1);
+    await new Promise((r) => setTimeout(r, 150));
+    return c;
+  }
+
   it('writes statuses, keeps other controllers\' entries, and does not write when nothing changed', async () => {
     setStatus(server, GW, 'HTTPRoute', 'app', 'route', { parents: [{ parentRef: { name: 'other' }, controllerName: 'example.com/other', conditions: [] }] });
     const c = makeController(server);
@@ -93,12 +104,7 @@ describe('kubernetes controller', () => {
   });
 
   it('a change to statuses alone runs no pass; a status someone else overwrote is written again', async () => {
-    const c = makeController(server);
-    controllers.push(c);
-    c.start();
-    await c.whenReady();
-    await waitFor('route accepted', () => routeParents(server, 'route').length === 1);
-    await new Promise((r) => setTimeout(r, 150)); // the echoes of our own writes arrive
+    const c = await settledController();
     const passes = c.passCount;
     const writes = c.statusWriter.writes;
 
@@ -117,12 +123,7 @@ describe('kubernetes controller', () => {
   });
 
   it('a status write that failed is tried again with nothing else changing', async () => {
-    const c = makeController(server);
-    controllers.push(c);
-    c.start();
-    await c.whenReady();
-    await waitFor('route accepted', () => routeParents(server, 'route').length === 1);
-    await new Promise((r) => setTimeout(r, 150)); // the echoes of our own writes arrive
+    const c = await settledController();
     // The route's next status write fails; nothing else changes afterwards (no echo, no edit).
     server.faults.push({ method: 'PATCH', pathIncludes: '/httproutes/route/status', remaining: 1 });
     server.apply(route('route', ['/v2']));
