@@ -145,7 +145,8 @@ export class WorkerPool implements HttpDataPlane {
         resolve(m);
       });
       const msg: ToWorker = { type: 'apply', seq, version: config.version, names: encoding.names, changed: encoding.changed };
-      worker.send(msg);
+      if (worker.isConnected()) worker.send(msg);
+      else worker.process.kill('SIGKILL'); // its 'exit' answers the waiter with 'closed'
     });
   }
 
@@ -157,10 +158,14 @@ export class WorkerPool implements HttpDataPlane {
       slot.live = false;
       slot.startedAt = Date.now();
       let up = false;
+      // An IPC send to a worker that is exiting fails with an 'error' event; unheard, it would
+      // end this process. The worker's 'exit' follows and is handled there.
+      worker.on('error', (err) => this.#log.warn('data plane worker channel error', { worker: slot.index, error: err.message }));
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
-          // A replacement serves the current config before it counts as live.
-          if (!this.#applied) {
+          // A replacement serves the current config before it counts as live; one that comes
+          // up while the pool closes gets nothing more (it has been told to close).
+          if (!this.#applied || this.#closing) {
             slot.live = true;
             up = true;
             resolve();
