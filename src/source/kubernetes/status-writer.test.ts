@@ -22,25 +22,35 @@ function update(i: number): StatusUpdate {
   };
 }
 
-test('status writer: PATCHes run a few at a time, each object once; a failure is counted, not fatal', async () => {
-  let inFlight = 0;
-  let most = 0;
-  const patched: string[] = [];
-  const rest = {
-    async request(method: string, path: string): Promise<KObj> {
-      assert.equal(method, 'PATCH');
-      inFlight++;
-      most = Math.max(most, inFlight);
-      await new Promise((r) => setTimeout(r, 5));
-      inFlight--;
-      if (path.includes('/r13/')) throw new KubeApiError(500, 'InternalError', 'boom');
-      patched.push(path);
+/**
+ * A KubeRest that answers PATCHes with `patch` (its name: the object name in the path) and
+ * fails every GET: no test here expects a conflict.
+ */
+function patchOnly(patch: (name: string, body: { metadata: { resourceVersion?: unknown }; status: unknown }, method: string) => Promise<void> | void): KubeRest {
+  return {
+    async request(method: string, path: string, o: { body: { metadata: { resourceVersion?: unknown }; status: unknown } }): Promise<KObj> {
+      await patch(path.split('/').at(-2)!, o.body, method);
       return {} as KObj;
     },
     async get(): Promise<KObj> {
       throw new Error('no conflict expected');
     },
   } as unknown as KubeRest;
+}
+
+test('status writer: PATCHes run a few at a time, each object once; a failure is counted, not fatal', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const patched: string[] = [];
+  const rest = patchOnly(async (name, _body, method) => {
+    assert.equal(method, 'PATCH');
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await new Promise((r) => setTimeout(r, 5));
+    inFlight--;
+    if (name === 'r13') throw new KubeApiError(500, 'InternalError', 'boom');
+    patched.push(name);
+  });
   const writer = new StatusWriter({ rest, controllerName: CONTROLLER });
   const n = 40;
   const result = await writer.write(Array.from({ length: n }, (_, i) => update(i)), Array.from({ length: n }, (_, i) => route(i)));
@@ -52,15 +62,7 @@ test('status writer: PATCHes run a few at a time, each object once; a failure is
 
 test('status writer: a cached object and update written or found equal before are not compared or written again; a new object or update is', async () => {
   const patched: string[] = [];
-  const rest = {
-    async request(_method: string, path: string): Promise<KObj> {
-      patched.push(path.split('/').at(-2)!);
-      return {} as KObj;
-    },
-    async get(): Promise<KObj> {
-      throw new Error('no conflict expected');
-    },
-  } as unknown as KubeRest;
+  const rest = patchOnly((name) => void patched.push(name));
   const writer = new StatusWriter({ rest, controllerName: CONTROLLER });
   const objects = Array.from({ length: 10 }, (_, i) => route(i));
   const updates = Array.from({ length: 10 }, (_, i) => update(i));
@@ -79,15 +81,7 @@ test('status writer: a cached object and update written or found equal before ar
 
 test('status writer: our entries on a route we no longer handle are dropped once, not again for the same cached object', async () => {
   const bodies: unknown[] = [];
-  const rest = {
-    async request(_method: string, _path: string, o: { body: unknown }): Promise<KObj> {
-      bodies.push(o.body);
-      return {} as KObj;
-    },
-    async get(): Promise<KObj> {
-      throw new Error('no conflict expected');
-    },
-  } as unknown as KubeRest;
+  const rest = patchOnly((_name, body) => void bodies.push(body));
   const writer = new StatusWriter({ rest, controllerName: CONTROLLER });
   const stale = { ...route(1), status: update(1).status } as KObj; // our entry, but no update for it any more
   assert.deepEqual(await writer.write([], [stale]), { written: 1, unchanged: 0, failed: 0 });
@@ -100,17 +94,10 @@ test('status writer: over random edits, it writes exactly the pairs an every-obj
   const rnd = prng(7);
   const failing = new Set<string>();
   let patched: string[] = [];
-  const rest = {
-    async request(_method: string, path: string): Promise<KObj> {
-      const name = path.split('/').at(-2)!;
-      if (failing.has(name)) throw new KubeApiError(500, 'InternalError', 'boom');
-      patched.push(name);
-      return {} as KObj;
-    },
-    async get(): Promise<KObj> {
-      throw new Error('no conflict expected');
-    },
-  } as unknown as KubeRest;
+  const rest = patchOnly((name) => {
+    if (failing.has(name)) throw new KubeApiError(500, 'InternalError', 'boom');
+    patched.push(name);
+  });
   const writer = new StatusWriter({ rest, controllerName: CONTROLLER });
   // Every update differs from every cached status, so each pair looked at is PATCHed.
   const withOurEntry = (i: number): KObj => ({ ...route(i), status: update(i).status }) as KObj;
@@ -159,17 +146,10 @@ test('status writer: over random edits, it writes exactly the pairs an every-obj
 test('status writer: recheck() tries failed writes again, and objects given for a key win over the cached one', async () => {
   let failing = true;
   const patched: { name: string; rv: unknown }[] = [];
-  const rest = {
-    async request(_method: string, path: string, o: { body: { metadata: { resourceVersion: unknown } } }): Promise<KObj> {
-      const name = path.split('/').at(-2)!;
-      if (failing && name === 'r1') throw new KubeApiError(500, 'InternalError', 'boom');
-      patched.push({ name, rv: o.body.metadata.resourceVersion });
-      return {} as KObj;
-    },
-    async get(): Promise<KObj> {
-      throw new Error('no conflict expected');
-    },
-  } as unknown as KubeRest;
+  const rest = patchOnly((name, body) => {
+    if (failing && name === 'r1') throw new KubeApiError(500, 'InternalError', 'boom');
+    patched.push({ name, rv: body.metadata.resourceVersion });
+  });
   const writer = new StatusWriter({ rest, controllerName: CONTROLLER });
   assert.equal(writer.started, false);
   const objects = [route(0), route(1), route(2)];
