@@ -89,7 +89,8 @@ export class KubernetesController {
   /** The snapshot of the last pass, updated by what the stable view says changed. */
   #snapshot: Snapshot | null = null;
   #stopped = false;
-  #passes = 0;
+  /** Passes whose statuses were written (readiness), and passes started. */
+  #passesWritten = 0;
   #passCount = 0;
   #last: TranslateResult | null = null;
   /** The latest pass's result with the informers' objects it was computed from, not yet written. */
@@ -133,14 +134,14 @@ export class KubernetesController {
     return this.#elector ? this.#elector.isLeader : !this.#stopped;
   }
 
-  /** Passes run so far (logs and tests). */
+  /** Passes run so far (tests). */
   get passCount(): number {
     return this.#passCount;
   }
 
   /** True once the caches are filled and the first pass ran (and, as leader, wrote its statuses). */
   get ready(): boolean {
-    return this.#passes > 0;
+    return this.#passesWritten > 0;
   }
 
   /** The last translation, or null. */
@@ -290,8 +291,8 @@ export class KubernetesController {
       this.#toRecheck = [];
     }
     if (next === null) return;
-    this.#passes++;
-    if (this.#passes === 1) for (const w of this.#readyWaiters.splice(0)) w();
+    this.#passesWritten++;
+    if (this.#passesWritten === 1) for (const w of this.#readyWaiters.splice(0)) w();
   }
 }
 

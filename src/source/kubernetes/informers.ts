@@ -7,7 +7,8 @@
  * A burst in which watched objects changed only in their status (sameApartFromStatus) is
  * reported apart, with those objects, and does not ask for a pass: translate() does not see
  * such changes (stable-objects.ts), and most of them are the echoes of our own status writes.
- * While 5k routes churned, nine passes in ten were for those echoes, each costing O(routes).
+ * Each pass costs O(routes); while 5k routes churned, skipping those bursts took passes from
+ * ~190 to ~140 per 2.5 s (the rest are the churn's own edits, spread over each 100 ms step).
  * The label-selected extra reflectors are not blind to status (a provisioned Service's
  * addresses are in its status).
  */
