@@ -6,7 +6,6 @@ import type { KubeObject } from '../api/types.js';
 import { translate } from '../controller/translate.js';
 import { FileSource } from '../source/file/file-source.js';
 import type { LoadIssue } from '../source/file/issues.js';
-import { buildSnapshot } from '../source/snapshot.js';
 import { isBindableAddress, localInterfaceAddresses } from '../runtime/addresses.js';
 import { toKubeTime } from '../runtime/standalone.js';
 import { toStatusObjects, type StatusObject } from '../runtime/status-objects.js';
@@ -27,7 +26,7 @@ export interface OfflineOptions {
 export async function computeOffline(dir: string, options: OfflineOptions): Promise<OfflineResult> {
   const clock = options.clock ?? (() => new Date());
   const loaded = await new FileSource(dir, { clock }).load();
-  const result = translate(buildSnapshot(loaded.objects), {
+  const result = translate(loaded.snapshot, {
     controllerName: options.controllerName,
     now: toKubeTime(clock()),
     addresses: { pool: options.addressPool, assigned: {}, isUsable: (ip) => isBindableAddress(ip, localInterfaceAddresses) },

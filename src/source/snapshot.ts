@@ -160,13 +160,12 @@ type OddCounts = Partial<Record<keyof Snapshot, number>>;
 /** The odd counts of every snapshot buildSnapshot or updateSnapshot made. */
 const oddCounts = new WeakMap<Snapshot, OddCounts>();
 
-/** The snapshots built or declared for an objects array (see registerSnapshot). */
+/** The snapshot built for an objects array. */
 const snapshotsByObjects = new WeakMap<readonly KubeObject[], Snapshot>();
 
 /**
  * Builds a Snapshot from a flat list of objects, each kind sorted canonically
- * (compareByAgeThenKey). For an array built before, or declared with registerSnapshot, the
- * snapshot made then.
+ * (compareByAgeThenKey). For an array built before, the snapshot made then.
  */
 export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
   const known = snapshotsByObjects.get(objects);
@@ -191,15 +190,6 @@ export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
   oddCounts.set(snapshot, odd);
   snapshotsByObjects.set(objects, snapshot);
   return snapshot;
-}
-
-/**
- * Declares `snapshot` to be what buildSnapshot(objects) gives, so that buildSnapshot returns it
- * without sorting: for a source that keeps its snapshot up to date with updateSnapshot. The
- * source hands `objects` out and never changes it afterwards (nor anyone else).
- */
-export function registerSnapshot(objects: readonly KubeObject[], snapshot: Snapshot): void {
-  snapshotsByObjects.set(objects, snapshot);
 }
 
 /** Where `k` is or would go in `list` (sorted by compareSortKeys, total order): the first index not before it. */

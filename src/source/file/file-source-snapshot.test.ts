@@ -8,8 +8,7 @@ import { buildSnapshot, type Snapshot } from '../snapshot.js';
 import { FileSource } from './file-source.js';
 
 // An incremental load keeps the snapshot of what it serves up to date (updateSnapshot) and
-// declares it for the objects it returns, so buildSnapshot(objects) does not sort everything
-// again. Through random adds, edits and deletes of files, that snapshot must be exactly the one
+// hands it out with the objects, so nothing sorts everything again. Through random adds, edits and deletes of files, that snapshot must be exactly the one
 // sorted from scratch (the very same objects in the same order), and equal to the snapshot of a
 // source that loads everything each time.
 
@@ -83,7 +82,7 @@ test('the snapshot kept up to date by incremental loads is the one sorted from s
       const a = await incremental.load(step === 0 ? null : changed);
       const b = await full.load();
       assert.deepEqual(a, b, `step ${step}`);
-      const snapshot = buildSnapshot(a.objects);
+      const snapshot = a.snapshot;
       const scratch = buildSnapshot([...a.objects]);
       assert.notEqual(snapshot, scratch);
       for (const [field, list] of Object.entries(scratch) as [keyof Snapshot, KubeObject[]][]) {

@@ -24,7 +24,7 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
 import { lookupKind } from '../../api/schema.js';
-import { buildSnapshot, registerSnapshot, updateSnapshot, type Snapshot } from '../snapshot.js';
+import { buildSnapshot, updateSnapshot, type Snapshot } from '../snapshot.js';
 import { canonicalEqual, equalExcept } from './canonical-equal.js';
 import type { LoadIssue } from './issues.js';
 import { duplicateIssue, identityKey, issueBase, listManifestFiles, loadText, objectIdentityKey, type LoadedObject } from './load.js';
@@ -49,7 +49,7 @@ export interface FileSourceLoad {
   readonly issues: LoadIssue[];
   /** False when objects and issues are what the previous load returned. */
   readonly changed: boolean;
-  /** buildSnapshot(objects); buildSnapshot(objects) returns this very snapshot. */
+  /** buildSnapshot(objects), kept up to date with updateSnapshot instead of sorted again. */
   readonly snapshot: Snapshot;
   /** objects.length */
   readonly count: number;
@@ -296,10 +296,7 @@ export class FileSource {
     let objects: KubeObject[] | null = null;
     let snapshot: Snapshot | null = null;
     const materialize = (): KubeObject[] => {
-      if (objects === null) {
-        objects = concatenate(segments, count);
-        if (snapshot !== null) registerSnapshot(objects, snapshot);
-      }
+      objects ??= concatenate(segments, count);
       return objects;
     };
     const prevSnapshot = this.#lastSnapshot;
@@ -307,7 +304,6 @@ export class FileSource {
       // The snapshot of what is served, kept up to date here instead of sorted again from all
       // objects for every change.
       snapshot = updateSnapshot(prevSnapshot(), materialize, change.removed, change.added);
-      if (snapshot !== null && objects !== null) registerSnapshot(objects, snapshot);
     }
     const snapshotOf = (): Snapshot => (snapshot ??= buildSnapshot(materialize()));
     this.#lastSegments = segments;
