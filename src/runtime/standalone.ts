@@ -18,20 +18,9 @@ import { CoalescedRuns } from './coalesced-runs.js';
 import { toStatusObjects, type StatusObject } from './status-objects.js';
 import type { ConfigSource, LoadResult, MergeTransitionTimes, RuntimeIssue, WatchFn } from './types.js';
 
-/**
- * What a source load returns. A source may also hand out the snapshot of its objects and their
- * count (FileSource does: then a pass does not go through all objects when one file changed).
- */
-type Loaded = LoadResult;
-
 /** buildSnapshot(loaded.objects), without reading `objects` when the source gives the snapshot. */
-function snapshotOf(loaded: Loaded): Snapshot {
+function snapshotOf(loaded: LoadResult): Snapshot {
   return loaded.snapshot ?? buildSnapshot(loaded.objects);
-}
-
-/** `loaded` saying it changed: its properties copied as they are (getters are not called). */
-function changedToo(loaded: Loaded): Loaded {
-  return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(loaded), changed: { value: true, enumerable: true } }) as Loaded;
 }
 
 /** How many times a pass loads again the files that changed while it was loading. */
@@ -135,7 +124,7 @@ export class StandaloneRuntime {
    * saw (like coalesced passes, the intermediate ones are skipped). The state's objects are
    * taken from the load then too.
    */
-  #pendingStatuses: { readonly result: TranslateResult; readonly loaded: Loaded } | null = null;
+  #pendingStatuses: { readonly result: TranslateResult; readonly loaded: LoadResult } | null = null;
   #readyWaiters: (() => void)[] = [];
 
   constructor(options: StandaloneRuntimeOptions) {
@@ -225,13 +214,14 @@ export class StandaloneRuntime {
     const t0 = performance.now();
     const changed = this.#changed;
     this.#changed = new Set();
-    let loaded = await this.#joinLate(await this.#opts.source.load(changed));
+    const joined = await this.#joinLate(await this.#opts.source.load(changed));
+    let loaded = joined.loaded;
     const loadMs = performance.now() - t0;
     this.#logNewIssues(loaded.issues);
     const prev = this.#state;
     const force = this.#force;
     this.#force = false;
-    if (!loaded.changed && !force && prev.version > 0) {
+    if (!joined.changed && !force && prev.version > 0) {
       this.#state = { ...prev, issues: loaded.issues, passes: prev.passes + 1 };
       this.#log.debug('nothing changed', { loadMs: round(loadMs) });
       return;
@@ -272,7 +262,7 @@ export class StandaloneRuntime {
     // Changes that arrived while translating join too: with the translate cache, translating
     // again costs what changed, not another whole pass.
     if (this.#lateChanges()) {
-      loaded = await this.#joinLate(loaded);
+      loaded = (await this.#joinLate(loaded)).loaded;
       snapshot = snapshotOf(loaded);
       result = run();
       await yieldToEventLoop();
@@ -332,16 +322,18 @@ export class StandaloneRuntime {
 
   /**
    * Loads the files that changed since `loaded` was read (a few rounds at most), so a small edit
-   * that lands during a big one is served with it instead of waiting for another pass.
+   * that lands during a big one is served with it instead of waiting for another pass. `changed`:
+   * whether any of these loads changed something.
    */
-  async #joinLate(loaded: Loaded): Promise<Loaded> {
+  async #joinLate(loaded: LoadResult): Promise<{ loaded: LoadResult; changed: boolean }> {
+    let changed = loaded.changed;
     for (let round = 0; round < LATE_JOIN_ROUNDS && this.#lateChanges(); round++) {
       const more = this.#changed;
       this.#changed = new Set();
-      const next = await this.#opts.source.load(more);
-      loaded = next.changed || !loaded.changed ? next : changedToo(next);
+      loaded = await this.#opts.source.load(more);
+      changed ||= loaded.changed;
     }
-    return loaded;
+    return { loaded, changed };
   }
 
   /** Bind failures may be temporary (a port in use): translate and apply again later. */
