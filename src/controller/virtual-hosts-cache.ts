@@ -136,13 +136,13 @@ function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): L
   // Virtual hosts that come (a touched key's first attachment) or go (its last one).
   const previous = prev.virtualHosts;
   const added: string[] = [];
-  let dropped = 0;
+  const dropped = new Set<string>();
   for (const key of touched) {
     const empty = byHostname.get(key)!.length === 0;
     if (empty) byHostname.delete(key);
     const name = vhostName(key);
     const present = previous[sortedIndex(previous, name)]?.hostname === name;
-    if (empty && present) dropped++;
+    if (empty && present) dropped.add(name);
     else if (!empty && !present) added.push(name);
   }
 
@@ -150,7 +150,7 @@ function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): L
   // one with the same entries at their rules' new positions.
   const reached = reachedNames(touched, previous);
   const build = (name: string): ir.VirtualHost => buildVirtualHost(attachments, offsets, byHostname, name);
-  if (added.length === 0 && dropped === 0 && !rulesMoved && reached !== 'all') {
+  if (added.length === 0 && dropped.size === 0 && !rulesMoved && reached !== 'all') {
     // The same names and every rule in its place: only the reached virtual hosts change, found
     // by name, instead of walking all of them (a pass that edits a few of 5k routes).
     const virtualHosts = previous.slice();
@@ -163,14 +163,14 @@ function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): L
   // Else one walk: the previous virtual hosts with the added names merged in, gone ones skipped.
   added.sort(compareVirtualHostNames);
   const ruleTo = rulesMoved ? ruleMoves(old, oldToNew, oldOffsets, offsets, oldRules.length) : null;
-  const virtualHosts = new Array<ir.VirtualHost>(previous.length + added.length - dropped);
+  const virtualHosts = new Array<ir.VirtualHost>(previous.length + added.length - dropped.size);
   let n = 0;
   let a = 0;
   for (let p = 0; p < previous.length; p++) {
     const vh = previous[p]!;
     while (a < added.length && compareVirtualHostNames(added[a]!, vh.hostname) < 0) virtualHosts[n++] = build(added[a++]!);
     if (reached === 'all' || reached.has(vh.hostname)) {
-      if (byHostname.has(vh.hostname === '*' ? '' : vh.hostname)) virtualHosts[n++] = build(vh.hostname);
+      if (!dropped.has(vh.hostname)) virtualHosts[n++] = build(vh.hostname);
     } else if (ruleTo === null || vh.entries.every((e) => ruleTo[e.rule] === e.rule)) {
       virtualHosts[n++] = vh;
     } else {
