@@ -30,6 +30,8 @@ import type { GatewayNode, ResourceIndex, RouteNode } from './model.js';
 import { attachRoutes, NO_MEMO, type ConvertedRule, type RouteMemo } from './attachment.js';
 import { resolveBackendRef } from './backend-refs.js';
 import { convertGrpcMatches } from './grpc-matches.js';
+import { exact } from './exact-array.js';
+import { FAIL_CLOSED_PARTS, irRule } from './ir-rule.js';
 import { convertBackendFilters, convertRuleFilters } from './route-filters.js';
 import { fieldMessage, unsupported, type RefReason, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
 
@@ -99,21 +101,17 @@ function convertGrpcRule(route: api.GRPCRoute, rule: api.GRPCRouteRule, i: numbe
   const name = `grpcroute/${namespace}/${route.metadata.name}/rule/${i}`;
   const base = { name, kind: ROUTE_KIND, route: `${namespace}/${route.metadata.name}`, sectionName: rule.name ?? null } as const;
   if (matches.problems.length > 0 || matches.matches.length === 0) return { index: i, attached: null, invalid, refProblems };
-  let irRule: ir.Rule;
-  if (invalid.length > 0 || filters.respond500) {
-    // Fail closed: a filter we cannot apply must not be skipped (the data plane answers UNAVAILABLE).
-    irRule = { ...base, requestFilters: [], responseHeaders: null, cors: null, mirrors: [], timeouts: NO_TIMEOUTS, retry: null, action: { kind: 'direct', status: 500 } };
-  } else {
-    irRule = {
-      ...base,
-      requestFilters: filters.requestFilters,
-      responseHeaders: filters.responseHeaders,
-      cors: null,
-      mirrors: filters.mirrors,
-      action: backends.length === 0 ? { kind: 'direct', status: 500 } : { kind: 'forward', backends },
-      timeouts: NO_TIMEOUTS,
-      retry: null,
-    };
-  }
-  return { index: i, attached: { rule: irRule, matches: matches.matches, index: i, grpcRanks: matches.ranks }, invalid, refProblems };
+  // Fail closed: a filter we cannot apply must not be skipped (the data plane answers UNAVAILABLE).
+  const converted = invalid.length > 0 || filters.respond500
+    ? irRule(base, { ...FAIL_CLOSED_PARTS, timeouts: NO_TIMEOUTS })
+    : irRule(base, {
+        requestFilters: filters.requestFilters,
+        responseHeaders: filters.responseHeaders,
+        cors: null,
+        mirrors: filters.mirrors,
+        action: backends.length === 0 ? { kind: 'direct', status: 500 } : { kind: 'forward', backends: exact(backends) },
+        timeouts: NO_TIMEOUTS,
+        retry: null,
+      });
+  return { index: i, attached: { rule: converted, matches: matches.matches, index: i, grpcRanks: matches.ranks }, invalid, refProblems };
 }

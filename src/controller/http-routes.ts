@@ -17,6 +17,7 @@ import type { GatewayNode, ResourceIndex, RouteNode } from './model.js';
 import { attachRoutes, NO_MEMO, type ConvertedRule, type RouteMemo } from './attachment.js';
 import { resolveBackendRef } from './backend-refs.js';
 import { exact } from './exact-array.js';
+import { FAIL_CLOSED_PARTS, irRule } from './ir-rule.js';
 import { convertMatches } from './route-matches.js';
 import { convertBackendFilters, convertRuleFilters } from './route-filters.js';
 import { convertRetry, convertTimeouts } from './route-timeouts.js';
@@ -81,31 +82,20 @@ function convertRule(route: api.HTTPRoute, rule: api.HTTPRouteRule, i: number, i
   if (matches.problems.length > 0 || matches.matches.length === 0) {
     return { index: i, attached: null, invalid, refProblems };
   }
-  let irRule: ir.Rule;
-  if (invalid.length > 0 || filters.respond500) {
-    // Fail closed: a filter we cannot apply must not be skipped — answer 500.
-    irRule = { ...base, ...EMPTY_RULE_PARTS, timeouts, action: { kind: 'direct', status: 500 } };
-  } else {
-    // One literal, not a spread of `base`: the rule is kept, and an object grown past its
-    // spread's shape keeps its last fields out of line (an extra array per rule).
-    irRule = {
-      name: base.name,
-      kind: base.kind,
-      route: base.route,
-      sectionName: base.sectionName,
-      requestFilters: filters.requestFilters,
-      responseHeaders: filters.responseHeaders,
-      cors: filters.cors,
-      mirrors: filters.mirrors,
-      action: computeAction(filters.redirect, backendRefs.length, exact(backends)),
-      timeouts,
-      retry,
-    };
-  }
-  return { index: i, attached: { rule: irRule, matches: matches.matches, index: i }, invalid, refProblems };
+  // Fail closed: a filter we cannot apply must not be skipped — answer 500.
+  const converted = invalid.length > 0 || filters.respond500
+    ? irRule(base, { ...FAIL_CLOSED_PARTS, timeouts })
+    : irRule(base, {
+        requestFilters: filters.requestFilters,
+        responseHeaders: filters.responseHeaders,
+        cors: filters.cors,
+        mirrors: filters.mirrors,
+        action: computeAction(filters.redirect, backendRefs.length, exact(backends)),
+        timeouts,
+        retry,
+      });
+  return { index: i, attached: { rule: converted, matches: matches.matches, index: i }, invalid, refProblems };
 }
-
-const EMPTY_RULE_PARTS = { requestFilters: [], responseHeaders: null, cors: null, mirrors: [], retry: null } as const;
 
 /**
  * HTTPRouteRule.BackendRefs: "If *all* entries in BackendRefs are invalid, and there are also
