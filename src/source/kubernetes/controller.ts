@@ -36,8 +36,9 @@ import { StableObjects } from './stable-objects.js';
 import { StatusWriter } from './status-writer.js';
 
 /**
- * Default burst window of the informers. Short: a pass is cheap when little changed, and
- * changes that arrive during a pass coalesce into one follow-up pass anyway.
+ * Default least time between two bursts the informers report (a change after a quiet spell is
+ * reported at once). Short: a pass is cheap when little changed, and changes that arrive during
+ * a pass coalesce into one follow-up pass anyway.
  */
 const DEFAULT_COALESCE_MS = 5;
 

@@ -1,8 +1,11 @@
 /**
  * The controller's caches: one Reflector per watched kind, plus one per referenced Secret or
  * ConfigMap (watched by name; see kinds.ts for why). Ready only when every kind has completed
- * its first list and every referenced object its own; changes are coalesced into one
- * notification per `coalesceMs` burst.
+ * its first list and every referenced object its own; changes are coalesced into bursts,
+ * reported at most once per `coalesceMs`: the first change after a quiet spell is reported at
+ * once (after the events of the same read), later ones wait for the window to end. Under churn
+ * a burst then takes what arrived during the window; an isolated change (a new route) does not
+ * wait for a window it does not need (docs/performance.md §14).
  *
  * A burst in which watched objects changed only in their status (sameApartFromStatus) is
  * reported apart, with those objects, and does not ask for a pass: translate() does not see
@@ -30,7 +33,7 @@ export interface InformerSetOptions {
    */
   readonly onStatusChange?: (objects: readonly KObj[]) => void;
   readonly log?: Logger;
-  /** Burst window (default 50 ms). */
+  /** Least time between two reports of a burst (default 50 ms). */
   readonly coalesceMs?: number;
   /** Kinds to watch whole (default WATCHED_KINDS). */
   readonly kinds?: readonly KindSpec[];
@@ -45,7 +48,10 @@ export class InformerSet {
   readonly #kinds: Reflector[];
   readonly #extra: Reflector[];
   readonly #refs = new Map<string, Reflector>();
-  #timer: NodeJS.Timeout | null = null;
+  /** Cancels the scheduled report of the current burst; null when none is scheduled. */
+  #cancel: (() => void) | null = null;
+  /** When the last burst was reported (performance.now()). */
+  #reportedAt = -Infinity;
   /** In the current burst: whether anything besides a status changed, and the status-only objects. */
   #burstChanged = false;
   #burstStatuses: KObj[] = [];
@@ -93,8 +99,8 @@ export class InformerSet {
 
   stop(): void {
     this.#started = false;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#cancel?.();
+    this.#cancel = null;
     this.#burstChanged = false;
     this.#burstStatuses = [];
     for (const r of this.reflectors) r.stop();
@@ -128,9 +134,10 @@ export class InformerSet {
     } else {
       this.#burstChanged = true;
     }
-    if (this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
+    if (this.#cancel) return;
+    const report = (): void => {
+      this.#cancel = null;
+      this.#reportedAt = performance.now();
       if (!this.#started) return;
       const changed = this.#burstChanged;
       const statuses = this.#burstStatuses;
@@ -142,7 +149,15 @@ export class InformerSet {
       if (!this.ready) return;
       for (const w of this.#readyWaiters.splice(0)) w();
       this.#o.onChange();
-    }, this.#o.coalesceMs ?? 50);
+    };
+    const wait = this.#reportedAt + (this.#o.coalesceMs ?? 50) - performance.now();
+    if (wait > 0) {
+      const timer = setTimeout(report, wait);
+      this.#cancel = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(report);
+      this.#cancel = () => clearImmediate(immediate);
+    }
   }
 
   /** Starts a reflector for each newly referenced Secret/ConfigMap, stops the unreferenced. */
