@@ -50,6 +50,21 @@ function agentKey(url: URL, o: https.RequestOptions): string {
   return JSON.stringify([url.protocol, url.host, text(o.ca), text(o.cert), text(o.key), text(o.pfx), o.passphrase, o.rejectUnauthorized, o.servername]);
 }
 
+/**
+ * How long the KubeConfig's request options (TLS material, credentials) and the agent for them
+ * are reused. client-node works them out on every call: it reads the CA file (in a pod, the
+ * service account's ca.crt) synchronously and builds a new agent each time, and the agent key
+ * encoded the CA again: with status writes at a thousand per second, as many file reads,
+ * agents and encodings per second. Rotated tokens and certificates are picked up within this.
+ */
+const CLIENT_OPTIONS_TTL_MS = 1000;
+
+/** The request options of the KubeConfig's current user and cluster, and the agent to use. */
+interface ClientOptions {
+  readonly options: https.RequestOptions;
+  readonly agent: http.Agent | undefined;
+}
+
 /** JSON requests against the cluster of a KubeConfig. */
 export class KubeRest {
   readonly kc: KubeConfig;
@@ -62,6 +77,7 @@ export class KubeRest {
    * request; new TLS material gets a new agent. Proxied clusters keep client-node's agent.
    */
   readonly #agents = new Map<string, http.Agent>();
+  #client: { readonly until: number; readonly value: Promise<ClientOptions> } | null = null;
 
   constructor(kc: KubeConfig) {
     this.kc = kc;
@@ -74,8 +90,7 @@ export class KubeRest {
     if (!cluster) throw new Error('no current cluster in the kubeconfig');
     const url = new URL(cluster.server.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
-    const options: https.RequestOptions = { method, headers: {} };
-    await this.kc.applyToHTTPSOptions(options);
+    const { options, agent } = await this.#clientOptions(url);
     const headers: Record<string, string> = { ...(options.headers as Record<string, string>), accept: 'application/json' };
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     if (payload !== undefined) {
@@ -83,10 +98,9 @@ export class KubeRest {
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
     const mod = url.protocol === 'https:' ? https : http;
-    if (cluster.proxyUrl === undefined) options.agent = this.#agentFor(url, options);
     const timeoutMs = opts.timeoutMs ?? 30_000;
     return new Promise<T>((resolve, reject) => {
-      const req = mod.request(url, { ...options, method, headers, timeout: timeoutMs }, (res) => {
+      const req = mod.request(url, { ...options, agent, method, headers, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
@@ -109,6 +123,25 @@ export class KubeRest {
       if (payload !== undefined) req.write(payload);
       req.end();
     });
+  }
+
+  /** The KubeConfig's options for `url`'s server, worked out again after CLIENT_OPTIONS_TTL_MS. */
+  #clientOptions(url: URL): Promise<ClientOptions> {
+    const now = performance.now();
+    if (this.#client === null || now >= this.#client.until) {
+      const value = (async (): Promise<ClientOptions> => {
+        const options: https.RequestOptions = { headers: {} };
+        await this.kc.applyToHTTPSOptions(options);
+        // Proxied clusters keep client-node's agent (it speaks to the proxy).
+        return { options, agent: this.kc.getCurrentCluster()?.proxyUrl === undefined ? this.#agentFor(url, options) : options.agent as http.Agent | undefined };
+      })();
+      const entry = { until: now + CLIENT_OPTIONS_TTL_MS, value };
+      this.#client = entry;
+      value.catch(() => {
+        if (this.#client === entry) this.#client = null;
+      });
+    }
+    return this.#client.value;
   }
 
   #agentFor(url: URL, options: https.RequestOptions): http.Agent {
