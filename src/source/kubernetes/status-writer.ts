@@ -23,6 +23,7 @@ import { silentLogger } from '../../log.js';
 import { alignByIdentity, changeBudget } from '../../ir/identity-diff.js';
 import { kindSpec, objectPath } from './kinds.js';
 import { KubeApiError, objectKeyOf, type KObj, type KubeRest } from './rest.js';
+import { sameStatus } from './same-status.js';
 
 const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
 const POLICY_KINDS = new Set(['BackendTLSPolicy']);
@@ -61,21 +62,6 @@ export function desiredStatus(kind: string, current: Status | undefined, update:
   if (field === null) return ours;
   const others = entriesOf(current, field).filter((e) => e['controllerName'] !== controllerName);
   return { ...(current ?? {}), ...ours, [field]: [...others, ...entriesOf(ours, field)] };
-}
-
-function stripTimes(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripTimes).map((v) => JSON.stringify(v)).sort();
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) if (k !== 'lastTransitionTime') out[k] = stripTimes((value as Record<string, unknown>)[k]);
-    return out;
-  }
-  return value;
-}
-
-/** True when two statuses differ only in lastTransitionTime or list order. */
-function sameStatus(a: unknown, b: unknown): boolean {
-  return JSON.stringify(stripTimes(a ?? {})) === JSON.stringify(stripTimes(b ?? {}));
 }
 
 function updateKey(u: StatusUpdate): string {
