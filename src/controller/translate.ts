@@ -146,11 +146,12 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     for (const c of classes) out[n++] = renderGatewayClassStatus(c, now, options.extraFeatures);
     for (const g of gateways) out[n++] = renderGatewayStatus(g, now);
     for (const s of listenerSets) out[n++] = renderListenerSetStatus(s, now);
+    const renderRoute = (r: RouteNode): StatusUpdate => renderRouteStatus(r, controllerName, now);
     for (const list of routeLists) {
       for (let i = 0; i < list.length; i++) {
         const r = list[i]!;
         if (r.parents.length === 0) continue;
-        out[n++] = cache ? cache.routeStatus(r, () => renderRouteStatus(r, controllerName, now)) : renderRouteStatus(r, controllerName, now);
+        out[n++] = cache ? cache.routeStatus(r, renderRoute) : renderRoute(r);
       }
     }
     for (const s of policyStatuses) out[n++] = s;
