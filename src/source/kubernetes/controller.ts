@@ -40,7 +40,7 @@ import { StatusWriter } from './status-writer.js';
  * reported at once). Short: a pass is cheap when little changed, and changes that arrive during
  * a pass coalesce into one follow-up pass anyway.
  */
-const DEFAULT_COALESCE_MS = 5;
+const DEFAULT_COALESCE_MS = 2;
 
 /** What the controller hands to provisioning (see provisioner.ts). */
 export interface ProvisionHook {
