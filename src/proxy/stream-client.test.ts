@@ -185,3 +185,38 @@ test('config stream: a change travels as a delta; unchanged rules arrive as the 
     await s.close();
   }
 });
+
+test('stream client: configs apply one at a time, and those that arrive during an apply are skipped for the newest', async () => {
+  let release = (): void => undefined;
+  let active = 0;
+  let overlapped = false;
+  const ctl = await fakeController((_n, res) => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    res.write(line(1));
+    setTimeout(() => res.write(line(2)), 50);
+    setTimeout(() => res.write(line(3)), 100);
+    setTimeout(() => res.write(line(4)), 150);
+  });
+  const { client, versions } = recordingClient(ctl.url, {
+    onConfig: async (_c, v) => {
+      versions.push(v);
+      if (++active > 1) overlapped = true;
+      if (v === 1) await new Promise<void>((r) => (release = r)); // the first apply takes until released
+      active--;
+    },
+  });
+  try {
+    client.start();
+    await waitFor('the first config', () => versions.length === 1);
+    await new Promise((r) => setTimeout(r, 400)); // lines 2, 3 and 4 arrive while it applies
+    assert.deepEqual(versions, [1]);
+    release();
+    await waitFor('the newest config', () => versions.length === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(versions, [1, 4], 'the configs that waited behind the apply were skipped for the newest');
+    assert.equal(overlapped, false);
+  } finally {
+    client.stop();
+    await ctl.close();
+  }
+});

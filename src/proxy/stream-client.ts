@@ -8,6 +8,10 @@
  * only what changed. A line that refers to something this connection never received is a
  * protocol error: the connection is dropped and the next one starts over.
  *
+ * Configs apply one at a time, in order, and a config that is still waiting when a newer one
+ * arrives is skipped: every line is decoded (the delta state moves on), but a proxy that fell
+ * behind (its core busy, a collection) applies only the latest, not each step on the way.
+ *
  * Limits (defaults in STREAM_CLIENT_DEFAULTS, flags in `waygate proxy --help`):
  * - `connectTimeoutMs`: connection, TLS handshake and the response head must complete in time;
  * - `idleTimeoutMs`: the stream may not stay silent longer (the server's heartbeat is 15 s);
@@ -56,7 +60,9 @@ export class ConfigStreamClient {
   #failures = 0;
   #req: http.ClientRequest | null = null;
   #timer: NodeJS.Timeout | null = null;
-  #chain: Promise<void> = Promise.resolve();
+  /** The latest decoded config not handed to `onConfig` yet, and whether an apply runs. */
+  #waiting: { readonly config: ir.Config; readonly version: number } | null = null;
+  #applying = false;
 
   constructor(options: StreamClientOptions) {
     this.#o = options;
@@ -148,7 +154,27 @@ export class ConfigStreamClient {
     const config: ir.Config = { version: IR_VERSION, servers: decoded.servers };
     this.#failures = 0;
     const version = msg.version ?? 0;
-    // Configs apply one at a time, in order.
-    this.#chain = this.#chain.then(() => this.#o.onConfig(config, version)).catch(() => undefined);
+    this.#waiting = { config, version };
+    // From a microtask: the other lines of the same read are decoded first, so only the last applies.
+    if (!this.#applying) {
+      this.#applying = true;
+      queueMicrotask(() => void this.#applyWaiting());
+    }
+  }
+
+  /** Applies the waiting config, and whatever newer one arrives meanwhile, one at a time. */
+  async #applyWaiting(): Promise<void> {
+    try {
+      for (let next = this.#waiting; next !== null; next = this.#waiting) {
+        this.#waiting = null;
+        try {
+          await this.#o.onConfig(next.config, next.version);
+        } catch {
+          // onConfig reports its own failures; the last good config keeps serving
+        }
+      }
+    } finally {
+      this.#applying = false;
+    }
   }
 }
