@@ -38,9 +38,11 @@ import { StatusWriter } from './status-writer.js';
 /**
  * Default least time between two bursts the informers report (a change after a quiet spell is
  * reported at once). Short: a pass is cheap when little changed, and changes that arrive during
- * a pass coalesce into one follow-up pass anyway.
+ * a pass coalesce into one follow-up pass anyway. Not shorter: it also bounds the share of a
+ * core that passes take while events never stop (a 1.5 ms pass at 5k routes every 5 ms is 30%;
+ * at 2 ms it would be 75%). 2 ms gained ~1 ms of propagation-k8s p50 under churn, no p99.
  */
-const DEFAULT_COALESCE_MS = 2;
+const DEFAULT_COALESCE_MS = 5;
 
 /** What the controller hands to provisioning (see provisioner.ts). */
 export interface ProvisionHook {
