@@ -1,30 +1,23 @@
 /**
  * Entry of the prober child process (bench/lib/prober.ts): for each request on its IPC channel
- * it makes the change (writes a route file, or POSTs a route object), then polls the proxy until
- * the route answers 200 (route-probe.ts), and sends back what it saw.
+ * it POSTs the route object, then polls the proxy until the route answers 200 (route-probe.ts),
+ * and sends back what it saw.
  */
 import { Agent } from 'node:http';
-import { writeAtomic } from './lib/churner.js';
 import type { ProbeReply, ProbeRequest } from './lib/prober.js';
 import { newTally, probeUntilServed } from './lib/route-probe.js';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-async function make(change: ProbeRequest['change']): Promise<void> {
-  if (change.kind === 'file') {
-    writeAtomic(change.dir, change.file, change.text);
-    return;
-  }
-  const res = await fetch(change.url, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: change.body, signal: AbortSignal.timeout(10_000),
-  });
+async function post(p: ProbeRequest['post']): Promise<void> {
+  const res = await fetch(p.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: p.body, signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
-  if (res.status >= 300) throw new Error(`POST ${change.url}: ${res.status} ${text.slice(0, 200)}`);
+  if (res.status >= 300) throw new Error(`POST ${p.url}: ${res.status} ${text.slice(0, 200)}`);
 }
 
 async function handle(m: ProbeRequest): Promise<ProbeReply> {
   try {
-    await make(m.change);
+    await post(m.post);
   } catch (e) {
     return { id: m.id, error: e instanceof Error ? e.message : String(e) };
   }

@@ -1,11 +1,13 @@
 /**
- * The propagation probes run in a child process of their own (bench/prober-main.ts), not in
- * the harness: the harness also hosts the churn writer and, in Kubernetes mode, the test API
- * server, and their garbage collections and bursts delayed its 2 ms polls. A trace of the
- * slowest propagation-k8s probes showed the route applied by the proxy 7–9 ms after the POST
- * was answered, and first seen served 17–45 ms after it, behind 5–10 ms collections and a
- * 22 ms stall of the harness (docs/performance.md §14). The child makes the change itself (the
- * file write, or the POST) and starts its clock when that is done, exactly as before.
+ * `propagation-k8s` runs its probes in a child process of their own (bench/prober-main.ts), not
+ * in the harness, which hosts the test API server: its collections (5–14 ms) and stalls (up to
+ * 22 ms) delayed the 2 ms polls. A trace of the slowest probes showed routes applied by the
+ * proxy 7–9 ms after the POST was answered and first seen served 17–45 ms after it. The child
+ * POSTs the route itself and starts its clock when the answer is in, as the harness did.
+ * Pooled A/B (3 runs × 300 probes each, alternating): churn p95 25.8 → 19.9 ms, p99 44.8 →
+ * 40.6. `propagation` (files) keeps probing in the harness, whose only other work is the churn
+ * writer: there a prober process on the same core was worse (p99 18.5 → 23.1 ms), waiting for
+ * the core instead of for a task (docs/performance.md §14).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -13,14 +15,10 @@ import { pinned } from './cpus.js';
 import { trackTransient } from './processes.js';
 import type { ProbeTally } from './route-probe.js';
 
-/** The change that makes the new route: a file written atomically, or an object POSTed. */
-export type ProbeChange =
-  | { readonly kind: 'file'; readonly dir: string; readonly file: string; readonly text: string }
-  | { readonly kind: 'post'; readonly url: string; readonly body: string };
-
 export interface ProbeRequest {
   readonly id: number;
-  readonly change: ProbeChange;
+  /** The new route: its object, POSTed (JSON) to the collection `url`. */
+  readonly post: { readonly url: string; readonly body: string };
   /** The proxy to poll, and the new route's hostname. */
   readonly address: string;
   readonly port: number;
@@ -28,7 +26,7 @@ export interface ProbeRequest {
   readonly timeoutMs: number;
 }
 
-/** ms null: timed out; error: the change itself failed. */
+/** ms null: timed out; error: the POST failed. */
 export type ProbeReply =
   | { readonly id: number; readonly ms: number | null; readonly unexpected: Record<string, number> }
   | { readonly id: number; readonly error: string };
@@ -54,7 +52,7 @@ export class Prober {
     });
   }
 
-  /** Makes the change, waits for the route's first 200 (or the timeout), and adds the outcome to `tally`. */
+  /** POSTs the route, waits for its first 200 (or the timeout), and adds the outcome to `tally`. */
   async probe(r: Omit<ProbeRequest, 'id'>, tally: ProbeTally): Promise<void> {
     const id = this.#next++;
     const reply = await new Promise<ProbeReply>((resolve, reject) => {

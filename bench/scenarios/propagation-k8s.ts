@@ -174,7 +174,7 @@ async function probeSet(t: Target, condition: string, tag: string, n: number, ti
       const name = `prop-${tag}-${i}`;
       const host = `${name}.bench.test`;
       const body = JSON.stringify(routeObject({ name, hostname: host, pathPrefix: '/', service: 'backend' }));
-      await t.prober.probe({ change: { kind: 'post', url: t.api.url + ROUTES_PATH, body }, address: t.address, port: t.port, host, timeoutMs }, tally);
+      await t.prober.probe({ post: { url: t.api.url + ROUTES_PATH, body }, address: t.address, port: t.port, host, timeoutMs }, tally);
       await mustCall(t.api.call('DELETE', `${ROUTES_PATH}/${name}`), `delete ${name}`);
       await sleep(ticker === null ? 50 : 20);
     }

@@ -2,21 +2,19 @@
  * `propagation`: time from writing a new HTTPRoute's file to the first 200 for it, the
  * gateway-api-bench "probe" method. For each probe a new route (own hostname) is written
  * atomically into the watched directory, then the Gateway is polled every 2 ms on one keep-alive
- * connection until it answers 200 (404 before); any other answer is counted as an error. The
- * write and the polls run in the prober child (bench/lib/prober.ts), away from the churn writer.
+ * connection until it answers 200 (404 before); any other answer is counted as an error.
  * Twice: idle, and while 5k routes churn (one file of 100 routes rewritten every 100 ms, i.e.
  * 1,000 route edits per second, each a real change). The churn runs for CHURN_WARMUP_MS before
  * the first probe, so the probes see a gateway that is churning, not one meeting its first
  * edits (whose first passes also pay for compiling the edit paths' code).
  */
 import { Agent } from 'node:http';
-import { Prober } from '../lib/prober.js';
 import { GATEWAY_ADDRESSES, type BenchContext } from '../lib/context.js';
 import { removeFile, Ticker, writeAtomic } from '../lib/churner.js';
 import { baseManifests, routeManifest, scaleRoutes, serviceManifest, yamlStream } from '../lib/manifests.js';
 import { sleep } from '../lib/processes.js';
 import type { ScenarioResult } from '../lib/results.js';
-import { newTally, tallyCells, tallyClean, waitServing, type ProbeTally } from '../lib/route-probe.js';
+import { newTally, probeUntilServed, tallyCells, tallyClean, waitServing, type ProbeTally } from '../lib/route-probe.js';
 import type { WaygateInstance } from '../lib/waygate.js';
 import { message, result } from './common.js';
 import { writeRouteFiles } from './routes.js';
@@ -50,9 +48,8 @@ export async function runPropagation(ctx: BenchContext): Promise<ScenarioResult>
   }
   const sets: ProbeSet[] = [];
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const prober = new Prober(ctx.repoRoot, ctx.cpus.load);
   try {
-    sets.push(await probeSet(w, prober, 'idle', 'idle', probes, timeoutMs, null));
+    sets.push(await probeSet(w, agent, 'idle', 'idle', probes, timeoutMs, null));
     // Load the churn set, wait until its last route serves, then churn while probing.
     const routes = scaleRoutes(churnRoutes, 'backend');
     writeRouteFiles(w.dir, routes);
@@ -64,9 +61,8 @@ export async function runPropagation(ctx: BenchContext): Promise<ScenarioResult>
       const chunk = routes.slice(f * 100, f * 100 + 100).map((r) => routeManifest({ ...r, setHeader: { name: 'x-churn', value: String(i) } }));
       writeAtomic(w.dir, `routes-${String(f).padStart(3, '0')}.yaml`, yamlStream(chunk));
     });
-    sets.push(await probeSet(w, prober, `while ${churnRoutes} routes churn`, 'churn', probes, timeoutMs, ticker));
+    sets.push(await probeSet(w, agent, `while ${churnRoutes} routes churn`, 'churn', probes, timeoutMs, ticker));
   } finally {
-    prober.close();
     agent.destroy();
     await ctx.pm.stop(w.managed);
   }
@@ -76,7 +72,7 @@ export async function runPropagation(ctx: BenchContext): Promise<ScenarioResult>
     rows: sets.map((s) => [s.condition, ...tallyCells(s), s.churnSteps]),
   };
   const notes = [
-    `${probes} probes per condition, each written and then polled every 2 ms on a keep-alive connection by a prober process of its own, timeout ${timeoutMs / 1000} s; churn: one file of 100 routes rewritten every 100 ms, from ${CHURN_WARMUP_MS / 1000} s before the first probe`,
+    `${probes} probes per condition, polled every 2 ms on a keep-alive connection, timeout ${timeoutMs / 1000} s; churn: one file of 100 routes rewritten every 100 ms, from ${CHURN_WARMUP_MS / 1000} s before the first probe`,
     'bar (gateway-api-bench): agentgateway 10–30 ms, Istio 120–375 ms, Envoy Gateway 0.6–2 s; target ≤100 ms p99',
   ];
   const clean = sets.every(tallyClean);
@@ -84,7 +80,7 @@ export async function runPropagation(ctx: BenchContext): Promise<ScenarioResult>
   return result('propagation', 'ok', t0, notes, [table], { sets });
 }
 
-async function probeSet(w: WaygateInstance, prober: Prober, condition: string, tag: string, n: number, timeoutMs: number, ticker: Ticker | null): Promise<ProbeSet> {
+async function probeSet(w: WaygateInstance, agent: Agent, condition: string, tag: string, n: number, timeoutMs: number, ticker: Ticker | null): Promise<ProbeSet> {
   const tally = newTally();
   let churnSteps = 0;
   ticker?.start();
@@ -94,8 +90,8 @@ async function probeSet(w: WaygateInstance, prober: Prober, condition: string, t
       const name = `prop-${tag}-${i}`;
       const host = `${name}.bench.test`;
       const file = `${name}.yaml`;
-      const text = yamlStream([routeManifest({ name, hostname: host, pathPrefix: '/', service: 'backend' })]);
-      await prober.probe({ change: { kind: 'file', dir: w.dir, file, text }, address: w.address, port: w.port, host, timeoutMs }, tally);
+      writeAtomic(w.dir, file, yamlStream([routeManifest({ name, hostname: host, pathPrefix: '/', service: 'backend' })]));
+      await probeUntilServed({ address: w.address, port: w.port, agent }, host, timeoutMs, tally);
       removeFile(w.dir, file);
       await sleep(ticker === null ? 50 : 20);
     }
