@@ -9,8 +9,8 @@
  * Same method as `propagation`: each probe creates a route (own hostname) with a POST, then
  * polls the proxy every 2 ms on one keep-alive connection until it answers 200 (404 before;
  * anything else is counted), then deletes it; the POST and the polls run in the prober child
- * (bench/lib/prober.ts), away from the API server's collections. Twice: idle, and while 5k routes churn (100
- * routes replaced with a PUT — a changed filter header value — every 100 ms).
+ * (bench/lib/prober.ts), away from the API server's collections. Twice: idle, and while 5k
+ * routes churn (100 routes replaced with a PUT — a changed filter header value — every 100 ms).
  */
 import type { ChildProcess } from 'node:child_process';
 import { Agent } from 'node:http';

@@ -132,7 +132,6 @@ export class KubeRest {
       const value = (async (): Promise<ClientOptions> => {
         const options: https.RequestOptions = { headers: {} };
         await this.kc.applyToHTTPSOptions(options);
-        // Proxied clusters keep client-node's agent (it speaks to the proxy).
         return { options, agent: this.kc.getCurrentCluster()?.proxyUrl === undefined ? this.#agentFor(url, options) : options.agent as http.Agent | undefined };
       })();
       const entry = { until: now + CLIENT_OPTIONS_TTL_MS, value };
