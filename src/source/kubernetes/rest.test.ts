@@ -5,6 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeRest } from './rest.js';
 
+/** A kubeconfig for a plain-HTTP test server on loopback, with a bearer token. */
+function kubeConfigAt(port: number, token: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kc;
+}
+
 // client-node hands out a new agent per request; KubeRest must keep connections alive, or a
 // controller writing hundreds of statuses per second opens (and TLS-handshakes) as many.
 test('KubeRest: consecutive requests share one keep-alive connection', async () => {
@@ -17,13 +29,7 @@ test('KubeRest: consecutive requests share one keep-alive connection', async () 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const { port } = server.address() as AddressInfo;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 'secret-token' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const kc = kubeConfigAt(port, 'secret-token');
     const rest = new KubeRest(kc);
     for (let i = 0; i < 5; i++) {
       const body = await rest.request<{ path: string; auth: string | null }>('GET', `/api/v1/namespaces/n${i}`);
@@ -47,13 +53,7 @@ test('KubeRest: the KubeConfig\'s options are worked out once per second, and a 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const { port } = server.address() as AddressInfo;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 'first-token' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const kc = kubeConfigAt(port, 'first-token');
     let applied = 0;
     const apply = kc.applyToHTTPSOptions.bind(kc);
     kc.applyToHTTPSOptions = async (o) => {
