@@ -23,7 +23,7 @@ async function handle(m: ProbeRequest): Promise<ProbeReply> {
   }
   const tally = newTally();
   await probeUntilServed({ address: m.address, port: m.port, agent }, m.host, m.timeoutMs, tally);
-  return { id: m.id, ms: tally.ms[0] ?? null, unexpected: tally.unexpected };
+  return { id: m.id, tally };
 }
 
 process.on('message', (m: ProbeRequest) => {

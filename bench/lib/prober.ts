@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pinned } from './cpus.js';
 import { trackTransient } from './processes.js';
-import type { ProbeTally } from './route-probe.js';
+import { addTally, type ProbeTally } from './route-probe.js';
 
 export interface ProbeRequest {
   readonly id: number;
@@ -26,10 +26,8 @@ export interface ProbeRequest {
   readonly timeoutMs: number;
 }
 
-/** ms null: timed out; error: the POST failed. */
-export type ProbeReply =
-  | { readonly id: number; readonly ms: number | null; readonly unexpected: Record<string, number> }
-  | { readonly id: number; readonly error: string };
+/** What the probe saw (route-probe.ts), or that the POST failed. */
+export type ProbeReply = { readonly id: number; readonly tally: ProbeTally } | { readonly id: number; readonly error: string };
 
 /** One prober child; `probe()` one at a time. */
 export class Prober {
@@ -60,9 +58,7 @@ export class Prober {
       this.#child.send({ ...r, id } satisfies ProbeRequest);
     });
     if ('error' in reply) throw new Error(reply.error);
-    if (reply.ms === null) tally.timeouts++;
-    else tally.ms.push(reply.ms);
-    for (const [k, v] of Object.entries(reply.unexpected)) tally.unexpected[k] = (tally.unexpected[k] ?? 0) + v;
+    addTally(tally, reply.tally);
   }
 
   close(): void {

@@ -29,6 +29,13 @@ export function newTally(): ProbeTally {
   return { ms: [], timeouts: 0, unexpected: {} };
 }
 
+/** Adds what `from` saw to `into` (probes run elsewhere, e.g. in the prober child). */
+export function addTally(into: ProbeTally, from: ProbeTally): void {
+  into.ms.push(...from.ms);
+  into.timeouts += from.timeouts;
+  for (const [k, v] of Object.entries(from.unexpected)) into.unexpected[k] = (into.unexpected[k] ?? 0) + v;
+}
+
 /**
  * One probe, started right after the route was written: polls `host` (path `/`) every 2 ms until
  * it answers 200 or `timeoutMs` passes, and records the outcome in `tally`.
