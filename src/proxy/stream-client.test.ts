@@ -220,3 +220,20 @@ test('stream client: configs apply one at a time, and those that arrive during a
     await ctl.close();
   }
 });
+
+test('stream client: of the configs that arrive in one read, only the newest applies', async () => {
+  const ctl = await fakeController((_n, res) => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    res.write(line(1) + line(2) + line(3));
+  });
+  const { client, versions } = recordingClient(ctl.url, {});
+  try {
+    client.start();
+    await waitFor('a config', () => versions.length > 0);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(versions, [3]);
+  } finally {
+    client.stop();
+    await ctl.close();
+  }
+});

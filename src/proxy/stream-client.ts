@@ -23,6 +23,7 @@ import https from 'node:https';
 import { IrDecoder, type EncodedServers } from '../ir/delta.js';
 import type * as ir from '../ir/types.js';
 import { IR_VERSION } from '../ir/types.js';
+import { CoalescedRuns } from '../runtime/coalesced-runs.js';
 import { LineSplitter, LineTooLongError } from './ndjson-lines.js';
 
 /** Defaults of the limits in StreamClientOptions. */
@@ -60,9 +61,19 @@ export class ConfigStreamClient {
   #failures = 0;
   #req: http.ClientRequest | null = null;
   #timer: NodeJS.Timeout | null = null;
-  /** The latest decoded config not handed to `onConfig` yet, and whether an apply runs. */
+  /** The latest decoded config not handed to `onConfig` yet. */
   #waiting: { readonly config: ir.Config; readonly version: number } | null = null;
-  #applying = false;
+  /** Applies the waiting config, one at a time; a config decoded meanwhile makes one more run. */
+  readonly #applies = new CoalescedRuns(async () => {
+    const next = this.#waiting;
+    this.#waiting = null;
+    if (next === null) return;
+    try {
+      await this.#o.onConfig(next.config, next.version);
+    } catch {
+      // onConfig reports its own failures; the last good config keeps serving
+    }
+  });
 
   constructor(options: StreamClientOptions) {
     this.#o = options;
@@ -156,25 +167,6 @@ export class ConfigStreamClient {
     const version = msg.version ?? 0;
     this.#waiting = { config, version };
     // From a microtask: the other lines of the same read are decoded first, so only the last applies.
-    if (!this.#applying) {
-      this.#applying = true;
-      queueMicrotask(() => void this.#applyWaiting());
-    }
-  }
-
-  /** Applies the waiting config, and whatever newer one arrives meanwhile, one at a time. */
-  async #applyWaiting(): Promise<void> {
-    try {
-      for (let next = this.#waiting; next !== null; next = this.#waiting) {
-        this.#waiting = null;
-        try {
-          await this.#o.onConfig(next.config, next.version);
-        } catch {
-          // onConfig reports its own failures; the last good config keeps serving
-        }
-      }
-    } finally {
-      this.#applying = false;
-    }
+    queueMicrotask(() => void this.#applies.request());
   }
 }
