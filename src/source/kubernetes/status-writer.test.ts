@@ -90,6 +90,14 @@ test('status writer: our entries on a route we no longer handle are dropped once
   assert.equal(bodies.length, 1);
 });
 
+test('status writer: recheck() before the first write() writes nothing (there is nothing to compare with)', async () => {
+  const bodies: unknown[] = [];
+  const writer = new StatusWriter({ rest: patchOnly((_name, body) => void bodies.push(body)), controllerName: CONTROLLER });
+  const ours = { ...route(1), status: update(1).status } as KObj;
+  assert.deepEqual(await writer.recheck([ours]), { written: 0, unchanged: 0, failed: 0 });
+  assert.equal(bodies.length, 0, 'our entry kept');
+});
+
 test('status writer: over random edits, it writes exactly the pairs an every-object comparison would, failed ones again', async () => {
   const rnd = prng(7);
   const failing = new Set<string>();

@@ -158,6 +158,9 @@ export class StatusWriter {
    * given for that key or else the one last cached. Costs those objects, not every status.
    */
   recheck(objects: readonly KObj[]): Promise<StatusWriteResult> {
+    // Before the first write() there are no updates to compare with: every route would look
+    // like one we no longer handle, and lose our entries.
+    if (!this.started) return Promise.resolve({ written: 0, unchanged: 0, failed: 0 });
     const byKey = new Map<string, KObj>();
     for (const key of this.#retry) {
       const obj = this.#byKey.get(key);
