@@ -23,6 +23,7 @@ import https from 'node:https';
 import { IrDecoder, type EncodedServers } from '../ir/delta.js';
 import type * as ir from '../ir/types.js';
 import { IR_VERSION } from '../ir/types.js';
+import { backoffMs } from '../runtime/backoff.js';
 import { CoalescedRuns } from '../runtime/coalesced-runs.js';
 import { LineSplitter, LineTooLongError } from './ndjson-lines.js';
 
@@ -94,9 +95,8 @@ export class ConfigStreamClient {
     this.#req = null;
     if (this.#stopped) return;
     this.#o.onState?.('disconnected', detail);
-    const base = this.#o.initialBackoffMs ?? 500;
-    const ms = Math.min(this.#o.maxBackoffMs ?? 10_000, base * 2 ** Math.min(this.#failures++, 16));
-    this.#timer = setTimeout(() => this.#connect(), Math.round(ms * (0.8 + Math.random() * 0.4)));
+    const ms = backoffMs(this.#failures++, this.#o.initialBackoffMs ?? 500, this.#o.maxBackoffMs ?? 10_000, true);
+    this.#timer = setTimeout(() => this.#connect(), ms);
   }
 
   #connect(): void {

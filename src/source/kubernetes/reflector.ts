@@ -12,6 +12,7 @@
  *
  * `synced` turns true after the first successful list and stays true.
  */
+import { backoffMs } from '../../runtime/backoff.js';
 import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
 import { collectionPath, type KindSpec } from './kinds.js';
@@ -127,11 +128,7 @@ export class Reflector {
   }
 
   #backoff(): number {
-    const base = this.#o.initialBackoffMs ?? 500;
-    const max = this.#o.maxBackoffMs ?? 30_000;
-    const ms = Math.min(max, base * 2 ** Math.min(this.#failures, 16));
-    this.#failures++;
-    return Math.round(ms * (0.8 + Math.random() * 0.4));
+    return backoffMs(this.#failures++, this.#o.initialBackoffMs ?? 500, this.#o.maxBackoffMs ?? 30_000, true);
   }
 
   async #cycle(): Promise<void> {
