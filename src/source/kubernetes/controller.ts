@@ -25,13 +25,14 @@ import { translate, TranslateCache } from '../../controller/translate.js';
 import type * as ir from '../../ir/types.js';
 import type { Logger } from '../../log.js';
 import { errorFields, silentLogger } from '../../log.js';
+import { backoffMs } from '../../runtime/backoff.js';
 import { CoalescedRuns } from '../../runtime/coalesced-runs.js';
 import { toKubeTime } from '../../runtime/standalone.js';
 import { buildSnapshot, updateSnapshot, type Snapshot } from '../snapshot.js';
 import { InformerSet } from './informers.js';
 import { WATCHED_KINDS, type KindSpec } from './kinds.js';
 import { LeaderElector } from './leader-election.js';
-import type { KObj, KubeRest } from './rest.js';
+import { objectKeyOf, type KObj, type KubeRest } from './rest.js';
 import { StableObjects } from './stable-objects.js';
 import { StatusWriter } from './status-writer.js';
 
@@ -98,8 +99,8 @@ export class KubernetesController {
   #last: TranslateResult | null = null;
   /** The latest pass's result with the informers' objects it was computed from, not yet written. */
   #toWrite: { result: TranslateResult; objects: KObj[]; observed: KObj[] } | null = null;
-  /** Objects whose status alone changed since they were last handed to the write loop. */
-  #toRecheck: KObj[] = [];
+  /** Objects whose status alone changed since they were last handed to the write loop, by key. */
+  #toRecheck = new Map<string, KObj>();
   /** The timer that tries failed status writes again, and how many tries in a row. */
   #retryTimer: NodeJS.Timeout | null = null;
   #retryDue = false;
@@ -215,14 +216,14 @@ export class KubernetesController {
   /** Queues the objects for a recheck in the write loop (see the module comment). */
   #statusesChanged(objects: readonly KObj[]): void {
     if (this.#stopped || objects.length === 0) return;
-    for (const o of objects) this.#toRecheck.push(o);
+    for (const o of objects) this.#toRecheck.set(objectKeyOf(o), o);
     this.#writesDone = this.#writes.request();
   }
 
   /** Tries failed status writes again after a backoff (500 ms, doubling to 30 s), also when nothing changes. */
   #scheduleRetry(): void {
     if (this.#retryTimer !== null || this.#stopped) return;
-    const ms = Math.min(30_000, 500 * 2 ** Math.min(this.#retries++, 6));
+    const ms = backoffMs(this.#retries++, 500, 30_000, false);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;
       this.#retryDue = true;
@@ -274,28 +275,32 @@ export class KubernetesController {
         const written = await this.statusWriter.write(next.result.statuses, next.objects);
         if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written', { ...written });
       }
-      if (this.statusWriter.started) {
-        const current = new Set<KObj>();
-        for (const o of this.#toRecheck.splice(0)) {
-          const now = this.informers.current(o);
-          if (now !== undefined) current.add(now);
-        }
-        const retryDue = this.#retryDue;
-        this.#retryDue = false;
-        if (current.size > 0 || retryDue) {
-          const written = await this.statusWriter.recheck([...current]);
-          if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written again', { ...written });
-        }
-        if (this.statusWriter.pendingRetries > 0) this.#scheduleRetry();
-        else this.#retries = 0;
-      }
+      if (this.statusWriter.started) await this.#recheck();
       if (next !== null) await this.#o.provision?.reconcile(next.result, next.objects, next.observed);
     } else {
-      this.#toRecheck = [];
+      this.#toRecheck.clear();
     }
     if (next === null) return;
     this.#passesWritten++;
     if (this.#passesWritten === 1) for (const w of this.#readyWaiters.splice(0)) w();
+  }
+
+  /** Rechecks the queued objects as they are cached now, and failed writes when their retry is due. */
+  async #recheck(): Promise<void> {
+    const current: KObj[] = [];
+    for (const o of this.#toRecheck.values()) {
+      const now = this.informers.current(o);
+      if (now !== undefined) current.push(now);
+    }
+    this.#toRecheck.clear();
+    const retryDue = this.#retryDue;
+    this.#retryDue = false;
+    if (current.length > 0 || retryDue) {
+      const written = await this.statusWriter.recheck(current);
+      if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written again', { ...written });
+    }
+    if (this.statusWriter.pendingRetries > 0) this.#scheduleRetry();
+    else this.#retries = 0;
   }
 }
 
