@@ -79,6 +79,14 @@ export function objectKey(obj: KubeObject): string {
 }
 
 /**
+ * `Kind/namespace/name`: one object per key across kinds, whatever its apiVersion (the file
+ * source's duplicates, the Kubernetes controller's caches and status writer).
+ */
+export function identityKey(kind: string, namespace: string | null | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+/**
  * The age part of the order: negative when `ta` is older, 0 when the timestamps tie (then the
  * key decides). RFC 3339 strings of one shape order as text; mixed shapes (whole seconds from
  * the API server or hand-written YAML, milliseconds from the file source) are compared as

@@ -24,10 +24,10 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
 import { lookupKind } from '../../api/schema.js';
-import { buildSnapshot, updateSnapshot, type Snapshot } from '../snapshot.js';
+import { buildSnapshot, identityKey, updateSnapshot, type Snapshot } from '../snapshot.js';
 import { canonicalEqual, equalExcept } from './canonical-equal.js';
 import type { LoadIssue } from './issues.js';
-import { duplicateIssue, identityKey, issueBase, listManifestFiles, loadText, objectIdentityKey, type LoadedObject } from './load.js';
+import { duplicateIssue, issueBase, listManifestFiles, loadText, objectIdentityKey, type LoadedObject } from './load.js';
 import { readSettled, type SettleOptions } from './read-settled.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, synthesizeStaticEndpoints } from './static-endpoints.js';
 import { partitionPoint } from '../../partition-point.js';

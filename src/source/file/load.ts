@@ -7,7 +7,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/types.js';
-import { objectKey } from '../snapshot.js';
+import { identityKey, objectKey } from '../snapshot.js';
 import { normalizeDocument, type NormalizedDocument, type ObjectIdentity } from './document.js';
 import { documentCacheEntry, normalizedItem, setNormalizedItem } from './document-cache.js';
 import type { LoadIssue } from './issues.js';
@@ -128,12 +128,7 @@ export function loadText(file: string, text: string): FileLoad {
   return { file, objects, issues, syntaxError: false, rejected, cacheEntries };
 }
 
-/** `Kind/namespace/name`: one object per key, whatever its apiVersion. */
-export function identityKey(kind: string, namespace: string | null | undefined, name: string): string {
-  return `${kind}/${namespace ?? ''}/${name}`;
-}
-
-/** The identity key of a loaded object. */
+/** The identity key of a loaded object (snapshot.ts identityKey). */
 export function objectIdentityKey(o: KubeObject): string {
   return identityKey(o.kind, o.metadata.namespace, o.metadata.name);
 }

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { identityKey } from '../snapshot.js';
 
 /** An error answer of the API server (a Status object). */
 export class KubeApiError extends Error {
@@ -23,9 +24,9 @@ export type KObj = Record<string, unknown> & {
   metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string; generation?: number; labels?: Record<string, string>; [k: string]: unknown };
 };
 
-/** `kind/namespace/name`: an object's key across kinds (the controller's caches and writers). */
+/** An object's key across kinds (the controller's caches and writers): snapshot.ts identityKey. */
 export function objectKeyOf(o: KObj): string {
-  return `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  return identityKey(o.kind ?? '', o.metadata.namespace, o.metadata.name);
 }
 
 export interface ListResult {

@@ -24,6 +24,7 @@ import { alignByIdentity, changeBudget } from '../../ir/identity-diff.js';
 import { kindSpec, objectPath } from './kinds.js';
 import { KubeApiError, objectKeyOf, type KObj, type KubeRest } from './rest.js';
 import { sameStatus } from './same-status.js';
+import { identityKey } from '../snapshot.js';
 
 const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
 const POLICY_KINDS = new Set(['BackendTLSPolicy']);
@@ -64,8 +65,9 @@ export function desiredStatus(kind: string, current: Status | undefined, update:
   return { ...(current ?? {}), ...ours, [field]: [...others, ...entriesOf(ours, field)] };
 }
 
+/** The key of the object an update is for: the same as objectKeyOf of that object. */
 function updateKey(u: StatusUpdate): string {
-  return `${u.kind}/${u.namespace ?? ''}/${u.name}`;
+  return identityKey(u.kind, u.namespace, u.name);
 }
 
 /** Removes `key` from `map` when it still holds `value`; notes the key. */
