@@ -2,74 +2,80 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigFor } from '../../../test/k8s/fixtures.js';
 import { KubeRest } from './rest.js';
 
-/** A kubeconfig for a plain-HTTP test server on loopback, with a bearer token. */
-function kubeConfigAt(port: number, token: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
-
-// client-node hands out a new agent per request; KubeRest must keep connections alive, or a
-// controller writing hundreds of statuses per second opens (and TLS-handshakes) as many.
-test('KubeRest: consecutive requests share one keep-alive connection', async () => {
+/**
+ * Runs `body` against a loopback API server stand-in that answers every request with JSON of
+ * its path and Authorization header, through a KubeConfig with `token`; counts connections.
+ */
+async function withServer(token: string, body: (kc: KubeConfig, connections: () => number) => Promise<void>): Promise<void> {
   let connections = 0;
   const server = http.createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ kind: 'Status', path: req.url, auth: req.headers.authorization ?? null }));
+    res.end(JSON.stringify({ path: req.url, auth: req.headers.authorization ?? null }));
   });
   server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const { port } = server.address() as AddressInfo;
-    const kc = kubeConfigAt(port, 'secret-token');
-    const rest = new KubeRest(kc);
-    for (let i = 0; i < 5; i++) {
-      const body = await rest.request<{ path: string; auth: string | null }>('GET', `/api/v1/namespaces/n${i}`);
-      assert.equal(body.path, `/api/v1/namespaces/n${i}`);
-      assert.equal(body.auth, 'Bearer secret-token', 'credentials still sent per request');
-    }
-    assert.equal(connections, 1);
+    await body(kubeConfigFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, token), () => connections);
   } finally {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+}
+
+/** Counts the KubeConfig's option lookups; `fail(n)` makes the n-th (from 0) reject. */
+function countLookups(kc: KubeConfig, fail: (n: number) => boolean = () => false): () => number {
+  let applied = 0;
+  const apply = kc.applyToHTTPSOptions.bind(kc);
+  kc.applyToHTTPSOptions = async (o) => {
+    if (fail(applied++)) throw new Error('credential plugin failed');
+    return apply(o);
+  };
+  return () => applied;
+}
+
+type Echo = { path: string; auth: string | null };
+
+// client-node hands out a new agent per request; KubeRest must keep connections alive, or a
+// controller writing hundreds of statuses per second opens (and TLS-handshakes) as many.
+test('KubeRest: consecutive requests share one keep-alive connection', async () => {
+  await withServer('secret-token', async (kc, connections) => {
+    const rest = new KubeRest(kc);
+    for (let i = 0; i < 5; i++) {
+      const body = await rest.request<Echo>('GET', `/api/v1/namespaces/n${i}`);
+      assert.equal(body.path, `/api/v1/namespaces/n${i}`);
+      assert.equal(body.auth, 'Bearer secret-token', 'credentials still sent per request');
+    }
+    assert.equal(connections(), 1);
+  });
 });
 
 // client-node reads the CA file and builds an agent on every call; KubeRest works its options
 // out once per second, and still picks up a rotated token within that second.
 test('KubeRest: the KubeConfig\'s options are worked out once per second, and a rotated token is sent after that', async () => {
-  const server = http.createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ auth: req.headers.authorization ?? null }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const { port } = server.address() as AddressInfo;
-    const kc = kubeConfigAt(port, 'first-token');
-    let applied = 0;
-    const apply = kc.applyToHTTPSOptions.bind(kc);
-    kc.applyToHTTPSOptions = async (o) => {
-      applied++;
-      return apply(o);
-    };
+  await withServer('first-token', async (kc) => {
+    const lookups = countLookups(kc);
     const rest = new KubeRest(kc);
-    const auths = await Promise.all(Array.from({ length: 20 }, (_, i) => rest.request<{ auth: string }>('GET', `/api/v1/namespaces/n${i}`)));
+    const auths = await Promise.all(Array.from({ length: 20 }, (_, i) => rest.request<Echo>('GET', `/api/v1/namespaces/n${i}`)));
     assert.deepEqual(new Set(auths.map((a) => a.auth)), new Set(['Bearer first-token']));
-    assert.equal(applied, 1, 'one lookup for 20 requests');
+    assert.equal(lookups(), 1, 'one lookup for 20 requests');
     (kc.getCurrentUser() as { token?: string }).token = 'second-token';
     await new Promise((r) => setTimeout(r, 1100));
-    assert.equal((await rest.request<{ auth: string }>('GET', '/api/v1/namespaces/later')).auth, 'Bearer second-token');
-    assert.equal(applied, 2);
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+    assert.equal((await rest.request<Echo>('GET', '/api/v1/namespaces/later')).auth, 'Bearer second-token');
+    assert.equal(lookups(), 2);
+  });
+});
+
+// A lookup that fails (an exec credential plugin down, say) is not kept for the second.
+test('KubeRest: a failed lookup of the KubeConfig\'s options fails its request and is tried again by the next', async () => {
+  await withServer('token', async (kc) => {
+    const lookups = countLookups(kc, (n) => n === 0);
+    const rest = new KubeRest(kc);
+    await assert.rejects(rest.request('GET', '/api/v1/namespaces/a'), /credential plugin failed/);
+    assert.equal((await rest.request<Echo>('GET', '/api/v1/namespaces/b')).auth, 'Bearer token');
+    assert.equal(lookups(), 2);
+  });
 });
