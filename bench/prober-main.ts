@@ -4,15 +4,15 @@
  * and sends back what it saw.
  */
 import { Agent } from 'node:http';
+import { ApiClient } from '../test/conformance/kubelet.js';
 import type { ProbeReply, ProbeRequest } from './lib/prober.js';
 import { newTally, probeUntilServed } from './lib/route-probe.js';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 async function post(p: ProbeRequest['post']): Promise<void> {
-  const res = await fetch(p.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: p.body, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`POST ${p.url}: ${res.status} ${text.slice(0, 200)}`);
+  const [code, body] = await new ApiClient(p.apiUrl).call('POST', p.path, p.object);
+  if (code >= 300) throw new Error(`POST ${p.path}: ${code} ${JSON.stringify(body).slice(0, 200)}`);
 }
 
 async function handle(m: ProbeRequest): Promise<ProbeReply> {

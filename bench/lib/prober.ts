@@ -17,8 +17,8 @@ import { addTally, type ProbeTally } from './route-probe.js';
 
 export interface ProbeRequest {
   readonly id: number;
-  /** The new route: its object, POSTed (JSON) to the collection `url`. */
-  readonly post: { readonly url: string; readonly body: string };
+  /** The new route: `object` POSTed to the collection `path` of the API server at `apiUrl`. */
+  readonly post: { readonly apiUrl: string; readonly path: string; readonly object: unknown };
   /** The proxy to poll, and the new route's hostname. */
   readonly address: string;
   readonly port: number;

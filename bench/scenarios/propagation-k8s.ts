@@ -173,8 +173,8 @@ async function probeSet(t: Target, condition: string, tag: string, n: number, ti
     for (let i = 0; i < n; i++) {
       const name = `prop-${tag}-${i}`;
       const host = `${name}.bench.test`;
-      const body = JSON.stringify(routeObject({ name, hostname: host, pathPrefix: '/', service: 'backend' }));
-      await t.prober.probe({ post: { url: t.api.url + ROUTES_PATH, body }, address: t.address, port: t.port, host, timeoutMs }, tally);
+      const object = routeObject({ name, hostname: host, pathPrefix: '/', service: 'backend' });
+      await t.prober.probe({ post: { apiUrl: t.api.url, path: ROUTES_PATH, object }, address: t.address, port: t.port, host, timeoutMs }, tally);
       await mustCall(t.api.call('DELETE', `${ROUTES_PATH}/${name}`), `delete ${name}`);
       await sleep(ticker === null ? 50 : 20);
     }
