@@ -9,7 +9,10 @@ import { InformerSet } from '../../src/source/kubernetes/informers.js';
 import { HTTP_ROUTE } from '../../src/source/kubernetes/kinds.js';
 import { KubeRest } from '../../src/source/kubernetes/rest.js';
 import { TestApiServer } from './apiserver.js';
-import { kubeConfigFor, route, seedWorld, TOKEN, waitFor } from './fixtures.js';
+import type { KObj } from '../../src/source/kubernetes/rest.js';
+import { kubeConfigFor, route, seedWorld, setStatus, TOKEN, waitFor } from './fixtures.js';
+
+const GW = 'gateway.networking.k8s.io/v1';
 
 /** Long, so that "at once" and "after the window" cannot be confused on a loaded machine. */
 const WINDOW_MS = 400;
@@ -18,11 +21,17 @@ describe('informer bursts', () => {
   let server: TestApiServer;
   let informers: InformerSet;
   let reports: number[];
+  let statusReports: (readonly KObj[])[];
   beforeEach(async () => {
     server = await TestApiServer.start({ token: TOKEN });
     seedWorld(server);
     reports = [];
-    informers = new InformerSet({ rest: new KubeRest(kubeConfigFor(server.url)), kinds: [HTTP_ROUTE], coalesceMs: WINDOW_MS, onChange: () => reports.push(performance.now()) });
+    statusReports = [];
+    informers = new InformerSet({
+      rest: new KubeRest(kubeConfigFor(server.url)), kinds: [HTTP_ROUTE], coalesceMs: WINDOW_MS,
+      onChange: () => reports.push(performance.now()),
+      onStatusChange: (objects) => statusReports.push(objects),
+    });
     informers.start();
     await informers.whenReady();
     await waitFor('first report', () => reports.length === 1);
@@ -49,5 +58,19 @@ describe('informer bursts', () => {
     await new Promise((r) => setTimeout(r, WINDOW_MS + 50));
     assert.equal(reports.length, 3, 'the three changes were one burst');
     assert.equal(informers.objects().filter((o) => ['second', 'third', 'fourth'].includes(o.metadata.name)).length, 3);
+  });
+
+  it('reports a burst of status changes alone apart, with the objects, and a burst that also changes a spec as a change', async () => {
+    setStatus(server, GW, 'HTTPRoute', 'app', 'route', { parents: [{ parentRef: { name: 'gw' }, controllerName: 'example.com/other', conditions: [] }] });
+    await waitFor('the status-only burst', () => statusReports.length === 1);
+    assert.deepEqual(statusReports[0]!.map((o) => o.metadata.name), ['route']);
+    assert.equal(reports.length, 1, 'no change reported for it');
+
+    await new Promise((r) => setTimeout(r, WINDOW_MS + 50));
+    setStatus(server, GW, 'HTTPRoute', 'app', 'route', { parents: [] });
+    server.apply(route('other', ['/x']));
+    await waitFor('the mixed burst', () => reports.length === 2);
+    await new Promise((r) => setTimeout(r, WINDOW_MS + 50));
+    assert.equal(statusReports.length, 1, 'a burst with a spec change is reported as a change only');
   });
 });
