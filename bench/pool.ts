@@ -5,7 +5,8 @@
  * with luck; pooling alternating runs of each variant does not (docs/performance.md §13).
  */
 import { readFileSync } from 'node:fs';
-import { percentileSorted, round } from './lib/stats.js';
+import type { RunResults } from './lib/results.js';
+import { percentile, round } from './lib/stats.js';
 
 interface ProbeSet {
   readonly condition: string;
@@ -19,21 +20,19 @@ if (files.length === 0) {
 }
 const pooled = new Map<string, { ms: number[]; perRun: string[] }>();
 for (const file of files) {
-  const run = JSON.parse(readFileSync(file, 'utf8')) as { scenarios: { name: string; data?: { sets?: ProbeSet[] } }[] };
+  const run = JSON.parse(readFileSync(file, 'utf8')) as RunResults;
   for (const s of run.scenarios) {
-    for (const set of s.data?.sets ?? []) {
+    for (const set of (s.data as { sets?: ProbeSet[] } | null)?.sets ?? []) {
       if (!Array.isArray(set.ms) || set.ms.length === 0) continue;
       const key = `${s.name} / ${set.condition}`;
       const entry = pooled.get(key) ?? { ms: [], perRun: [] };
-      const sorted = [...set.ms].sort((a, b) => a - b);
-      entry.ms.push(...sorted);
-      entry.perRun.push(String(round(percentileSorted(sorted, 99), 1)));
+      entry.ms.push(...set.ms);
+      entry.perRun.push(String(round(percentile(set.ms, 99), 1)));
       pooled.set(key, entry);
     }
   }
 }
 for (const [key, { ms, perRun }] of pooled) {
-  const sorted = ms.sort((a, b) => a - b);
-  const at = (p: number): string => String(round(percentileSorted(sorted, p), 1));
-  console.log(`${key}: ${sorted.length} probes, p50 ${at(50)}, p90 ${at(90)}, p95 ${at(95)}, p99 ${at(99)}, max ${at(100)} ms; p99 per run ${perRun.join(' / ')}`);
+  const at = (p: number): string => String(round(percentile(ms, p), 1));
+  console.log(`${key}: ${ms.length} probes, p50 ${at(50)}, p90 ${at(90)}, p95 ${at(95)}, p99 ${at(99)}, max ${at(100)} ms; p99 per run ${perRun.join(' / ')}`);
 }
