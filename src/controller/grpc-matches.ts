@@ -18,6 +18,7 @@
  * Headers: GRPCHeaderMatch is HTTPHeaderMatch's twin (Exact, RegularExpression, first entry
  * of a name wins), converted by the same code as HTTPRoute's.
  */
+import { exact } from './exact-array.js';
 import type * as api from '../api/types.js';
 import type * as ir from '../ir/types.js';
 import { fieldMessage, unsupported, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
@@ -75,7 +76,7 @@ export function convertGrpcMatches(matches: readonly api.GRPCRouteMatch[] | unde
     out.push({ path: method.path, method: null, headers, queryParams: [] });
     ranks.push({ ...method.rank, headers: headers.length });
   });
-  return { matches: out, ranks, problems };
+  return { matches: exact(out), ranks: exact(ranks), problems };
 }
 
 function convertMethod(

@@ -146,6 +146,7 @@ export function convertBackendFilters(
       invalid.push(unsupported(fieldMessage(`${at}.type`, `filter type "${f.type}" is not supported on a backendRef`)));
     }
   });
+  out.requestFilters = exact(out.requestFilters);
   return out;
 }
 

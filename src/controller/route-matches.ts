@@ -104,7 +104,7 @@ export function convertValueMatches(
       else out.push({ name, type, value: h.value });
     } else problems.push(unsupported(fieldMessage(`${at}[${k}].type`, `match type "${type}" is not supported`)));
   });
-  return out;
+  return exact(out);
 }
 
 /**
