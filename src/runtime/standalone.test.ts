@@ -291,7 +291,7 @@ test('a source that hands out its snapshot: passes translate it and read the obj
   let objectReads = 0;
   let release: (() => void) | null = null;
   const loadOf = (changed: boolean, objects: KubeObject[]) => {
-    const snapshot = buildSnapshot([...objects]); // not what buildSnapshot(objects) would return
+    const snapshot = buildSnapshot(objects); // a snapshot object of its own: translate must get this one
     return {
       get objects(): KubeObject[] {
         objectReads++;

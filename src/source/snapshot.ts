@@ -168,16 +168,11 @@ type OddCounts = Partial<Record<keyof Snapshot, number>>;
 /** The odd counts of every snapshot buildSnapshot or updateSnapshot made. */
 const oddCounts = new WeakMap<Snapshot, OddCounts>();
 
-/** The snapshot built for an objects array. */
-const snapshotsByObjects = new WeakMap<readonly KubeObject[], Snapshot>();
-
 /**
  * Builds a Snapshot from a flat list of objects, each kind sorted canonically
- * (compareByAgeThenKey). For an array built before, the snapshot made then.
+ * (compareByAgeThenKey).
  */
 export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
-  const known = snapshotsByObjects.get(objects);
-  if (known !== undefined) return known;
   const groups: Record<string, SortKey[]> = {};
   for (const field of Object.values(SNAPSHOT_FIELD_BY_KIND)) groups[field] = [];
   const odd: OddCounts = {};
@@ -196,7 +191,6 @@ export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
   }
   const snapshot = result as unknown as Snapshot;
   oddCounts.set(snapshot, odd);
-  snapshotsByObjects.set(objects, snapshot);
   return snapshot;
 }
 
