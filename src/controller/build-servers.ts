@@ -41,7 +41,7 @@ export function buildServers(gateways: readonly GatewayNode[], buildVirtualHosts
       }
     }
   }
-  return servers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return servers.sort(compareServerNames);
 }
 
 /** `<ns>/<gateway>/<address>:<port>`, with IPv6 addresses in brackets (`[::1]:80`). */
@@ -91,4 +91,9 @@ export function compareHostnameSpecificity(a: string, b: string): number {
     if (la !== lb) return lb - la;
   }
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The order of a config's servers: by name. */
+export function compareServerNames(a: ir.Server, b: ir.Server): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }

@@ -26,7 +26,7 @@ import { buildGateways } from './gateways.js';
 import { processHTTPRoutes } from './http-routes.js';
 import { processGRPCRoutes } from './grpc-routes.js';
 import { buildVirtualHosts } from './virtual-hosts.js';
-import { buildServers } from './build-servers.js';
+import { buildServers, compareServerNames } from './build-servers.js';
 import { knownParameters } from './parameters-ref.js';
 import { buildBackendTLSPolicies } from './backend-tls-policies.js';
 import { collectPolicyAncestors, renderBackendTLSPolicyStatuses } from './backend-tls-status.js';
@@ -121,8 +121,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
 
   const servers = buildServers(gateways, cache ? (l) => cache.virtualHosts.build(l) : buildVirtualHosts);
   const streamServers = buildStreamServers(gateways, streams.attachments, (l) => l.tls ?? null);
-  if (streamServers.length > 0) servers.push(...streamServers);
-  servers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // buildServers hands them out sorted; only the stream servers need merging in.
+  if (streamServers.length > 0) {
+    servers.push(...streamServers);
+    servers.sort(compareServerNames);
+  }
   const config: ir.Config = { version: IR_VERSION, servers };
 
   // Backend TLS per Gateway (client certificate), then the policies' ancestors.
