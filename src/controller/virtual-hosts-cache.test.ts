@@ -139,3 +139,29 @@ test('virtual host cache: names added and dropped in one pass keep the untouched
   for (const [name, vh] of fourth) assert.equal(vh, third.get(name), name);
   assert.deepEqual(cache.stats, { updates: 3, rebuilds: 1 });
 });
+
+// The commonest churn: a route edited in place, same hostnames and rule count. Nothing moves and
+// no name comes or goes, so only its virtual host is rebuilt; the data plane reuses compiled
+// virtual hosts by IR object, so the others must stay the very objects.
+test('virtual host cache: a route edited in place rebuilds its virtual host only', () => {
+  const memo = attachmentMemo();
+  const route = (name: string, host: string, path: string): api.HTTPRoute =>
+    httpRoute('default', name, { parentRefs: [{ name: 'gw' }], hostnames: [host], rules: [{ matches: [{ path: { type: 'PathPrefix', value: path } }] }] }, '2024-01-01T00:00:00Z');
+  const cache = new VirtualHostCache();
+  const pass = (routes: api.HTTPRoute[]) => {
+    cache.begin();
+    const gw = gatewayNode('default', 'gw', [http('a')]);
+    processHTTPRoutes(routes, [gw], indexOf([]), CONTROLLER, memo);
+    const built = cache.build(gw.listeners[0]!);
+    assert.deepEqual(built, buildVirtualHosts(gw.listeners[0]!));
+    return built.virtualHosts;
+  };
+  const [a, b, c] = [route('a', 'a.test', '/'), route('b', 'b.test', '/'), route('c', 'c.test', '/')];
+  const first = pass([a, b, c]);
+  const second = pass([a, route('b', 'b.test', '/v2'), c]);
+  assert.deepEqual(second.map((v) => v.hostname), ['a.test', 'b.test', 'c.test']);
+  assert.equal(second[0], first[0], 'a.test');
+  assert.notEqual(second[1], first[1], 'b.test was edited');
+  assert.equal(second[2], first[2], 'c.test');
+  assert.deepEqual(cache.stats, { updates: 1, rebuilds: 1 });
+});

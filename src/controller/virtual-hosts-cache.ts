@@ -109,7 +109,7 @@ function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): L
   // Host index, its lists changed in place: removed attachments' positions dropped, positions
   // at or after the first move renumbered, inserted ones added; the keys of removed and inserted
   // attachments are "touched" (their virtual hosts are rebuilt).
-  const byHostname = prev.byHostname as Map<string, number[]>;
+  const byHostname = prev.byHostname;
   const touched = new Set<string>();
   for (const i of removed) {
     for (const key of hostKeys(old[i]!)) {

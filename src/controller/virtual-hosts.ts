@@ -25,8 +25,11 @@ export interface ListenerHosts {
   readonly attachments: readonly RouteAttachment[];
   /** Where each attachment's rules start in `rules`. */
   readonly offsets: Int32Array;
-  /** Attachment positions (ascending) by lower-cased effective hostname (`''`: any host). */
-  readonly byHostname: ReadonlyMap<string, readonly number[]>;
+  /**
+   * Attachment positions (ascending) by lower-cased effective hostname (`''`: any host). Owned
+   * by the virtual-host cache, whose update() changes it in place (virtual-hosts-cache.ts).
+   */
+  readonly byHostname: Map<string, number[]>;
   readonly rules: ir.Rule[];
   /** One per host key (`''` is `*`), in the order a request tries them (compareVirtualHostNames). */
   readonly virtualHosts: ir.VirtualHost[];
