@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as api from '../api/types.js';
 import type { StatusUpdate } from './translate.js';
-import { mergeConditionTimes, mergeTransitionTimes, sameParentRef, toConditions } from './status.js';
+import { SUPPORTED_FEATURES } from './features.js';
+import { buildGatewayClassNodes } from './gateway-class.js';
+import { mergeConditionTimes, mergeTransitionTimes, renderGatewayClassStatus, sameParentRef, toConditions } from './status.js';
 
 const OLD = '2025-01-01T00:00:00Z';
 const NOW = '2026-01-01T00:00:00Z';
@@ -69,4 +71,22 @@ test('sameParentRef fills the group and kind defaults on both sides', () => {
   assert.equal(sameParentRef({ namespace: 'infra', name: 'gw', kind: 'ListenerSet' }, spelled), false);
   assert.equal(sameParentRef({ ...spelled, sectionName: 'http' }, spelled), false);
   assert.equal(sameParentRef({ ...spelled, port: 80 }, spelled), false);
+});
+
+// Provisioning adds features (e.g. GatewayInfrastructurePropagation) through translate's
+// extraFeatures: merged into our GatewayClasses' list, sorted, once each; never on a class we
+// did not accept.
+test('renderGatewayClassStatus: extra features merge into supportedFeatures, sorted and once, on accepted classes only', () => {
+  const gc = (name: string, spec: Record<string, unknown> = {}): api.GatewayClass => ({
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name, generation: 1 }, spec: { controllerName: 'waygate.dev/x', ...spec },
+  } as api.GatewayClass);
+  // A parametersRef to nothing: ours, but Accepted=False (InvalidParameters).
+  const missing = { parametersRef: { group: 'waygate.dev', kind: 'WaygateParameters', name: 'missing', namespace: 'x' } };
+  const [ours, other] = buildGatewayClassNodes([gc('ours'), gc('other', missing)], 'waygate.dev/x');
+  assert.equal(other?.accepted, false);
+  const names = (node: typeof ours) => (renderGatewayClassStatus(node!, NOW, ['Zeta', 'HTTPRoute', 'Aardvark']).status['supportedFeatures'] as { name: string }[] | undefined)?.map((f) => f.name);
+  const plain = (renderGatewayClassStatus(ours!, NOW).status['supportedFeatures'] as { name: string }[]).map((f) => f.name);
+  assert.deepEqual(plain, [...SUPPORTED_FEATURES]);
+  assert.deepEqual(names(ours), ['Aardvark', ...SUPPORTED_FEATURES, 'Zeta']);
+  assert.equal(names(other), undefined);
 });
