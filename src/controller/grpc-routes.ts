@@ -31,7 +31,7 @@ import { attachRoutes, NO_MEMO, type ConvertedRule, type RouteMemo } from './att
 import { resolveBackendRef } from './backend-refs.js';
 import { convertGrpcMatches } from './grpc-matches.js';
 import { exact } from './exact-array.js';
-import { FAIL_CLOSED_PARTS, irRule } from './ir-rule.js';
+import { failClosedRule, irRule } from './ir-rule.js';
 import { convertBackendFilters, convertRuleFilters } from './route-filters.js';
 import { fieldMessage, unsupported, type RefReason, type RouteProblem, type RuleInvalidReason } from './route-conditions.js';
 
@@ -101,9 +101,8 @@ function convertGrpcRule(route: api.GRPCRoute, rule: api.GRPCRouteRule, i: numbe
   const name = `grpcroute/${namespace}/${route.metadata.name}/rule/${i}`;
   const base = { name, kind: ROUTE_KIND, route: `${namespace}/${route.metadata.name}`, sectionName: rule.name ?? null } as const;
   if (matches.problems.length > 0 || matches.matches.length === 0) return { index: i, attached: null, invalid, refProblems };
-  // Fail closed: a filter we cannot apply must not be skipped (the data plane answers UNAVAILABLE).
   const converted = invalid.length > 0 || filters.respond500
-    ? irRule(base, { ...FAIL_CLOSED_PARTS, timeouts: NO_TIMEOUTS })
+    ? failClosedRule(base, NO_TIMEOUTS)
     : irRule(base, {
         requestFilters: filters.requestFilters,
         responseHeaders: filters.responseHeaders,

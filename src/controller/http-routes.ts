@@ -17,7 +17,7 @@ import type { GatewayNode, ResourceIndex, RouteNode } from './model.js';
 import { attachRoutes, NO_MEMO, type ConvertedRule, type RouteMemo } from './attachment.js';
 import { resolveBackendRef } from './backend-refs.js';
 import { exact } from './exact-array.js';
-import { FAIL_CLOSED_PARTS, irRule } from './ir-rule.js';
+import { failClosedRule, irRule } from './ir-rule.js';
 import { convertMatches } from './route-matches.js';
 import { convertBackendFilters, convertRuleFilters } from './route-filters.js';
 import { convertRetry, convertTimeouts } from './route-timeouts.js';
@@ -82,9 +82,8 @@ function convertRule(route: api.HTTPRoute, rule: api.HTTPRouteRule, i: number, i
   if (matches.problems.length > 0 || matches.matches.length === 0) {
     return { index: i, attached: null, invalid, refProblems };
   }
-  // Fail closed: a filter we cannot apply must not be skipped — answer 500.
   const converted = invalid.length > 0 || filters.respond500
-    ? irRule(base, { ...FAIL_CLOSED_PARTS, timeouts })
+    ? failClosedRule(base, timeouts)
     : irRule(base, {
         requestFilters: filters.requestFilters,
         responseHeaders: filters.responseHeaders,

@@ -12,8 +12,8 @@ export type RuleIdentity = Pick<ir.Rule, 'name' | 'kind' | 'route' | 'sectionNam
 /** The rest of a rule, as a route kind computes it. */
 export type RuleParts = Omit<ir.Rule, keyof RuleIdentity>;
 
-/** A rule that answers 500 (a fail-closed rule: a filter that cannot be applied must not be skipped). */
-export const FAIL_CLOSED_PARTS = {
+/** The parts of a fail-closed rule (failClosedRule). */
+const FAIL_CLOSED_PARTS = {
   requestFilters: [],
   responseHeaders: null,
   cors: null,
@@ -21,6 +21,14 @@ export const FAIL_CLOSED_PARTS = {
   retry: null,
   action: { kind: 'direct', status: 500 },
 } as const satisfies Omit<RuleParts, 'timeouts'>;
+
+/**
+ * A rule that answers 500 (gRPC: UNAVAILABLE): fail closed, because a filter that cannot be
+ * applied must not be skipped.
+ */
+export function failClosedRule(id: RuleIdentity, timeouts: ir.Rule['timeouts']): ir.Rule {
+  return irRule(id, { ...FAIL_CLOSED_PARTS, timeouts });
+}
 
 export function irRule(id: RuleIdentity, p: RuleParts): ir.Rule {
   return {
