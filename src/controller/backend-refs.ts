@@ -149,8 +149,8 @@ export function resolveEndpoints(
       if (endpoint.conditions?.ready === false) continue;
       for (const address of endpoint.addresses ?? []) {
         if (out.length > 0) {
-          seen ??= new Set(out.map((e) => `${e.address}|${e.port}`));
-          const key = `${address}|${port.port}`;
+          seen ??= new Set(out.map((e) => endpointKey(e.address, e.port)));
+          const key = endpointKey(address, port.port);
           if (seen.has(key)) continue;
           seen.add(key);
         }
@@ -165,4 +165,9 @@ export function resolveEndpoints(
 function backendName(group: string, kind: string, namespace: string, name: string, port: number | undefined): string {
   const base = group === CORE_GROUP && kind === 'Service' ? `${namespace}/${name}` : `${kind}.${group || 'core'}/${namespace}/${name}`;
   return port === undefined ? base : `${base}:${port}`;
+}
+
+/** An endpoint's identity for de-duplication across slices. */
+function endpointKey(address: string, port: number): string {
+  return `${address}|${port}`;
 }
