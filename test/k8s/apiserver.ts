@@ -4,7 +4,8 @@
  * delete, the status subresource, list/watch with resourceVersion, bookmarks and 410 Gone on
  * compacted versions, label and field selectors, optimistic concurrency, generation bumped on
  * spec changes only, ownerReference garbage collection, Leases (plain objects), merge patch
- * and JSON patch. Tests can break every watch, compact the event log, and read a request log.
+ * and JSON patch. Tests can break every watch, compact the event log, read a request log, and
+ * make requests fail with a 500 (`faults`).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

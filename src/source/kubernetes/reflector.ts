@@ -46,7 +46,12 @@ export interface ObjectChange {
 }
 
 function keyOf(o: KObj): string {
-  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  return itemKey(o.metadata.namespace, o.metadata.name);
+}
+
+/** The items' key: `namespace/name` (`/name` for cluster-scoped objects). */
+function itemKey(namespace: string | undefined, name: string): string {
+  return `${namespace ?? ''}/${name}`;
 }
 
 /** One list/watch loop. See the module comment. */
@@ -86,7 +91,7 @@ export class Reflector {
 
   /** The cached object of that name, if any. */
   item(namespace: string | undefined, name: string): KObj | undefined {
-    return this.#items.get(`${namespace ?? ''}/${name}`);
+    return this.#items.get(itemKey(namespace, name));
   }
 
   /** Starts the loop (idempotent). */

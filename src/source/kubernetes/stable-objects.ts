@@ -29,7 +29,6 @@ export function sameApartFromStatus(a: KObj, b: KObj): boolean {
   return equalExcept(a, b, STATUS_AND_METADATA) && equalExcept(a.metadata, b.metadata, VOLATILE_METADATA);
 }
 
-
 /** What changed in the objects `view()` handed out, against the previous pass. */
 export interface ViewChange {
   readonly removed: readonly KObj[];

@@ -76,10 +76,10 @@ function forget<V>(map: Map<string, V>, key: string, value: V, touched: Set<stri
   touched.add(key);
 }
 
-/** Sets `key` to `value`; returns the key. */
-function remember<V>(map: Map<string, V>, key: string, value: V): string {
+/** Sets `key` to `value`; notes the key. */
+function remember<V>(map: Map<string, V>, key: string, value: V, touched: Set<string>): void {
   map.set(key, value);
-  return key;
+  touched.add(key);
 }
 
 /** The updates before the first write(). */
@@ -140,8 +140,8 @@ export class StatusWriter {
       // A replaced element is a removed one and an inserted one with the same key: removals first.
       for (const i of objects.removed) forget(this.#byKey, objectKeyOf(this.#cached[i]!), this.#cached[i]!, touched);
       for (const i of statuses.removed) forget(this.#latest, updateKey(this.#updates[i]!), this.#updates[i]!, touched);
-      for (const j of objects.inserted) touched.add(remember(this.#byKey, objectKeyOf(cached[j]!), cached[j]!));
-      for (const j of statuses.inserted) touched.add(remember(this.#latest, updateKey(updates[j]!), updates[j]!));
+      for (const j of objects.inserted) remember(this.#byKey, objectKeyOf(cached[j]!), cached[j]!, touched);
+      for (const j of statuses.inserted) remember(this.#latest, updateKey(updates[j]!), updates[j]!, touched);
     }
     this.#cached = cached;
     this.#updates = updates;
