@@ -13,7 +13,7 @@
  */
 import type { AttachedRoute } from './attachment.js';
 import type { RouteAttachment, RouteNode } from './model.js';
-import { alignByIdentity, changeBudget } from '../ir/identity-diff.js';
+import { alignByIdentity, changeBudget, recordDiff } from '../ir/identity-diff.js';
 
 /** One slot's attachments in route order, with the position in `routes` of each one's route. */
 export interface SlotPlacements {
@@ -82,8 +82,12 @@ export function updatePlacements(prev: KindPlacements, routes: readonly object[]
     const owners = new Int32Array(size);
     let n = 0;
     let e = 0;
+    // The edits, recorded for the virtual-host update that lines up this slot's lists.
+    const gone: number[] = [];
+    const came: number[] = [];
     const takeExtraUpTo = (limit: number): void => {
       while (extra !== undefined && e < extra.owners.length && extra.owners[e]! < limit) {
+        came.push(n);
         attachments[n] = extra.attachments[e]!;
         owners[n++] = extra.owners[e++]!;
       }
@@ -91,7 +95,10 @@ export function updatePlacements(prev: KindPlacements, routes: readonly object[]
     if (before !== undefined) {
       for (let k = 0; k < before.owners.length; k++) {
         const to = oldToNew[before.owners[k]!]!;
-        if (to === -1) continue; // its route is gone
+        if (to === -1) {
+          gone.push(k); // its route is gone
+          continue;
+        }
         takeExtraUpTo(to);
         attachments[n] = before.attachments[k]!;
         owners[n++] = to;
@@ -100,6 +107,7 @@ export function updatePlacements(prev: KindPlacements, routes: readonly object[]
     takeExtraUpTo(routes.length);
     if (n === 0) return;
     attachments.length = n;
+    if (before !== undefined) recordDiff(before.attachments, attachments, gone, came);
     slots.set(slot, { attachments, owners: n === size ? owners : owners.slice(0, n) });
   };
   for (const [slot, before] of prev.slots) merge(slot, before);

@@ -10,7 +10,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../api/types.js';
-import { buildSnapshot } from '../source/snapshot.js';
+import type * as ir from '../ir/types.js';
+import { buildSnapshot, updateSnapshot, type Snapshot } from '../source/snapshot.js';
+import { assertAlignsValidly } from '../../test/support/assert-diff.js';
 import { loadText } from '../source/file/load.js';
 import { translate, type TranslateOptions } from './translate.js';
 import { TranslateCache } from './translate-cache.js';
@@ -85,11 +87,15 @@ test('golden cases: cached translate equals uncached along random edit sequences
   const base = load('base.yaml');
   const shared = new TranslateCache(); // also carried across cases: everything changes between them
   let steps = 0;
+  let splices = 0;
   cases.forEach((file, n) => {
     const rnd = prng(n + 1);
     let objects = [...base, ...load(file)];
     const removed: KubeObject[] = [];
     const cache = new TranslateCache();
+    let snapshot: Snapshot | null = null;
+    let previous: KubeObject[] = [];
+    let lastListeners = new Map<string, ir.Listener>();
     for (let step = 0; step < 12; step++) {
       const routes = objects.filter((o) => ROUTE_KINDS.has(o.kind));
       const others = objects.filter((o) => !ROUTE_KINDS.has(o.kind));
@@ -107,16 +113,37 @@ test('golden cases: cached translate equals uncached along random edit sequences
         const victim = others[Math.floor(rnd() * others.length)]!;
         objects = rnd() < 0.8 ? objects.map((o) => (o === victim ? editOther(victim, rnd) : o)) : objects.filter((o) => o !== victim);
       }
-      const snapshot = buildSnapshot(objects);
-      const expected = translate(snapshot, options());
-      assert.deepEqual(translate(snapshot, options(cache)), expected, `${file} step ${step}`);
-      assert.deepEqual(translate(snapshot, options(shared)), expected, `${file} step ${step} (shared cache)`);
+      // As the Kubernetes controller makes it: spliced from the previous one (whose edits the
+      // splice records for the route placements, ir/identity-diff.ts).
+      const prevSet = new Set(previous);
+      const nextSet = new Set(objects);
+      const spliced: Snapshot | null = snapshot === null ? null : updateSnapshot(snapshot, objects, previous.filter((o) => !nextSet.has(o)), objects.filter((o) => !prevSet.has(o)));
+      const current: Snapshot = spliced ?? buildSnapshot(objects);
+      snapshot = current;
+      previous = objects;
+      if (spliced !== null) splices++;
+      const expected = translate(current, options());
+      const cached = translate(current, options(cache));
+      assert.deepEqual(cached, expected, `${file} step ${step}`);
+      assert.deepEqual(translate(current, options(shared)), expected, `${file} step ${step} (shared cache)`);
+      // The virtual-host update records the edits of each listener's IR lists for the config
+      // stream's encoder; they must line the lists up exactly.
+      for (const server of cached.ir.servers) {
+        for (const listener of server.listeners) {
+          const before = lastListeners.get(listener.name);
+          if (before === undefined) continue;
+          assertAlignsValidly(before.rules, listener.rules, `${file} step ${step} ${listener.name} rules`);
+          assertAlignsValidly(before.virtualHosts, listener.virtualHosts, `${file} step ${step} ${listener.name} virtual hosts`);
+        }
+      }
+      lastListeners = new Map(cached.ir.servers.flatMap((s) => s.listeners.map((l) => [l.name, l] as const)));
       steps++;
     }
   });
   assert.ok(shared.stats.hits > 0 && shared.stats.misses > 0, 'the cache was exercised');
   assert.ok(shared.placementUpdates > 100, `placements updated, not placed again: ${shared.placementUpdates}`);
   assert.ok(steps >= cases.length * 12);
+  assert.ok(splices > steps / 2, `snapshots spliced: ${splices} of ${steps}`);
 });
 
 test('unchanged routes are reused; a non-route change drops every entry', () => {

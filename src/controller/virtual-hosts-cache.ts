@@ -18,7 +18,7 @@
 import type * as ir from '../ir/types.js';
 import type { ListenerNode, RouteAttachment } from './model.js';
 import { compareVirtualHostNames } from './precedence.js';
-import { alignByIdentity, changeBudget } from '../ir/identity-diff.js';
+import { alignByIdentity, changeBudget, recordDiff } from '../ir/identity-diff.js';
 import { buildListenerHosts, buildVirtualHost, hostKeys, vhostName, type ListenerHosts } from './virtual-hosts.js';
 import { partitionPoint } from '../partition-point.js';
 
@@ -93,18 +93,26 @@ function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): L
   const rules = new Array<ir.Rule>(ruleCount);
   const offsets = new Int32Array(attachments.length);
   let rulesMoved = false;
+  const rulesIn: number[] = [];
   for (let j = 0, at = 0; j < attachments.length; j++) {
     offsets[j] = at;
     const i = newToOld[j]!;
     if (i === -1) {
       const own = attachments[j]!.rules;
-      for (let k = 0; k < own.length; k++) rules[at++] = own[k]!.rule;
+      for (let k = 0; k < own.length; k++) {
+        rulesIn.push(at);
+        rules[at++] = own[k]!.rule;
+      }
       continue;
     }
     const from = oldOffsets[i]!;
     if (from !== at) rulesMoved = true;
     for (let r = from, end = rangeEnd(i); r < end; r++) rules[at++] = oldRules[r]!;
   }
+  // The edits of both IR lists are recorded for the config stream's encoder (ir/delta.ts).
+  const rulesOut: number[] = [];
+  for (const i of removed) for (let r = oldOffsets[i]!, end = rangeEnd(i); r < end; r++) rulesOut.push(r);
+  recordDiff(oldRules, rules, rulesOut, rulesIn);
 
   // Host index, its lists changed in place: removed attachments' positions dropped, positions
   // at or after the first move renumbered, inserted ones added; the keys of removed and inserted
@@ -154,31 +162,45 @@ function update(prev: ListenerHosts, attachments: readonly RouteAttachment[]): L
     // The same names and every rule in its place: only the reached virtual hosts change, found
     // by name, instead of walking all of them (a pass that edits a few of 5k routes).
     const virtualHosts = previous.slice();
+    const rebuilt: number[] = [];
     for (const name of reached) {
       const at = sortedIndex(previous, name);
-      if (previous[at]?.hostname === name) virtualHosts[at] = build(name);
+      if (previous[at]?.hostname !== name) continue;
+      virtualHosts[at] = build(name);
+      rebuilt.push(at);
     }
+    rebuilt.sort((a, b) => a - b);
+    recordDiff(previous, virtualHosts, rebuilt, rebuilt);
     return { attachments, offsets, byHostname, rules, virtualHosts };
   }
   // Else one walk: the previous virtual hosts with the added names merged in, gone ones skipped.
   added.sort(compareVirtualHostNames);
   const ruleTo = rulesMoved ? ruleMoves(old, oldToNew, oldOffsets, offsets, oldRules.length) : null;
   const virtualHosts = new Array<ir.VirtualHost>(previous.length + added.length - dropped.size);
+  const hostsOut: number[] = [];
+  const hostsIn: number[] = [];
   let n = 0;
   let a = 0;
+  const put = (vh: ir.VirtualHost): void => {
+    hostsIn.push(n);
+    virtualHosts[n++] = vh;
+  };
   for (let p = 0; p < previous.length; p++) {
     const vh = previous[p]!;
-    while (a < added.length && compareVirtualHostNames(added[a]!, vh.hostname) < 0) virtualHosts[n++] = build(added[a++]!);
+    while (a < added.length && compareVirtualHostNames(added[a]!, vh.hostname) < 0) put(build(added[a++]!));
     if (reached === 'all' || reached.has(vh.hostname)) {
-      if (!dropped.has(vh.hostname)) virtualHosts[n++] = build(vh.hostname);
+      hostsOut.push(p);
+      if (!dropped.has(vh.hostname)) put(build(vh.hostname));
     } else if (ruleTo === null || vh.entries.every((e) => ruleTo[e.rule] === e.rule)) {
       virtualHosts[n++] = vh;
     } else {
-      virtualHosts[n++] = { hostname: vh.hostname, entries: vh.entries.map((e) => ({ rule: ruleTo[e.rule]!, match: e.match })) };
+      hostsOut.push(p);
+      put({ hostname: vh.hostname, entries: vh.entries.map((e) => ({ rule: ruleTo[e.rule]!, match: e.match })) });
     }
   }
-  while (a < added.length) virtualHosts[n++] = build(added[a++]!);
+  while (a < added.length) put(build(added[a++]!));
   if (n !== virtualHosts.length) throw new Error(`internal: ${n} virtual hosts, ${virtualHosts.length} expected`);
+  recordDiff(previous, virtualHosts, hostsOut, hostsIn);
   return { attachments, offsets, byHostname, rules, virtualHosts };
 }
 

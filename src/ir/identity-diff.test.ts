@@ -1,12 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { prng } from '../../test/support/prng.js';
-import { alignByIdentity, changeBudget } from './identity-diff.js';
+import { assertValidDiff } from '../../test/support/assert-diff.js';
+import { alignByIdentity, changeBudget, recordDiff } from './identity-diff.js';
 
 /** Integers in [0, n) from the shared seeded PRNG. */
 function ints(seed: number): (n: number) => number {
   const next = prng(seed);
   return (n) => Math.floor(next() * n);
+}
+
+/** `list` behind a Proxy that counts reads of its elements. */
+function counted<T>(list: T[]): { list: T[]; reads: () => number } {
+  let n = 0;
+  const proxy = new Proxy(list, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && /^\d+$/.test(key)) n++;
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  return { list: proxy, reads: () => n };
 }
 
 // Along random edits (replace, insert, remove, runs of either, anywhere) the alignment must be
@@ -30,17 +43,7 @@ test('alignByIdentity: a valid, order-keeping alignment along random edits', () 
     const d = alignByIdentity(old, next, Infinity);
     assert.ok(d !== null);
     aligned++;
-    let last = -1;
-    for (let i = 0; i < old.length; i++) {
-      const j: number = d.oldToNew[i]!;
-      if (j === -1) continue;
-      assert.equal(next[j], old[i], `step ${step}: kept elements are the same object`);
-      assert.equal(d.newToOld[j], i);
-      assert.ok(j > last, `step ${step}: order kept`);
-      last = j;
-    }
-    assert.deepEqual([...d.removed], [...old.keys()].filter((i) => d.oldToNew[i] === -1));
-    assert.deepEqual([...d.inserted], [...next.keys()].filter((j) => d.newToOld[j] === -1));
+    assertValidDiff(old, next, d, `step ${step}`);
     // What is reported changed stays close to what changed (a replaced run probed on the
     // diagonal may take an element that stayed along).
     const inNext = new Set(next);
@@ -73,4 +76,63 @@ test('alignByIdentity: a run longer than the lookahead (a deleted file of routes
   assert.ok(back !== null);
   assert.deepEqual([back.removed.length, back.inserted.length], [0, 100]);
   assert.equal(alignByIdentity(old, next, 99), null, 'past the budget');
+});
+
+// A stage that knows its edits records them; alignByIdentity hands them back without reading
+// an element, they are a valid alignment, and they are not used for another pair of lists.
+test('recordDiff: recorded edits come back for the same two lists without reading an element', () => {
+  const rnd = ints(12);
+  let serial = 0;
+  const obj = (): object => ({ n: serial++ });
+  for (let step = 0; step < 500; step++) {
+    const old = Array.from({ length: rnd(40) }, obj);
+    // Edits as a stage makes them: walk the old list, drop some, insert new ones anywhere.
+    const next: object[] = [];
+    const removed: number[] = [];
+    const inserted: number[] = [];
+    const insertSome = (): void => {
+      for (let k = rnd(4) === 0 ? 1 + rnd(3) : 0; k > 0; k--) {
+        inserted.push(next.length);
+        next.push(obj());
+      }
+    };
+    for (let i = 0; i < old.length; i++) {
+      insertSome();
+      if (rnd(5) === 0) removed.push(i);
+      else next.push(old[i]!);
+    }
+    insertSome();
+    const from = counted(old);
+    const to = counted(next);
+    recordDiff(from.list, to.list, removed, inserted);
+    const d = alignByIdentity(from.list, to.list, Infinity);
+    assert.ok(d !== null);
+    assert.equal(from.reads() + to.reads(), 0, `step ${step}: no element read`);
+    assert.equal(d.removed, removed);
+    assert.equal(d.inserted, inserted);
+    assertValidDiff(old, next, d, `step ${step}`);
+    if (removed.length + inserted.length > 0) assert.equal(alignByIdentity(from.list, to.list, removed.length + inserted.length - 1), null, 'past the budget');
+    const other = counted([...old]);
+    const walked = alignByIdentity(other.list, to.list, Infinity);
+    assert.ok(walked !== null);
+    assert.ok(other.reads() > 0 || old.length === 0 || next.length === 0, `step ${step}: another old list is walked`);
+  }
+});
+
+test('alignByIdentity: a second alignment of the same two lists reads no element', () => {
+  const old = Array.from({ length: 100 }, (_, n) => ({ n }));
+  const next = [...old.slice(0, 40), { n: -1 }, ...old.slice(41)];
+  const a = counted(old);
+  const b = counted(next);
+  const first = alignByIdentity(a.list, b.list, changeBudget(next.length));
+  const reads = a.reads() + b.reads();
+  assert.ok(reads > 0);
+  const second = alignByIdentity(a.list, b.list, changeBudget(next.length));
+  assert.ok(first !== null && second !== null);
+  assert.equal(a.reads() + b.reads(), reads);
+  assert.deepEqual([second.removed, second.inserted, [...second.oldToNew], [...second.newToOld]], [first.removed, first.inserted, [...first.oldToNew], [...first.newToOld]]);
+});
+
+test('recordDiff: edits that do not fit the lengths are refused', () => {
+  assert.throws(() => recordDiff([{}, {}], [{}], [], []), /internal: a recorded diff of 2 → 1 elements/);
 });

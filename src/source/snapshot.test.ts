@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/types.js';
+import { assertAlignsValidly } from '../../test/support/assert-diff.js';
 import { buildSnapshot, compareByAgeThenKey, updateSnapshot } from './snapshot.js';
 
 function obj(name: string, creationTimestamp?: string): KubeObject {
@@ -92,6 +93,8 @@ test('updateSnapshot gives what buildSnapshot gives from scratch, through random
         assert.equal(updated[field].length, scratch[field].length, `${field}, round ${round}`);
         assert.ok(updated[field].every((o, i) => o === scratch[field][i]), `${field}, round ${round}: the same objects in the same order`);
         const changedKind = [...removed, ...added].some((o) => buildSnapshot([o])[field].length > 0);
+        // The splice records its edits for the next stage (ir/identity-diff.ts).
+        if (updated[field] !== snapshot[field]) assertAlignsValidly(snapshot[field], updated[field], `${field}, round ${round}`);
         if (updated[field] === snapshot[field]) {
           assert.ok(!changedKind, `${field} changed but its array was kept`);
           seen.shared++;

@@ -22,6 +22,7 @@ import type {
   TLSRoute,
   UDPRoute,
 } from '../api/types.js';
+import { recordDiff } from '../ir/identity-diff.js';
 import { partitionPoint } from '../partition-point.js';
 
 export interface Snapshot {
@@ -292,11 +293,15 @@ function splice(list: readonly KubeObject[], out: readonly SortKey[], inn: SortK
     if (at < list.length && compareSortKeys(sortKeyOf(list[at]!), inn[j]!) === 0 && !containsSorted(drop, at)) return null;
   }
   const merged: KubeObject[] = new Array(list.length - drop.length + inn.length);
+  const at: number[] = new Array(inn.length);
   let m = 0;
   let d = 0;
   let a = 0;
   for (let i = 0; i <= list.length; i++) {
-    while (a < inn.length && place[a] === i) merged[m++] = inn[a++]!.object;
+    while (a < inn.length && place[a] === i) {
+      at[a] = m;
+      merged[m++] = inn[a++]!.object;
+    }
     if (i === list.length) break;
     if (d < drop.length && drop[d] === i) {
       d++;
@@ -304,5 +309,7 @@ function splice(list: readonly KubeObject[], out: readonly SortKey[], inn: SortK
     }
     merged[m++] = list[i]!;
   }
+  // The route placements line the new list up with this one (ir/identity-diff.ts).
+  recordDiff(list, merged, drop, at);
   return merged;
 }
