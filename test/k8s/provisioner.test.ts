@@ -95,5 +95,8 @@ describe('provisioning', () => {
     assert.equal(accepted.status, 'False');
     assert.equal(accepted.reason, 'InvalidParameters');
     assert.equal(read(server, 'apps/v1', 'Deployment', 'infra', childName('bad')), undefined);
+    // Created afterwards, it is found: the controller keeps its list of them between passes.
+    server.apply({ apiVersion: 'waygate.dev/v1alpha1', kind: 'WaygateParameters', metadata: { name: 'missing', namespace: 'infra' }, spec: { replicas: 1 } });
+    await waitFor('accepted', () => condition(read(server, GW, 'Gateway', 'infra', 'bad')?.['status'], 'Accepted')?.status === 'True');
   });
 });
