@@ -74,7 +74,7 @@ export class LeaderElector {
         const lease = await this.#o.rest.get(this.#path());
         const spec = (lease?.['spec'] ?? {}) as LeaseSpec;
         if (lease && spec.holderIdentity === this.#o.identity) {
-          await this.#o.rest.request('PUT', this.#path(), { body: { ...lease, spec: { ...spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) } } });
+          await this.#o.rest.send('PUT', this.#path(), { body: { ...lease, spec: { ...spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) } } });
         }
       } catch (err) {
         this.#log.warn('could not release the lease', { error: (err as Error).message });
@@ -145,7 +145,7 @@ export class LeaderElector {
 
   async #write(method: string, path: string, body: KObj): Promise<boolean> {
     try {
-      await this.#o.rest.request(method, path, { body });
+      await this.#o.rest.send(method, path, { body });
       return true;
     } catch (err) {
       // Someone else wrote first: not ours this round.

@@ -210,7 +210,7 @@ export class Provisioner implements ProvisionHook {
       const spec = kindSpec(o.kind ?? '');
       if (!spec) continue;
       try {
-        await this.#o.rest.request('DELETE', objectPath(spec, o.metadata.namespace, o.metadata.name));
+        await this.#o.rest.send('DELETE', objectPath(spec, o.metadata.namespace, o.metadata.name));
         this.#log.info('deleted provisioned object', { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
       } catch (err) {
         if (!(err instanceof KubeApiError && err.code === 404)) this.#log.warn('delete failed', { kind: o.kind, name: o.metadata.name, error: (err as Error).message });
@@ -223,7 +223,7 @@ export class Provisioner implements ProvisionHook {
     try {
       if (!current) {
         try {
-          await this.#o.rest.request('POST', collectionPath(spec, desired.metadata.namespace), { body: desired });
+          await this.#o.rest.send('POST', collectionPath(spec, desired.metadata.namespace), { body: desired });
           this.#log.info('provisioned', { kind: desired.kind, namespace: desired.metadata.namespace, name: desired.metadata.name });
           return;
         } catch (err) {
@@ -231,7 +231,7 @@ export class Provisioner implements ProvisionHook {
         }
       }
       const { apiVersion: _a, kind: _k, ...body } = desired;
-      await this.#o.rest.request('PATCH', objectPath(spec, desired.metadata.namespace, desired.metadata.name), { body, contentType: 'application/merge-patch+json' });
+      await this.#o.rest.send('PATCH', objectPath(spec, desired.metadata.namespace, desired.metadata.name), { body, contentType: 'application/merge-patch+json' });
     } catch (err) {
       this.#log.warn('provisioning failed', { kind: desired.kind, namespace: desired.metadata.namespace, name: desired.metadata.name, error: (err as Error).message });
     }

@@ -79,3 +79,39 @@ test('KubeRest: a failed lookup of the KubeConfig\'s options fails its request a
     assert.equal(lookups(), 2);
   });
 });
+
+// A status write's answer is the whole object; send() must not parse it, must still drain it
+// (the connection is reused), and must still report a refusal with the API's reason.
+test('KubeRest: send() drops a successful answer unparsed and reports a failed one', async () => {
+  const answer = JSON.stringify({ kind: 'HTTPRoute', metadata: { name: 'r', resourceVersion: '7' }, status: { parents: [] }, pad: 'x'.repeat(100_000) });
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.setHeader('content-type', 'application/json');
+    if (req.url?.endsWith('/conflict')) {
+      res.statusCode = 409;
+      res.end(JSON.stringify({ kind: 'Status', reason: 'Conflict', message: 'the object has been modified' }));
+    } else res.end(answer);
+  });
+  let connections = 0;
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const parse = JSON.parse;
+  let parsedAnswers = 0;
+  JSON.parse = ((text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => {
+    if (text === answer) parsedAnswers++;
+    return parse(text, reviver);
+  }) as typeof JSON.parse;
+  try {
+    const rest = new KubeRest(kubeConfigFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 't'));
+    for (let i = 0; i < 3; i++) assert.equal(await rest.send('PATCH', '/apis/x/v1/namespaces/n/things/r/status', { body: { status: {} } }), undefined);
+    assert.equal(parsedAnswers, 0, 'the answer was not parsed');
+    assert.equal(connections, 1, 'the answer was drained and the connection kept');
+    await assert.rejects(rest.send('PATCH', '/apis/x/v1/namespaces/n/things/conflict'), (e: Error & { code?: number; reason?: string }) => e.code === 409 && e.reason === 'Conflict' && /modified/.test(e.message));
+    assert.equal((await rest.request<{ kind: string }>('GET', '/apis/x/v1/namespaces/n/things/r')).kind, 'HTTPRoute');
+    assert.equal(parsedAnswers, 1, 'request() parses');
+  } finally {
+    JSON.parse = parse;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

@@ -66,6 +66,14 @@ interface ClientOptions {
   readonly agent: http.Agent | undefined;
 }
 
+/** What a request carries besides its method and path. */
+export interface RequestOptions {
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly timeoutMs?: number;
+}
+
 /** JSON requests against the cluster of a KubeConfig. */
 export class KubeRest {
   readonly kc: KubeConfig;
@@ -86,7 +94,20 @@ export class KubeRest {
   }
 
   /** Sends one request; resolves with the parsed JSON body, rejects with KubeApiError. */
-  async request<T = KObj>(method: string, path: string, opts: { query?: Record<string, string>; body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<T> {
+  request<T = KObj>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return this.#exchange(method, path, opts, true) as Promise<T>;
+  }
+
+  /**
+   * Sends one request whose successful answer the caller does not need; rejects as request()
+   * does. The answer to a status write is the whole object: parsing a thousand a second, only
+   * to drop them, showed in the controller's collections while 5k routes churned.
+   */
+  async send(method: string, path: string, opts: RequestOptions = {}): Promise<void> {
+    await this.#exchange(method, path, opts, false);
+  }
+
+  async #exchange(method: string, path: string, opts: RequestOptions, readBody: boolean): Promise<unknown> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('no current cluster in the kubeconfig');
     const url = new URL(cluster.server.replace(/\/$/, '') + path);
@@ -100,8 +121,15 @@ export class KubeRest {
     }
     const mod = url.protocol === 'https:' ? https : http;
     const timeoutMs = opts.timeoutMs ?? 30_000;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const req = mod.request(url, { ...options, agent, method, headers, timeout: timeoutMs }, (res) => {
+        const code = res.statusCode ?? 0;
+        if (!readBody && code >= 200 && code < 300) {
+          res.on('error', reject);
+          res.on('end', () => resolve(undefined));
+          res.resume();
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
@@ -113,8 +141,7 @@ export class KubeRest {
           } catch {
             body = null;
           }
-          const code = res.statusCode ?? 0;
-          if (code >= 200 && code < 300) return resolve(body as T);
+          if (code >= 200 && code < 300) return resolve(body);
           const status = (body ?? {}) as { reason?: string; message?: string };
           reject(new KubeApiError(code, status.reason ?? 'Unknown', `${method} ${path}: ${code} ${status.message ?? text.slice(0, 200)}`));
         });

@@ -28,9 +28,8 @@ function update(i: number): StatusUpdate {
  */
 function patchOnly(patch: (name: string, body: { metadata: { resourceVersion?: unknown }; status: unknown }, method: string) => Promise<void> | void): KubeRest {
   return {
-    async request(method: string, path: string, o: { body: { metadata: { resourceVersion?: unknown }; status: unknown } }): Promise<KObj> {
+    async send(method: string, path: string, o: { body: { metadata: { resourceVersion?: unknown }; status: unknown } }): Promise<void> {
       await patch(path.split('/').at(-2)!, o.body, method);
-      return {} as KObj;
     },
     async get(): Promise<KObj> {
       throw new Error('no conflict expected');

@@ -248,7 +248,7 @@ export class StatusWriter {
       for (const k of Object.keys(current ?? {})) if (!(k in desired)) body[k] = null;
       try {
         this.writes++;
-        await this.#rest.request('PATCH', objectPath(spec, obj.metadata.namespace, obj.metadata.name, 'status'), {
+        await this.#rest.send('PATCH', objectPath(spec, obj.metadata.namespace, obj.metadata.name, 'status'), {
           body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: body },
           contentType: 'application/merge-patch+json',
         });
