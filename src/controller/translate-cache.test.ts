@@ -20,6 +20,7 @@ import { prng } from '../../test/support/prng.js';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '../../test/golden/controller');
 const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
+const INFRASTRUCTURE = new Set(['GatewayClass', 'Gateway', 'ListenerSet']);
 
 function options(cache?: TranslateCache): TranslateOptions {
   const base = {
@@ -125,6 +126,10 @@ test('golden cases: cached translate equals uncached along random edit sequences
       const expected = translate(current, options());
       const cached = translate(current, options(cache));
       assert.deepEqual(cached, expected, `${file} step ${step}`);
+      // The provisioner's statuses lead `statuses`, the very same objects, read first or after.
+      expected.infrastructureStatuses.forEach((st, i) => assert.equal(expected.statuses[i], st));
+      cached.infrastructureStatuses.forEach((st, i) => assert.equal(cached.statuses[i], st));
+      assert.equal(expected.infrastructureStatuses.length, expected.statuses.filter((st) => INFRASTRUCTURE.has(st.kind)).length);
       assert.deepEqual(translate(current, options(shared)), expected, `${file} step ${step} (shared cache)`);
       // The virtual-host update records the edits of each listener's IR lists for the config
       // stream's encoder; they must line the lists up exactly.

@@ -83,6 +83,11 @@ export interface TranslateResult {
    * on first read (a getter; the same array on every read).
    */
   readonly statuses: readonly StatusUpdate[];
+  /**
+   * The statuses of our GatewayClasses, Gateways and ListenerSets: the same objects that lead
+   * `statuses`, without rendering (or walking) thousands of routes' (the provisioner reads them).
+   */
+  readonly infrastructureStatuses: readonly StatusUpdate[];
   readonly ir: ir.Config;
   /** The addresses assigned to each Gateway (`ns/name`), to pass back in the next pass. */
   readonly assigned: Readonly<Record<string, readonly string[]>>;
@@ -139,16 +144,21 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   // asks (admin /status), so back-to-back passes do not render statuses of every route (~7 ms
   // at 5k routes whenever `now` moves on). The graph is not changed after this point.
   let statuses: StatusUpdate[] | null = null;
+  let infrastructure: StatusUpdate[] | null = null;
+  const renderInfrastructure = (): StatusUpdate[] => [
+    ...classes.map((c) => renderGatewayClassStatus(c, now, options.extraFeatures)),
+    ...gateways.map((g) => renderGatewayStatus(g, now)),
+    ...listenerSets.map((s) => renderListenerSetStatus(s, now)),
+  ];
   // One array of the exact size, no intermediate lists (Kubernetes mode reads them every pass).
   const renderStatuses = (): StatusUpdate[] => {
     const policyStatuses = renderBackendTLSPolicyStatuses(backendTLSPolicies, controllerName, now);
     let attached = 0;
     for (const list of routeLists) for (let i = 0; i < list.length; i++) if (list[i]!.parents.length > 0) attached++;
-    const out = new Array<StatusUpdate>(classes.length + gateways.length + listenerSets.length + attached + policyStatuses.length);
+    infrastructure ??= renderInfrastructure();
+    const out = new Array<StatusUpdate>(infrastructure.length + attached + policyStatuses.length);
     let n = 0;
-    for (const c of classes) out[n++] = renderGatewayClassStatus(c, now, options.extraFeatures);
-    for (const g of gateways) out[n++] = renderGatewayStatus(g, now);
-    for (const s of listenerSets) out[n++] = renderListenerSetStatus(s, now);
+    for (const s of infrastructure) out[n++] = s;
     const renderRoute = (r: RouteNode): StatusUpdate => renderRouteStatus(r, controllerName, now);
     for (const list of routeLists) {
       for (let i = 0; i < list.length; i++) {
@@ -164,6 +174,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     get statuses(): StatusUpdate[] {
       statuses ??= renderStatuses();
       return statuses;
+    },
+    get infrastructureStatuses(): StatusUpdate[] {
+      infrastructure ??= renderInfrastructure();
+      return infrastructure;
     },
     ir: served,
     assigned: gatewayStage.assigned,

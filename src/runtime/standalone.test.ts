@@ -69,6 +69,7 @@ function fakeTranslate(calls: TranslateOptions[]): TranslateFn {
     };
     return {
       statuses: [status],
+      infrastructureStatuses: [status],
       ir: { version: 1, servers: addr ? [server(addr)] : [] },
       assigned: addr ? { 'infra/gw': [addr] } : {},
     };

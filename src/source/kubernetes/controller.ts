@@ -51,7 +51,12 @@ export interface ProvisionHook {
   readonly watch: readonly { spec: KindSpec; labelSelector: string }[];
   /** Addresses of each Gateway (`ns/name`) from the objects it created. */
   addresses(observed: readonly KObj[]): Record<string, readonly string[]>;
-  /** Creates, updates and deletes the data plane objects (leader only). */
+  /**
+   * The watched kinds reconcile() reads: it is handed only those (a handful of Gateways and
+   * classes, not the thousands of routes it would walk past on every write).
+   */
+  readonly reads: readonly string[];
+  /** Creates, updates and deletes the data plane objects (leader only), from objects of the kinds it reads. */
   reconcile(result: TranslateResult, objects: readonly KObj[], observed: readonly KObj[]): Promise<void>;
 }
 
@@ -98,7 +103,7 @@ export class KubernetesController {
   #passCount = 0;
   #last: TranslateResult | null = null;
   /** The latest pass's result with the informers' objects it was computed from, not yet written. */
-  #toWrite: { result: TranslateResult; objects: KObj[]; observed: KObj[] } | null = null;
+  #toWrite: { result: TranslateResult; objects: KObj[]; provisioning: KObj[]; observed: KObj[] } | null = null;
   /** The WaygateParameters of the latest pass (#parametersOf). */
   #parameters: readonly KubeObject[] | null = null;
   /** Objects whose status alone changed since they were last handed to the write loop, by key. */
@@ -273,7 +278,7 @@ export class KubernetesController {
     // that changed no server (most often one for our own status writes) publishes nothing,
     // instead of serializing every Gateway's config to find that out.
     if (previous === null || !sameServers(previous.ir, result.ir)) this.#o.onConfig?.(result.ir);
-    this.#toWrite = { result, objects, observed };
+    this.#toWrite = { result, objects, provisioning: this.#o.provision ? this.informers.objectsOf(this.#o.provision.reads) : [], observed };
     this.#writesDone = this.#writes.request();
   }
 
@@ -291,7 +296,7 @@ export class KubernetesController {
         if (written.written > 0 || written.failed > 0) this.#log.debug('statuses written', { ...written });
       }
       if (this.statusWriter.started) await this.#recheck();
-      if (next !== null) await this.#o.provision?.reconcile(next.result, next.objects, next.observed);
+      if (next !== null) await this.#o.provision?.reconcile(next.result, next.provisioning, next.observed);
     } else {
       this.#toRecheck.clear();
     }

@@ -111,6 +111,11 @@ export class InformerSet {
     return concatItems([...this.#kinds, ...this.#refs.values()]);
   }
 
+  /** Every cached object of the given watched kinds. */
+  objectsOf(kinds: readonly string[]): KObj[] {
+    return concatItems(this.#kinds.filter((r) => kinds.includes(r.kind)));
+  }
+
   /** The cached object with the kind, namespace and name of `o` (watched kinds and references). */
   current(o: KObj): KObj | undefined {
     const r = this.#kinds.find((k) => k.kind === o.kind) ?? this.#refs.get(objectKeyOf(o));

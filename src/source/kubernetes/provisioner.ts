@@ -145,7 +145,7 @@ export function serviceAddresses(svc: KObj): string[] {
 /** Ports of the accepted ListenerSets attached to Gateway `key` (`ns/name`). */
 export function listenerSetPorts(key: string, result: TranslateResult, objects: readonly KObj[]): { port: number; protocol: 'TCP' | 'UDP' }[] {
   const out: { port: number; protocol: 'TCP' | 'UDP' }[] = [];
-  for (const st of result.statuses) {
+  for (const st of result.infrastructureStatuses) {
     if (st.kind !== 'ListenerSet') continue;
     const accepted = ((st.status['conditions'] as { type: string; status: string }[] | undefined) ?? []).some((c) => c.type === 'Accepted' && c.status === 'True');
     const ls = objects.find((o) => o.kind === 'ListenerSet' && o.metadata.namespace === st.namespace && o.metadata.name === st.name);
@@ -161,6 +161,7 @@ export class Provisioner implements ProvisionHook {
   readonly #o: ProvisionerOptions;
   readonly #log: Logger;
   readonly watch = [SERVICE_ACCOUNT, SECRET, DEPLOYMENT, SERVICE].map((spec) => ({ spec, labelSelector: `${MANAGED_BY}=waygate` }));
+  readonly reads = ['GatewayClass', 'Gateway', 'ListenerSet', 'WaygateParameters'];
 
   constructor(options: ProvisionerOptions) {
     this.#o = options;
@@ -180,7 +181,7 @@ export class Provisioner implements ProvisionHook {
 
   async reconcile(result: TranslateResult, objects: readonly KObj[], observed: readonly KObj[]): Promise<void> {
     const accepted = new Set(
-      result.statuses
+      result.infrastructureStatuses
         .filter((s) => s.kind === 'Gateway' && ((s.status['conditions'] as { type: string; status: string }[] | undefined) ?? []).some((c) => c.type === 'Accepted' && c.status === 'True'))
         .map((s) => `${s.namespace}/${s.name}`),
     );
