@@ -22,3 +22,13 @@ test('the image entrypoint and the example start node with every data plane flag
     assert.ok(launcher.includes(` ${flag} `), `bin/waygate.js lacks ${flag}`);
   }
 });
+
+// An operator's own value or polarity of a flag is their choice: not reported missing, and
+// workers do not get ours put in front of it.
+test('missingV8Flags: a flag given with another value or polarity, or with underscores, is not missing', () => {
+  assert.deepEqual(missingV8Flags(['--v8-pool-size=2']), ['--no-memory-reducer']);
+  assert.deepEqual(missingV8Flags(['--memory-reducer', '--v8_pool_size=4']), []);
+  assert.deepEqual(missingV8Flags(['--no_memory_reducer']), ['--v8-pool-size=1']);
+  assert.deepEqual(withDataPlaneFlags(['--v8-pool-size=2', '--cpu-prof']), ['--no-memory-reducer', '--v8-pool-size=2', '--cpu-prof']);
+  assert.deepEqual(missingV8Flags(['--import', 'tsx', '--max-old-space-size=512']), [...DATA_PLANE_V8_FLAGS]);
+});

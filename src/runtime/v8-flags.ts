@@ -30,9 +30,24 @@ import type { Logger } from '../log.js';
 
 export const DATA_PLANE_V8_FLAGS: readonly string[] = ['--no-memory-reducer', '--v8-pool-size=1'];
 
-/** The data plane flags `execArgv` lacks. */
+/**
+ * The flag a command-line argument sets, whatever its value or polarity: `--v8-pool-size=2` and
+ * `--v8_pool_size=4` are both `v8-pool-size`, `--memory-reducer` and `--no_memory_reducer` both
+ * `memory-reducer` (V8 and node take `_` for `-`); null for an argument that is not a flag.
+ */
+function flagName(arg: string): string | null {
+  if (!arg.startsWith('--')) return null;
+  const name = arg.slice(2).split('=')[0]!.replaceAll('_', '-');
+  return name.startsWith('no-') ? name.slice(3) : name;
+}
+
+/**
+ * The data plane flags `execArgv` lacks. A flag the operator set otherwise (`--v8-pool-size=2`,
+ * `--memory-reducer`) is not lacking: their choice stands, and is not overridden or reported.
+ */
 export function missingV8Flags(execArgv: readonly string[]): string[] {
-  return DATA_PLANE_V8_FLAGS.filter((f) => !execArgv.includes(f));
+  const given = new Set(execArgv.map(flagName));
+  return DATA_PLANE_V8_FLAGS.filter((f) => !given.has(flagName(f)));
 }
 
 /** `execArgv` with the data plane flags it lacks added in front (for forked data plane workers). */
