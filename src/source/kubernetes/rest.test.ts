@@ -8,18 +8,23 @@ import { KubeRest } from './rest.js';
 
 /**
  * Runs `body` against a loopback API server stand-in that answers every request with JSON of
- * its path and Authorization header, through a KubeConfig with `token`; counts connections.
+ * its path and Authorization header, through a KubeConfig with `token`; counts connections
+ * opened and closed.
  */
-async function withServer(token: string, body: (kc: KubeConfig, connections: () => number) => Promise<void>): Promise<void> {
+async function withServer(token: string, body: (kc: KubeConfig, connections: () => number, closed: () => number) => Promise<void>): Promise<void> {
   let connections = 0;
+  let closedCount = 0;
   const server = http.createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ path: req.url, auth: req.headers.authorization ?? null }));
   });
-  server.on('connection', () => connections++);
+  server.on('connection', (socket) => {
+    connections++;
+    socket.on('close', () => closedCount++);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    await body(kubeConfigFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, token), () => connections);
+    await body(kubeConfigFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, token), () => connections, () => closedCount);
   } finally {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -114,4 +119,26 @@ test('KubeRest: send() drops a successful answer unparsed and reports a failed o
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+// An agent of rotated-out TLS material took no more requests but kept its idle keep-alive
+// connections open until the server dropped them: one more per rotation.
+test('KubeRest: after the TLS material changes, the old agent\'s idle connection is closed', async () => {
+  await withServer('t', async (kc, connections, closed) => {
+    let lookups = 0;
+    const apply = kc.applyToHTTPSOptions.bind(kc);
+    kc.applyToHTTPSOptions = async (o) => {
+      await apply(o);
+      o.ca = `ca-${lookups++}`; // as if the CA file had been rotated
+    };
+    const rest = new KubeRest(kc);
+    await rest.request<Echo>('GET', '/api/v1/namespaces/a');
+    await rest.request<Echo>('GET', '/api/v1/namespaces/b');
+    assert.equal(connections(), 1);
+    await new Promise((r) => setTimeout(r, 1100)); // CLIENT_OPTIONS_TTL_MS
+    await rest.request<Echo>('GET', '/api/v1/namespaces/c');
+    assert.equal(connections(), 2, 'the new material has a connection of its own');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(closed(), 1, 'the old idle connection was closed');
+  });
 });

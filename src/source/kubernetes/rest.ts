@@ -51,6 +51,12 @@ function agentKey(url: URL, o: https.RequestOptions): string {
   return JSON.stringify([url.protocol, url.host, text(o.ca), text(o.cert), text(o.key), text(o.pfx), o.passphrase, o.rejectUnauthorized, o.servername]);
 }
 
+/** Closes an agent's idle connections and every connection it frees from now on. */
+function retire(agent: http.Agent): void {
+  agent.maxFreeSockets = 0;
+  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+}
+
 /**
  * How long the KubeConfig's request options (TLS material, credentials) and the agent for them
  * are reused. client-node works them out on every call: it reads the CA file (in a pod, the
@@ -180,7 +186,10 @@ export class KubeRest {
       agent = url.protocol === 'https:'
         ? new https.Agent({ ...common, ...tls, ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }) })
         : new http.Agent(common);
-      if (this.#agents.size >= 4) this.#agents.clear(); // TLS material rotated more than a few times: start over
+      // New TLS material (a rotated certificate): the agents of the old one take no new
+      // requests; their idle connections close now, busy ones (a watch) once they end.
+      for (const old of this.#agents.values()) retire(old);
+      this.#agents.clear();
       this.#agents.set(key, agent);
     }
     return agent;
