@@ -17,7 +17,9 @@
  * dearer than it looks: `===` between two objects loads each one's map in V8 (to rule out a
  * number), so walking 5k kept elements touches 5k objects spread over the heap — 80–190 µs per
  * alignment in the controller at 5k routes, against ~35 µs for the same walk over small
- * integers (docs/performance.md §15).
+ * integers (docs/performance.md §15). Like every list these stages hand on (decision 7), a list
+ * given to either function is never changed afterwards; a record is trusted only for the very
+ * two arrays, at the lengths, it was made for.
  */
 
 /** How far `alignByIdentity` looks ahead for the next element both lists share. */
