@@ -61,9 +61,14 @@ describe('informer bursts', () => {
   });
 
   it('reports a burst of status changes alone apart, with the objects, and a burst that also changes a spec as a change', async () => {
+    const ref = { kind: 'HTTPRoute', metadata: { namespace: 'app', name: 'route' } };
+    const before = informers.current(ref)!;
     setStatus(server, GW, 'HTTPRoute', 'app', 'route', { parents: [{ parentRef: { name: 'gw' }, controllerName: 'example.com/other', conditions: [] }] });
     await waitFor('the status-only burst', () => statusReports.length === 1);
     assert.deepEqual(statusReports[0]!.map((o) => o.metadata.name), ['route']);
+    const after = informers.current(ref)!;
+    assert.notEqual(after, before);
+    assert.equal(after['spec'], before['spec'], 'the spec of a status-only change is the one already cached');
     assert.equal(reports.length, 1, 'no change reported for it');
 
     await new Promise((r) => setTimeout(r, WINDOW_MS + 50));

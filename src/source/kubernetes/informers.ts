@@ -21,7 +21,7 @@ import { CONFIG_MAP, SECRET, WATCHED_KINDS, type KindSpec } from './kinds.js';
 import { REFERENCING_KINDS, referencedObjects } from './references.js';
 import { Reflector, type ObjectChange } from './reflector.js';
 import { objectKeyOf, type KObj, type KubeRest } from './rest.js';
-import { sameApartFromStatus } from './stable-objects.js';
+import { sameApartFromStatus, shareUnchanged } from './stable-objects.js';
 
 export interface InformerSetOptions {
   readonly rest: KubeRest;
@@ -135,6 +135,7 @@ export class InformerSet {
   #changed(change: ObjectChange | null): void {
     if (!this.#started) return;
     if (change?.previous !== undefined && change.current !== undefined && this.#o.onStatusChange && sameApartFromStatus(change.previous, change.current)) {
+      shareUnchanged(change.previous, change.current);
       this.#burstStatuses.push(change.current);
     } else {
       this.#burstChanged = true;

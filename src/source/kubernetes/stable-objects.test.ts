@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObj } from './rest.js';
 import { prng } from '../../../test/support/prng.js';
-import { sameApartFromStatus, StableObjects } from './stable-objects.js';
+import { sameApartFromStatus, shareUnchanged, StableObjects } from './stable-objects.js';
 
 function gateway(rv: string, extra: Record<string, unknown> = {}): KObj {
   return {
@@ -57,6 +57,24 @@ describe('StableObjects', () => {
     const out = s.view([again, route]);
     assert.equal(out[0], again);
     assert.equal(out[1], route);
+  });
+
+  // The view keeps the older object while the cache holds the echo of our status write: they
+  // share everything but status and the volatile metadata, so the spec is alive once.
+  it('shareUnchanged: the newer object takes the older one\'s spec and unchanged metadata, keeps its status and resourceVersion', () => {
+    const older = gateway('1', { status: { conditions: [] } });
+    const newer = gateway('2', { status: { conditions: [{ type: 'Accepted' }] } });
+    (newer.metadata as Record<string, unknown>)['managedFields'] = [{ manager: 'waygate' }];
+    assert.ok(sameApartFromStatus(older, newer));
+    const status = newer['status'];
+    const managed = (newer.metadata as Record<string, unknown>)['managedFields'];
+    shareUnchanged(older, newer);
+    assert.equal(newer['spec'], older['spec']);
+    assert.equal((newer.metadata as Record<string, unknown>)['labels'], (older.metadata as Record<string, unknown>)['labels']);
+    assert.equal(newer['status'], status);
+    assert.equal(newer.metadata.resourceVersion, '2');
+    assert.equal((newer.metadata as Record<string, unknown>)['managedFields'], managed);
+    assert.ok(sameApartFromStatus(older, newer));
   });
 
   it('sameApartFromStatus compares everything else deeply', () => {

@@ -29,6 +29,22 @@ export function sameApartFromStatus(a: KObj, b: KObj): boolean {
   return equalExcept(a, b, STATUS_AND_METADATA) && equalExcept(a.metadata, b.metadata, VOLATILE_METADATA);
 }
 
+/**
+ * Makes `current`, equal to `previous` apart from status (sameApartFromStatus), share
+ * `previous`'s values for everything else: its spec and the parts of its metadata that did not
+ * change (labels, annotations, owners). Only for a freshly received object no one has read yet.
+ * The view keeps handing out `previous` while the cache holds `current` (see the module
+ * comment), so without this every route whose status was written kept two copies of its spec
+ * alive and promoted both, one per edit: at 5k churning routes ~18 MB of a ~80 MB heap that
+ * every Mark-Compact marks (docs/performance.md §15).
+ */
+export function shareUnchanged(previous: KObj, current: KObj): void {
+  for (const key of Object.keys(current)) if (!STATUS_AND_METADATA.has(key)) current[key] = previous[key];
+  const meta = current.metadata as Record<string, unknown>;
+  const before = previous.metadata as Record<string, unknown>;
+  for (const key of Object.keys(meta)) if (!VOLATILE_METADATA.has(key)) meta[key] = before[key];
+}
+
 /** What changed in the objects `view()` handed out, against the previous pass. */
 export interface ViewChange {
   readonly removed: readonly KObj[];
