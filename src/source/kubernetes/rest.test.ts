@@ -61,16 +61,19 @@ test('KubeRest: consecutive requests share one keep-alive connection', async () 
 // client-node reads the CA file and builds an agent on every call; KubeRest works its options
 // out once per second, and still picks up a rotated token within that second.
 test('KubeRest: the KubeConfig\'s options are worked out once per second, and a rotated token is sent after that', async () => {
-  await withServer('first-token', async (kc) => {
+  await withServer('first-token', async (kc, connections) => {
     const lookups = countLookups(kc);
     const rest = new KubeRest(kc);
     const auths = await Promise.all(Array.from({ length: 20 }, (_, i) => rest.request<Echo>('GET', `/api/v1/namespaces/n${i}`)));
     assert.deepEqual(new Set(auths.map((a) => a.auth)), new Set(['Bearer first-token']));
     assert.equal(lookups(), 1, 'one lookup for 20 requests');
+    const opened = connections();
     (kc.getCurrentUser() as { token?: string }).token = 'second-token';
     await new Promise((r) => setTimeout(r, 1100));
     assert.equal((await rest.request<Echo>('GET', '/api/v1/namespaces/later')).auth, 'Bearer second-token');
     assert.equal(lookups(), 2);
+    // A new token is not new TLS material: the same agent, on a connection it kept.
+    assert.equal(connections(), opened);
   });
 });
 

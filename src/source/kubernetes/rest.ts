@@ -85,13 +85,13 @@ export class KubeRest {
   readonly kc: KubeConfig;
   readonly #watch: Watch;
   /**
-   * One keep-alive agent per server and TLS material. client-node's applyToHTTPSOptions hands
+   * One keep-alive agent, for the current server and TLS material. client-node's applyToHTTPSOptions hands
    * out a new agent per call, so every request opened a new connection (and against a real API
    * server a new TLS handshake): hundreds per second while routes churn and statuses are
    * written. Credentials that rotate (service account tokens) travel in headers, refreshed per
    * request; new TLS material gets a new agent. Proxied clusters keep client-node's agent.
    */
-  readonly #agents = new Map<string, http.Agent>();
+  #agent: { readonly key: string; readonly agent: http.Agent } | null = null;
   #client: { readonly until: number; readonly value: Promise<ClientOptions> } | null = null;
 
   constructor(kc: KubeConfig) {
@@ -179,19 +179,16 @@ export class KubeRest {
 
   #agentFor(url: URL, options: https.RequestOptions): http.Agent {
     const key = agentKey(url, options);
-    let agent = this.#agents.get(key);
-    if (agent === undefined) {
-      const tls = { ca: options.ca, cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase, servername: options.servername };
-      const common = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 };
-      agent = url.protocol === 'https:'
-        ? new https.Agent({ ...common, ...tls, ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }) })
-        : new http.Agent(common);
-      // New TLS material (a rotated certificate): the agents of the old one take no new
-      // requests; their idle connections close now, busy ones (a watch) once they end.
-      for (const old of this.#agents.values()) retire(old);
-      this.#agents.clear();
-      this.#agents.set(key, agent);
-    }
+    if (this.#agent?.key === key) return this.#agent.agent;
+    const tls = { ca: options.ca, cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase, servername: options.servername };
+    const common = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 };
+    const agent = url.protocol === 'https:'
+      ? new https.Agent({ ...common, ...tls, ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }) })
+      : new http.Agent(common);
+    // New TLS material (a rotated certificate): the old agent takes no new requests; its idle
+    // connections close now, busy ones (a watch) once they end.
+    if (this.#agent !== null) retire(this.#agent.agent);
+    this.#agent = { key, agent };
     return agent;
   }
 
