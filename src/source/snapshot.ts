@@ -293,13 +293,13 @@ function splice(list: readonly KubeObject[], out: readonly SortKey[], inn: SortK
     if (at < list.length && compareSortKeys(sortKeyOf(list[at]!), inn[j]!) === 0 && !containsSorted(drop, at)) return null;
   }
   const merged: KubeObject[] = new Array(list.length - drop.length + inn.length);
-  const at: number[] = new Array(inn.length);
+  const placedAt: number[] = new Array(inn.length);
   let m = 0;
   let d = 0;
   let a = 0;
   for (let i = 0; i <= list.length; i++) {
     while (a < inn.length && place[a] === i) {
-      at[a] = m;
+      placedAt[a] = m;
       merged[m++] = inn[a++]!.object;
     }
     if (i === list.length) break;
@@ -310,6 +310,6 @@ function splice(list: readonly KubeObject[], out: readonly SortKey[], inn: SortK
     merged[m++] = list[i]!;
   }
   // The route placements line the new list up with this one (ir/identity-diff.ts).
-  recordDiff(list, merged, drop, at);
+  recordDiff(list, merged, drop, placedAt);
   return merged;
 }
