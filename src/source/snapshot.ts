@@ -42,8 +42,8 @@ export interface Snapshot {
   readonly secrets: readonly Secret[];
   readonly configMaps: readonly ConfigMap[];
   /**
-   * waygate.dev WaygateParameters (Kubernetes mode), so parametersRefs naming one are valid.
-   * Optional: sources without provisioning leave it out.
+   * waygate.dev WaygateParameters, so parametersRefs naming one are valid. Only Kubernetes mode
+   * has any (files cannot hold the kind); optional for snapshots made by hand.
    */
   readonly waygateParameters?: readonly KubeObject[];
 }
@@ -65,6 +65,7 @@ export const SNAPSHOT_FIELD_BY_KIND = {
   EndpointSlice: 'endpointSlices',
   Secret: 'secrets',
   ConfigMap: 'configMaps',
+  WaygateParameters: 'waygateParameters',
 } as const satisfies Record<string, keyof Snapshot>;
 
 export type SnapshotKind = keyof typeof SNAPSHOT_FIELD_BY_KIND;
