@@ -171,7 +171,7 @@ export class InformerSet {
     if (!this.#kinds.every((r) => r.synced)) return;
     // Only the kinds that can reference one: walking every route per burst cost ~5% of the
     // controller's CPU while 5k routes churned.
-    const wanted = referencedObjects(concatItems(this.#kinds.filter((r) => REFERENCING_KINDS.has(r.kind))));
+    const wanted = referencedObjects(this.objectsOf([...REFERENCING_KINDS]));
     for (const [key, ref] of wanted) {
       if (this.#refs.has(key)) continue;
       const r = this.#makeRef(ref.kind === 'Secret' ? SECRET : CONFIG_MAP, ref.namespace, ref.name);
