@@ -1,7 +1,7 @@
 /**
  * The one backoff rule of waygate's retry loops (informers, the proxy's config stream, status
- * writes): `baseMs` doubling per failure up to `maxMs`, optionally jittered by ±20 % so that
- * many clients failing together do not retry together.
+ * writes, data plane worker restarts): `baseMs` doubling per failure up to `maxMs`, optionally
+ * jittered by ±20 % so that many clients failing together do not retry together.
  */
 
 /** The wait before the retry that follows `failures` failures in a row (0: the first retry). */

@@ -19,6 +19,7 @@ import { DataPlaneError, GW_ERR, type ErrorCode } from '../dataplane/errors.js';
 import type { ApplyResult, DataPlaneStats, HttpDataPlane, ServerError, ServerStats } from '../dataplane/index.js';
 import type { FromWorker, ToWorker } from '../dataplane/worker-protocol.js';
 import type { Logger } from '../log.js';
+import { backoffMs } from './backoff.js';
 import { withDataPlaneFlags } from './v8-flags.js';
 
 export interface WorkerPoolOptions {
@@ -196,7 +197,7 @@ export class WorkerPool implements HttpDataPlane {
         if (this.#closing) return;
         const quick = Date.now() - slot.startedAt < 10_000;
         slot.crashes = quick ? slot.crashes + 1 : 0;
-        const delay = slot.crashes <= 1 ? 0 : Math.min(5_000, 100 * 2 ** (slot.crashes - 2));
+        const delay = slot.crashes <= 1 ? 0 : backoffMs(slot.crashes - 2, 100, 5_000, false);
         this.#log.error('data plane worker exited; starting a new one', { worker: slot.index, code, signal, restartInMs: delay });
         setTimeout(() => {
           if (!this.#closing) void this.#fork(slot);
