@@ -19,6 +19,7 @@ import type {
 } from './model.js';
 import { supportedFeaturesStatus } from './features.js';
 
+import { identityKey } from '../source/snapshot.js';
 import type { StatusUpdate } from './translate.js';
 
 /** The status one object should have. */
@@ -183,9 +184,9 @@ export function sameParentRef(a: api.ParentReference, b: api.ParentReference): b
  */
 export function mergeTransitionTimes(previous: readonly StatusUpdate[], next: readonly StatusUpdate[]): StatusUpdate[] {
   const before = new Map<string, StatusUpdate>();
-  for (const u of previous) before.set(`${u.kind}/${u.namespace ?? ''}/${u.name}`, u);
+  for (const u of previous) before.set(identityKey(u.kind, u.namespace, u.name), u);
   return next.map((u) => {
-    const prev = before.get(`${u.kind}/${u.namespace ?? ''}/${u.name}`);
+    const prev = before.get(identityKey(u.kind, u.namespace, u.name));
     if (!prev) return u;
     return { ...u, status: mergeStatus(prev.status, u.status) };
   });

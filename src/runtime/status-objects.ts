@@ -7,6 +7,7 @@
  */
 import type { KubeObject } from '../api/types.js';
 import type { StatusUpdate } from '../controller/translate.js';
+import { identityKey } from '../source/snapshot.js';
 
 /** One object with the status waygate wrote (or would write) for it. */
 export interface StatusObject {
@@ -27,19 +28,15 @@ export interface StatusObject {
 /** The apiVersion used when the source object is not found (it always should be). */
 const FALLBACK_API_VERSION = 'gateway.networking.k8s.io/v1';
 
-function keyOf(kind: string, namespace: string | null | undefined, name: string): string {
-  return `${kind}/${namespace ?? ''}/${name}`;
-}
-
 /**
  * Joins each status update with the object it belongs to (for apiVersion and
  * creationTimestamp). Output order is the controller's order.
  */
 export function toStatusObjects(updates: readonly StatusUpdate[], objects: readonly KubeObject[]): StatusObject[] {
   const byKey = new Map<string, KubeObject>();
-  for (const obj of objects) byKey.set(keyOf(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
+  for (const obj of objects) byKey.set(identityKey(obj.kind, obj.metadata.namespace, obj.metadata.name), obj);
   return updates.map((u) => {
-    const source = byKey.get(keyOf(u.kind, u.namespace, u.name));
+    const source = byKey.get(identityKey(u.kind, u.namespace, u.name));
     const spec = source ? (source as KubeObject & { spec?: unknown }).spec : undefined;
     return {
       apiVersion: source?.apiVersion ?? FALLBACK_API_VERSION,

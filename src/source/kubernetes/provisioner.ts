@@ -19,7 +19,7 @@ import { childName, labelValue } from './child-names.js';
 import type { ProvisionHook } from './controller.js';
 import { collectionPath, DEPLOYMENT, kindSpec, objectPath, SECRET, SERVICE, SERVICE_ACCOUNT } from './kinds.js';
 import { effectiveParameters, resolveParameters, type EffectiveParameters } from './parameters.js';
-import { KubeApiError, type KObj, type KubeRest } from './rest.js';
+import { KubeApiError, objectKeyOf, type KObj, type KubeRest } from './rest.js';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
@@ -185,7 +185,7 @@ export class Provisioner implements ProvisionHook {
         .filter((s) => s.kind === 'Gateway' && ((s.status['conditions'] as { type: string; status: string }[] | undefined) ?? []).some((c) => c.type === 'Accepted' && c.status === 'True'))
         .map((s) => `${s.namespace}/${s.name}`),
     );
-    const byKey = new Map(observed.map((o) => [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o]));
+    const byKey = new Map(observed.map((o) => [objectKeyOf(o), o]));
     const wanted = new Set<string>();
     for (const gw of objects) {
       if (gw.kind !== 'Gateway' || !accepted.has(`${gw.metadata.namespace}/${gw.metadata.name}`)) continue;
@@ -198,7 +198,7 @@ export class Provisioner implements ProvisionHook {
       );
       const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
       for (const desired of buildProvisionedObjects(gw, params, this.#o, listenerSetPorts(key, result, objects))) {
-        const objKey = `${desired.kind}/${desired.metadata.namespace}/${desired.metadata.name}`;
+        const objKey = objectKeyOf(desired);
         wanted.add(objKey);
         const current = byKey.get(objKey);
         const hash = (desired.metadata['annotations'] as Record<string, string>)[HASH_ANNOTATION];

@@ -4,6 +4,7 @@
  * certificate and frontend CA certificates, and BackendTLSPolicy CA certificates.
  */
 import type { KObj } from './rest.js';
+import { identityKey } from '../snapshot.js';
 
 /** `Kind/namespace/name` of a referenced Secret or ConfigMap. */
 export interface ObjectRef {
@@ -25,7 +26,8 @@ function add(out: Map<string, ObjectRef>, ref: Ref | undefined, defaultKind: 'Se
   const kind = ref.kind ?? defaultKind;
   if (kind !== 'Secret' && kind !== 'ConfigMap') return;
   const r: ObjectRef = { kind, namespace: ref.namespace ?? namespace, name: ref.name };
-  out.set(`${r.kind}/${r.namespace}/${r.name}`, r);
+  // The informers find a referenced object's watch by objectKeyOf: the same key.
+  out.set(identityKey(r.kind, r.namespace, r.name), r);
 }
 
 type Listeners = { tls?: { certificateRefs?: Ref[] } }[] | undefined;
