@@ -237,3 +237,55 @@ test('stream client: of the configs that arrive in one read, only the newest app
     await ctl.close();
   }
 });
+
+// Lines skipped for a newer one are still decoded: the next delta names objects they carried.
+// Three edits published through a real stream server while the first apply is held: the one
+// applied after it must equal the last published, on the same connection.
+test('config stream: deltas that arrive during an apply are decoded though skipped; the newest applies whole', async () => {
+  const rule = (name: string, status = 200): ir.Rule => ({
+    name, kind: 'HTTPRoute', route: 'ns/r', sectionName: null, requestFilters: [], responseHeaders: null, cors: null, mirrors: [],
+    action: { kind: 'direct', status }, timeouts: { requestMs: null, backendRequestMs: null }, retry: null,
+  });
+  const match: ir.Match = { path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [] };
+  const config = (rules: ir.Rule[]): ir.Config => ({
+    version: 1,
+    servers: [{
+      name: `${GW}/10.0.0.1:80`, gateway: GW, address: '10.0.0.1', port: 80, protocol: 'HTTP', streamListeners: [],
+      listeners: [{ name: `${GW}/http`, hostname: null, port: 80, scheme: 'http', tls: null, rules, virtualHosts: [{ hostname: '*', entries: rules.map((_, i) => ({ rule: i, match })) }] }],
+    }],
+  });
+  const s = new ConfigStreamServer({ host: '127.0.0.1', port: 0, tokenKey: 'k', tls: null });
+  await s.listen();
+  let rules = Array.from({ length: 50 }, (_, i) => rule(`r${i}`));
+  s.publish(config(rules));
+  const received: ir.Config[] = [];
+  let release = (): void => undefined;
+  const states: string[] = [];
+  const client = new ConfigStreamClient({
+    url: s.url, gateway: GW, token: streamToken('k', GW),
+    onConfig: async (c) => {
+      received.push(c);
+      if (received.length === 1) await new Promise<void>((r) => (release = r));
+    },
+    onState: (st) => { states.push(st); },
+  });
+  try {
+    client.start();
+    await waitFor('the first config', () => received.length === 1);
+    // Each edit adds a rule and changes one the previous edit added: a delta naming its objects.
+    for (let k = 0; k < 3; k++) {
+      rules = [...rules.slice(0, -1), rule(`r${49 + k}`, 500 + k), rule(`new${k}`)];
+      s.publish(config(rules));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await waitFor('the newest config', () => received.length === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(received.length, 2, 'the two configs in between were skipped');
+    assert.deepEqual(received[1], config(rules));
+    assert.deepEqual(states.filter((st) => st !== 'connected'), [], 'no reconnect: every delta resolved');
+  } finally {
+    client.stop();
+    await s.close();
+  }
+});
