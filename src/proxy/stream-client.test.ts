@@ -289,3 +289,32 @@ test('config stream: deltas that arrive during an apply are decoded though skipp
     await s.close();
   }
 });
+
+// The proxy stops the client and then closes its data plane: a config that was waiting behind
+// the apply in flight must not be applied after stop().
+test('stream client: after stop(), a config waiting behind the apply in flight is not applied', async () => {
+  let release = (): void => undefined;
+  const ctl = await fakeController((_n, res) => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    res.write(line(1));
+    setTimeout(() => res.write(line(2)), 50);
+  });
+  const { client, versions } = recordingClient(ctl.url, {
+    onConfig: async (_c, v) => {
+      versions.push(v);
+      if (v === 1) await new Promise<void>((r) => (release = r));
+    },
+  });
+  try {
+    client.start();
+    await waitFor('the first config', () => versions.length === 1);
+    await new Promise((r) => setTimeout(r, 200)); // line 2 arrives and waits
+    client.stop();
+    release();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(versions, [1]);
+  } finally {
+    client.stop();
+    await ctl.close();
+  }
+});

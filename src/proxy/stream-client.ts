@@ -87,6 +87,7 @@ export class ConfigStreamClient {
 
   stop(): void {
     this.#stopped = true;
+    this.#waiting = null; // a config still waiting for the apply in flight is not applied after stop
     if (this.#timer) clearTimeout(this.#timer);
     this.#req?.destroy();
   }
