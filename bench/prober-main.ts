@@ -6,24 +6,20 @@
 import { Agent } from 'node:http';
 import { ApiClient } from '../test/conformance/kubelet.js';
 import type { ProbeReply, ProbeRequest } from './lib/prober.js';
+import { mustCall } from './lib/api-call.js';
 import { newTally, probeUntilServed } from './lib/route-probe.js';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-async function post(p: ProbeRequest['post']): Promise<void> {
-  const [code, body] = await new ApiClient(p.apiUrl).call('POST', p.path, p.object);
-  if (code >= 300) throw new Error(`POST ${p.path}: ${code} ${JSON.stringify(body).slice(0, 200)}`);
-}
-
 async function handle(m: ProbeRequest): Promise<ProbeReply> {
   try {
-    await post(m.post);
+    await mustCall(new ApiClient(m.post.apiUrl).call('POST', m.post.path, m.post.object), `POST ${m.post.path}`);
   } catch (e) {
-    return { id: m.id, error: e instanceof Error ? e.message : String(e) };
+    return { error: e instanceof Error ? e.message : String(e) };
   }
   const tally = newTally();
   await probeUntilServed({ address: m.address, port: m.port, agent }, m.host, m.timeoutMs, tally);
-  return { id: m.id, tally };
+  return { tally };
 }
 
 process.on('message', (m: ProbeRequest) => {

@@ -16,7 +16,6 @@ import { trackTransient } from './processes.js';
 import { addTally, type ProbeTally } from './route-probe.js';
 
 export interface ProbeRequest {
-  readonly id: number;
   /** The new route: `object` POSTed to the collection `path` of the API server at `apiUrl`. */
   readonly post: { readonly apiUrl: string; readonly path: string; readonly object: unknown };
   /** The proxy to poll, and the new route's hostname. */
@@ -27,35 +26,37 @@ export interface ProbeRequest {
 }
 
 /** What the probe saw (route-probe.ts), or that the POST failed. */
-export type ProbeReply = { readonly id: number; readonly tally: ProbeTally } | { readonly id: number; readonly error: string };
+export type ProbeReply = { readonly tally: ProbeTally } | { readonly error: string };
+
+/** How the probe under way ends. */
+interface Pending {
+  readonly resolve: (r: ProbeReply) => void;
+  readonly reject: (e: Error) => void;
+}
 
 /** One prober child; `probe()` one at a time. */
 export class Prober {
   readonly #child: ChildProcess;
-  #next = 1;
-  readonly #waiting = new Map<number, { resolve: (r: ProbeReply) => void; reject: (e: Error) => void }>();
+  #pending: Pending | null = null;
 
   constructor(repoRoot: string, cpu: number | null) {
     const argv = pinned(cpu, [process.execPath, '--import', 'tsx', join(repoRoot, 'bench/prober-main.ts')]);
     this.#child = spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     trackTransient(this.#child);
-    this.#child.on('message', (r: ProbeReply) => {
-      const w = this.#waiting.get(r.id);
-      this.#waiting.delete(r.id);
-      w?.resolve(r);
-    });
-    this.#child.on('exit', (code, signal) => {
-      for (const w of this.#waiting.values()) w.reject(new Error(`prober exited (${signal ?? code})`));
-      this.#waiting.clear();
-    });
+    this.#child.on('message', (r: ProbeReply) => this.#settle((p) => p.resolve(r)));
+    this.#child.on('exit', (code, signal) => this.#settle((p) => p.reject(new Error(`prober exited (${signal ?? code})`))));
+    // A send to a child that is gone: the probe fails, the harness does not crash.
+    this.#child.on('error', (err) => this.#settle((p) => p.reject(err)));
   }
 
   /** POSTs the route, waits for its first 200 (or the timeout), and adds the outcome to `tally`. */
-  async probe(r: Omit<ProbeRequest, 'id'>, tally: ProbeTally): Promise<void> {
-    const id = this.#next++;
+  async probe(r: ProbeRequest, tally: ProbeTally): Promise<void> {
+    if (this.#pending !== null) throw new Error('internal: one probe at a time');
     const reply = await new Promise<ProbeReply>((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#child.send({ ...r, id } satisfies ProbeRequest);
+      this.#pending = { resolve, reject };
+      this.#child.send(r, (err) => {
+        if (err) this.#settle((p) => p.reject(err));
+      });
     });
     if ('error' in reply) throw new Error(reply.error);
     addTally(tally, reply.tally);
@@ -63,5 +64,12 @@ export class Prober {
 
   close(): void {
     if (this.#child.connected) this.#child.disconnect();
+  }
+
+  /** Ends the probe under way, if any, once. */
+  #settle(how: (p: Pending) => void): void {
+    const p = this.#pending;
+    this.#pending = null;
+    if (p !== null) how(p);
   }
 }

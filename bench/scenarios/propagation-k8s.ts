@@ -16,6 +16,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Agent } from 'node:http';
 import yaml from 'js-yaml';
 import { KubernetesMode } from '../../test/conformance/kubernetes-mode.js';
+import { mustCall } from '../lib/api-call.js';
 import type { BenchContext } from '../lib/context.js';
 import { Ticker } from '../lib/churner.js';
 import { CONTROLLER_NAME, NAMESPACE, routeManifest, scaleRoutes, type RouteSpec } from '../lib/manifests.js';
@@ -214,11 +215,6 @@ function collectionOf(o: Obj): string {
   const plural = `${String(o['kind']).toLowerCase()}${String(o['kind']).endsWith('s') ? 'es' : 's'}`;
   const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
   return o.metadata.namespace === undefined ? `${base}/${plural}` : `${base}/namespaces/${o.metadata.namespace}/${plural}`;
-}
-
-async function mustCall(call: Promise<[number, unknown]>, what: string): Promise<void> {
-  const [code, body] = await call;
-  if (code >= 300) throw new Error(`${what}: ${code} ${(body as { message?: string } | null)?.message ?? ''}`);
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first error. */
