@@ -45,6 +45,21 @@ function recordingClient(url: string, extra: Partial<StreamClientOptions>): { cl
   return { client, versions, states };
 }
 
+/** A direct-answer HTTPRoute rule of that name. */
+const rule = (name: string, status = 200): ir.Rule => ({
+  name, kind: 'HTTPRoute', route: 'ns/r', sectionName: null, requestFilters: [], responseHeaders: null, cors: null, mirrors: [],
+  action: { kind: 'direct', status }, timeouts: { requestMs: null, backendRequestMs: null }, retry: null,
+});
+const MATCH: ir.Match = { path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [] };
+/** The Gateway's config: one HTTP listener holding `rules`, each matching every path. */
+const config = (rules: ir.Rule[]): ir.Config => ({
+  version: 1,
+  servers: [{
+    name: `${GW}/10.0.0.1:80`, gateway: GW, address: '10.0.0.1', port: 80, protocol: 'HTTP', streamListeners: [],
+    listeners: [{ name: `${GW}/http`, hostname: null, port: 80, scheme: 'http', tls: null, rules, virtualHosts: [{ hostname: '*', entries: rules.map((_, i) => ({ rule: i, match: MATCH })) }] }],
+  }],
+});
+
 const line = (version: number, pad = ''): string => `${JSON.stringify({ version, names: [], changed: { reset: true, servers: [] }, pad })}\n`;
 
 test('stream client: a line over maxLineBytes aborts the connection before its end, and the client reconnects', async () => {
@@ -136,18 +151,6 @@ test('stream client: answers other than 200 (a controller over its connection ca
 });
 
 test('config stream: a change travels as a delta; unchanged rules arrive as the objects received before', async () => {
-  const rule = (name: string, status = 200): ir.Rule => ({
-    name, kind: 'HTTPRoute', route: 'ns/r', sectionName: null, requestFilters: [], responseHeaders: null, cors: null, mirrors: [],
-    action: { kind: 'direct', status }, timeouts: { requestMs: null, backendRequestMs: null }, retry: null,
-  });
-  const match: ir.Match = { path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [] };
-  const config = (rules: ir.Rule[]): ir.Config => ({
-    version: 1,
-    servers: [{
-      name: `${GW}/10.0.0.1:80`, gateway: GW, address: '10.0.0.1', port: 80, protocol: 'HTTP', streamListeners: [],
-      listeners: [{ name: `${GW}/http`, hostname: null, port: 80, scheme: 'http', tls: null, rules, virtualHosts: [{ hostname: '*', entries: rules.map((_, i) => ({ rule: i, match })) }] }],
-    }],
-  });
   const bulk = Array.from({ length: 200 }, (_, i) => rule(`r${i}`));
   const s = new ConfigStreamServer({ host: '127.0.0.1', port: 0, tokenKey: 'k', tls: null });
   await s.listen();
@@ -242,18 +245,6 @@ test('stream client: of the configs that arrive in one read, only the newest app
 // Three edits published through a real stream server while the first apply is held: the one
 // applied after it must equal the last published, on the same connection.
 test('config stream: deltas that arrive during an apply are decoded though skipped; the newest applies whole', async () => {
-  const rule = (name: string, status = 200): ir.Rule => ({
-    name, kind: 'HTTPRoute', route: 'ns/r', sectionName: null, requestFilters: [], responseHeaders: null, cors: null, mirrors: [],
-    action: { kind: 'direct', status }, timeouts: { requestMs: null, backendRequestMs: null }, retry: null,
-  });
-  const match: ir.Match = { path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [] };
-  const config = (rules: ir.Rule[]): ir.Config => ({
-    version: 1,
-    servers: [{
-      name: `${GW}/10.0.0.1:80`, gateway: GW, address: '10.0.0.1', port: 80, protocol: 'HTTP', streamListeners: [],
-      listeners: [{ name: `${GW}/http`, hostname: null, port: 80, scheme: 'http', tls: null, rules, virtualHosts: [{ hostname: '*', entries: rules.map((_, i) => ({ rule: i, match })) }] }],
-    }],
-  });
   const s = new ConfigStreamServer({ host: '127.0.0.1', port: 0, tokenKey: 'k', tls: null });
   await s.listen();
   let rules = Array.from({ length: 50 }, (_, i) => rule(`r${i}`));
