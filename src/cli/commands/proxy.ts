@@ -97,9 +97,9 @@ export async function proxyCommand(argv: readonly string[], io: Io): Promise<num
   });
   let stopping = false;
   const health = await startHealthServer(admin.host, admin.port, () => runtime.ready && !stopping);
+  logMissingV8Flags(log); // before "started", which is what supervisors and tests wait for
   runtime.start();
   log.info('waygate proxy started', { gateway: flags.gateway, controller: flags.controller, admin: health.url });
-  logMissingV8Flags(log);
   const code = await untilSignalled(log, () => {
     stopping = true;
     return runtime.stop(graceMs).then(() => health.close());

@@ -98,9 +98,9 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
     return runtime.stop(graceMs).then(() => adminServer.close());
   });
 
+  if (workers < 2) logMissingV8Flags(log); // before "waygate serving", which supervisors and tests wait for
   await runtime.start();
   log.info('waygate serving', { dir, admin: adminServer.url, controllerName: flags['controller-name'], workers: workers >= 2 ? workers : 0, ready: runtime.ready });
-  if (workers < 2) logMissingV8Flags(log);
   const code = await done;
   log.info('stopped', { code });
   return code;
